@@ -1,0 +1,195 @@
+/* Generate from Text: the generation engine's public API.
+ *
+ * Copyright (C) 2026 The Generate from Text authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One model = one GGUF file (docs/model-format.md). A gft_model is immutable
+ * after loading and may be shared by any number of threads; each thread that
+ * generates uses its own gft_context. The engine keeps no global state, never
+ * aborts or exits, and reports every failure as a status plus a message.
+ */
+#ifndef GFT_H
+#define GFT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GFT_MAX_VARIATIONS 16
+#define GFT_ERROR_SIZE 512
+
+typedef enum {
+    GFT_OK = 0,
+    GFT_ERR_IO,          /* file missing, unreadable, mmap failed */
+    GFT_ERR_FORMAT,      /* not a valid GFT GGUF file: corrupt, truncated, hostile */
+    GFT_ERR_UNSUPPORTED, /* valid GGUF but a version/type/architecture we do not run */
+    GFT_ERR_INVALID_ARG, /* out-of-range parameter, NULL where not allowed */
+    GFT_ERR_NOMEM,
+    GFT_ERR_CANCELLED, /* the cancel flag was set; finished variations are kept */
+    GFT_ERR_INTERNAL,
+} gft_status;
+
+/* Human-readable name of a status ("ok", "format error", ...). Never NULL. */
+const char *gft_status_string(gft_status status);
+
+typedef struct gft_model gft_model;
+typedef struct gft_context gft_context;
+
+/* ---- sampling parameters ------------------------------------------------ */
+
+typedef struct {
+    float temperature; /* 0 = greedy (argmax); otherwise (0, 10]        */
+    int top_k;         /* 0 = off; otherwise 1..codebook_size            */
+    float top_p;       /* (0, 1]; 1 = off                                 */
+    float guidance;    /* classifier-free guidance scale, [0, 30]; 1 = off
+                          (no unconditional row is decoded at all)        */
+} gft_sampling;
+
+/* Range checks used by gft_generate(); exposed so UIs can use the same
+ * limits. Returns GFT_OK or GFT_ERR_INVALID_ARG with a message in err. */
+gft_status gft_sampling_check(const gft_sampling *s, int codebook_size, char *err, size_t err_size);
+
+/* ---- model --------------------------------------------------------------- */
+
+/* Maps the file and validates everything (header, counts, sizes, alignment,
+ * tensor shapes against the hyperparameters, tokenizer tables) before use.
+ * On failure *out is NULL and err holds "what is wrong, where". */
+gft_status gft_model_load(const char *path, gft_model **out, char *err, size_t err_size);
+
+/* Same, over a caller-owned buffer that must outlive the model (fuzzing,
+ * embedded models). The buffer should be 32-byte aligned; if it is not, the
+ * engine copies it. */
+gft_status gft_model_load_from_memory(const void *data, size_t size, gft_model **out, char *err,
+                                      size_t err_size);
+
+void gft_model_free(gft_model *model);
+
+typedef struct {
+    const char *name;        /* general.name, never NULL ("" if absent) */
+    const char *description; /* general.description or "" */
+    const char *license;     /* general.license or "" */
+    const char *weight_type; /* "F32", "F16", "Q8_0" or "mixed": transformer matrices */
+    uint64_t file_size;
+    uint64_t n_params; /* all tensors' element counts */
+    uint32_t n_layer, n_embd, n_head, n_ff;
+    uint32_t text_vocab, text_ctx;
+    uint32_t grid_w, grid_h, codebook_size, code_dim;
+    uint32_t image_width, image_height; /* decoder output size in pixels */
+    uint32_t n_known_words;
+    gft_sampling defaults; /* the model's tuned sampling defaults */
+} gft_model_info;
+
+void gft_model_get_info(const gft_model *model, gft_model_info *info);
+
+/* 64-bit FNV-1a of the whole file as 16 lowercase hex digits plus NUL.
+ * Reads the file once; cached after the first call (thread-safe). */
+void gft_model_fingerprint(const gft_model *model, char out[17]);
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* Normalises (docs/model-format.md, "Text normalisation") and BPE-encodes
+ * text. Writes at most max_ids ids (without BOS/EOS) and returns the number
+ * written, or -1 with a message in err on invalid arguments. Any byte string
+ * is accepted: invalid UTF-8 is dropped, very long text is truncated. */
+int gft_tokenize(const gft_model *model, const char *text, int32_t *ids, int max_ids, char *err,
+                 size_t err_size);
+
+/* The prompt's words (after normalisation; CJK characters count as words)
+ * that never occurred in the training captions, separated by ", ", written
+ * into out (always NUL-terminated, truncated to out_size). Returns how many
+ * words are unknown (0 when all are known). */
+int gft_unknown_words(const gft_model *model, const char *text, char *out, size_t out_size);
+
+/* ---- generation ------------------------------------------------------------ */
+
+typedef struct {
+    int tokens_done;  /* image tokens sampled so far, over all variations */
+    int tokens_total; /* grid_w * grid_h * n_variations                 */
+    int variation;    /* the variation the last token belongs to        */
+    int rows_done;    /* token-grid rows complete for that variation    */
+} gft_progress;
+
+/* Called on the generating thread after every sampled token row step.
+ * It may call gft_context_preview(). Keep it short. */
+typedef void (*gft_progress_fn)(void *user_data, const gft_progress *progress);
+
+typedef struct {
+    const char *prompt;          /* UTF-8; may be empty (unconditional)         */
+    const char *negative_prompt; /* NULL or "" = the null prompt                */
+    gft_sampling sampling;
+    uint64_t seed;    /* variation i uses seed + i                              */
+    int n_variations; /* 1..GFT_MAX_VARIATIONS                                  */
+    int n_threads;    /* 0 = all online CPUs; otherwise 1..256                   */
+    int max_batch;    /* variations decoded together; 0 = all in one batch     */
+    gft_progress_fn progress;
+    void *user_data;
+    atomic_int *cancel; /* optional; non-zero = stop at the next step           */
+} gft_generate_params;
+
+/* Fills p with the model's sampling defaults, 1 variation, seed 0, auto
+ * threads, no callbacks. */
+void gft_generate_params_init(gft_generate_params *p, const gft_model *model);
+
+typedef struct {
+    int n_variations; /* as requested                                          */
+    int n_complete;   /* variations fully generated (== n_variations unless cancelled) */
+    int width, height;
+    uint64_t seeds[GFT_MAX_VARIATIONS];
+    int complete[GFT_MAX_VARIATIONS]; /* 1 when variation i is finished      */
+    /* n_variations * height * width * 4 bytes, straight (non-premultiplied)
+     * 8-bit RGBA, rows top to bottom. Unfinished variations are transparent. */
+    uint8_t *pixels;
+} gft_result;
+
+/* A context owns scratch memory and the KV cache; one generation at a time. */
+gft_context *gft_context_new(const gft_model *model, char *err, size_t err_size);
+void gft_context_free(gft_context *ctx);
+
+/* The message of the last failed call on ctx ("" if none). */
+const char *gft_context_last_error(const gft_context *ctx);
+
+/* Generates p->n_variations images. Returns GFT_OK, or GFT_ERR_CANCELLED with
+ * out filled for the variations finished so far, or another error with a
+ * message (gft_context_last_error). Free out with gft_result_free() whenever
+ * the status is GFT_OK or GFT_ERR_CANCELLED. */
+gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_result *out);
+
+void gft_result_free(gft_result *result);
+
+/* From inside the progress callback: decodes the partial token grid of
+ * `variation` into rgba (image_width * image_height * 4, straight RGBA).
+ * Rows not sampled yet come out transparent. */
+gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba);
+
+/* ---- finding the shipped model ------------------------------------------ */
+
+/* Writes the path of the default model into path and returns 1, or returns 0
+ * when none exists. Looks, in order, at: $GFT_MODEL; extra_dir (may be NULL,
+ * e.g. the plug-in's own folder) + "/gft-emoji.gguf"; the build tree's
+ * models/ folder; the installed data folder
+ * (<datadir>/generate-from-text/models). */
+int gft_find_default_model(const char *extra_dir, char *path, size_t size);
+
+/* ---- lower-level entry points (tests, parity, tools) -------------------- */
+
+/* Teacher-forced forward pass of one conditional sequence: the prefix built
+ * from `prompt`, then <bos_image>, then image_tokens[0..n_image-1].
+ * Writes (n_image + 1) * codebook_size logits: row j predicts image token j. */
+gft_status gft_eval_logits(gft_context *ctx, const char *prompt, const int32_t *image_tokens,
+                           int n_image, float *logits);
+
+/* Runs the VQ decoder on a full grid of grid_w * grid_h code indices.
+ * premul (optional, image_width * image_height * 4 floats, channel-last)
+ * receives the clamped premultiplied RGBA; rgba (optional) the final
+ * straight 8-bit RGBA. */
+gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *premul, uint8_t *rgba);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GFT_H */

@@ -1,0 +1,1 @@
+"""Generate from Text: PyTorch reference model, training and export."""

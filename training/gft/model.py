@@ -1,0 +1,140 @@
+"""The text-to-image-token transformer: the reference for engine/ (see docs/model-format.md).
+
+Decoder-only, pre-norm, no biases. Sequence = T text-prefix positions (prefix-LM:
+bidirectional inside the prefix) followed by W*H image positions (causal).
+"""
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PAD_ID, BOS_ID, EOS_ID, BYTE0_ID = 0, 1, 2, 3
+
+
+@dataclass
+class GFTConfig:
+    text_vocab: int = 4096
+    text_ctx: int = 32
+    grid_w: int = 16
+    grid_h: int = 16
+    codebook_size: int = 1024
+    n_embd: int = 384
+    n_layer: int = 10
+    n_head: int = 6
+    n_ff: int = 1536
+    norm_eps: float = 1e-5
+    dropout: float = 0.0
+
+    @property
+    def n_image(self):
+        return self.grid_w * self.grid_h
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: GFTConfig):
+        super().__init__()
+        d = cfg.n_embd
+        self.n_head = cfg.n_head
+        self.attn_norm = RMSNorm(d, cfg.norm_eps)
+        self.attn_q = nn.Linear(d, d, bias=False)
+        self.attn_k = nn.Linear(d, d, bias=False)
+        self.attn_v = nn.Linear(d, d, bias=False)
+        self.attn_out = nn.Linear(d, d, bias=False)
+        self.ffn_norm = RMSNorm(d, cfg.norm_eps)
+        self.ffn_up = nn.Linear(d, cfg.n_ff, bias=False)
+        self.ffn_down = nn.Linear(cfg.n_ff, d, bias=False)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, mask):
+        B, L, d = x.shape
+        hd = d // self.n_head
+        h = self.attn_norm(x)
+        q = self.attn_q(h).view(B, L, self.n_head, hd).transpose(1, 2)
+        k = self.attn_k(h).view(B, L, self.n_head, hd).transpose(1, 2)
+        v = self.attn_v(h).view(B, L, self.n_head, hd).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)
+        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
+        y = (self.drop(att) @ v).transpose(1, 2).reshape(B, L, d)
+        x = x + self.drop(self.attn_out(y))
+        h = self.ffn_norm(x)
+        x = x + self.drop(self.ffn_down(F.gelu(self.ffn_up(h))))
+        return x
+
+
+def prefix_lm_mask(text_ctx, n_image, device=None):
+    """[L, L] bool, True = may attend. Prefix bidirectional, image causal."""
+    L = text_ctx + n_image
+    m = torch.tril(torch.ones(L, L, dtype=torch.bool, device=device))
+    m[:text_ctx, :text_ctx] = True
+    return m
+
+
+class GFT(nn.Module):
+    def __init__(self, cfg: GFTConfig):
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.n_embd
+        self.text_emb = nn.Embedding(cfg.text_vocab, d)
+        self.text_pos = nn.Parameter(torch.zeros(cfg.text_ctx, d))
+        self.img_emb = nn.Embedding(cfg.codebook_size + 1, d)  # row K = <bos_image>
+        self.img_row = nn.Parameter(torch.zeros(cfg.grid_h, d))
+        self.img_col = nn.Parameter(torch.zeros(cfg.grid_w, d))
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.out_norm = RMSNorm(d, cfg.norm_eps)
+        self.head = nn.Linear(d, cfg.codebook_size, bias=False)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.apply(self._init)
+        for p in (self.text_pos, self.img_row, self.img_col):
+            nn.init.normal_(p, std=0.02)
+        for blk in self.blocks:  # GPT-2 style scaled residual init
+            nn.init.normal_(blk.attn_out.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
+            nn.init.normal_(blk.ffn_down.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
+        self.register_buffer(
+            "mask", prefix_lm_mask(cfg.text_ctx, cfg.n_image), persistent=False)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def embed(self, text_ids, image_tokens):
+        """text_ids [B, T]; image_tokens [B, n] with n <= N (teacher forcing:
+        the input at image position j is token j-1, BOS at j = 0)."""
+        cfg = self.cfg
+        B, n = image_tokens.shape
+        bos = torch.full((B, 1), cfg.codebook_size, dtype=torch.long, device=image_tokens.device)
+        img_in = torch.cat([bos, image_tokens[:, : max(n - 1, 0)]], 1) if n > 0 else bos
+        n_in = img_in.shape[1]
+        pos = (self.img_row[:, None, :] + self.img_col[None, :, :]).reshape(cfg.n_image, -1)
+        x_text = self.text_emb(text_ids) + self.text_pos
+        x_img = self.img_emb(img_in) + pos[:n_in]
+        return torch.cat([x_text, x_img], 1)
+
+    def forward(self, text_ids, image_tokens):
+        """Returns logits [B, n, K] for image positions 0..n-1 (n = image_tokens.shape[1])."""
+        x = self.drop(self.embed(text_ids, image_tokens))
+        L = x.shape[1]
+        mask = self.mask[:L, :L]
+        for blk in self.blocks:
+            x = blk(x, mask)
+        T = self.cfg.text_ctx
+        return self.head(self.out_norm(x[:, T:]))
+
+    def loss(self, text_ids, image_tokens):
+        logits = self.forward(text_ids, image_tokens)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), image_tokens.reshape(-1))
+
+    def n_params(self):
+        return sum(p.numel() for p in self.parameters())

@@ -1,0 +1,172 @@
+"""VQ image tokenizer: encoder (training only), l2-normalised codebook, decoder (engine reference).
+
+The decoder's structure and tensor names are fixed by docs/model-format.md.
+Images are premultiplied RGBA in [0, 1], NCHW.
+"""
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class VQConfig:
+    codebook_size: int = 1024
+    code_dim: int = 8
+    dec_channels: tuple = (256, 128, 64, 32)  # C[0..n_up]; output = grid * 2**n_up
+    dec_n_res: int = 1
+    n_groups: int = 16
+    norm_eps: float = 1e-6
+    enc_channels: tuple = (64, 128, 256)  # input 64 px -> f=4 -> 16x16
+    enc_n_res: int = 1
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c, groups, eps):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(groups, c, eps=eps)
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1)
+        self.norm2 = nn.GroupNorm(groups, c, eps=eps)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, x):
+        h = self.conv1(F.silu(self.norm1(x)))
+        return x + self.conv2(F.silu(self.norm2(h)))
+
+
+class Level(nn.Module):
+    def __init__(self, c, c_next, n_res, groups, eps):
+        super().__init__()
+        for r in range(n_res):
+            self.add_module(f"res{r}", ResBlock(c, groups, eps))
+        self.n_res = n_res
+        self.up = nn.Conv2d(c, c_next, 3, padding=1) if c_next else None
+
+    def forward(self, x):
+        for r in range(self.n_res):
+            x = getattr(self, f"res{r}")(x)
+        if self.up is not None:
+            x = self.up(F.interpolate(x, scale_factor=2, mode="nearest"))
+        return x
+
+
+class Decoder(nn.Module):
+    def __init__(self, cfg: VQConfig):
+        super().__init__()
+        C = cfg.dec_channels
+        self.conv_in = nn.Conv2d(cfg.code_dim, C[0], 3, padding=1)
+        for l in range(len(C)):
+            nxt = C[l + 1] if l + 1 < len(C) else None
+            self.add_module(f"l{l}", Level(C[l], nxt, cfg.dec_n_res, cfg.n_groups, cfg.norm_eps))
+        self.n_levels = len(C)
+        self.norm_out = nn.GroupNorm(cfg.n_groups, C[-1], eps=cfg.norm_eps)
+        self.conv_out = nn.Conv2d(C[-1], 4, 3, padding=1)
+
+    def forward(self, z):
+        h = self.conv_in(z)
+        for l in range(self.n_levels):
+            h = getattr(self, f"l{l}")(h)
+        return self.conv_out(F.silu(self.norm_out(h)))  # unclamped (training loss)
+
+
+class Encoder(nn.Module):
+    """Strided conv encoder, RGBA -> code_dim at 1/2**(len(enc_channels)-1)."""
+
+    def __init__(self, cfg: VQConfig):
+        super().__init__()
+        C = cfg.enc_channels
+        layers = [nn.Conv2d(4, C[0], 3, padding=1)]
+        for i, c in enumerate(C):
+            layers += [ResBlock(c, cfg.n_groups, cfg.norm_eps) for _ in range(cfg.enc_n_res)]
+            if i + 1 < len(C):
+                layers.append(nn.Conv2d(c, C[i + 1], 4, stride=2, padding=1))
+        layers += [nn.GroupNorm(cfg.n_groups, C[-1], eps=cfg.norm_eps), nn.SiLU(),
+                   nn.Conv2d(C[-1], cfg.code_dim, 1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Quantizer(nn.Module):
+    """l2-normalised codebook with EMA updates and dead-code restart."""
+
+    def __init__(self, K, dim, decay=0.99, dead_threshold=2.0):
+        super().__init__()
+        self.K, self.dim, self.decay, self.dead = K, dim, decay, dead_threshold
+        emb = F.normalize(torch.randn(K, dim), dim=1)
+        self.register_buffer("codebook", emb)
+        self.register_buffer("ema_count", torch.ones(K))
+        self.register_buffer("ema_sum", emb.clone())
+        self.register_buffer("initted", torch.tensor(0))
+
+    def indices(self, z):
+        """z [B, D, H, W] (unnormalised) -> code indices [B, H, W]."""
+        zf = F.normalize(z.permute(0, 2, 3, 1).reshape(-1, self.dim), dim=1)
+        idx = (zf @ self.codebook.t()).argmax(1)
+        return idx.view(z.shape[0], z.shape[2], z.shape[3])
+
+    def lookup(self, idx):
+        """idx [B, H, W] -> [B, D, H, W]"""
+        return self.codebook[idx].permute(0, 3, 1, 2).contiguous()
+
+    def forward(self, z):
+        B, D, H, W = z.shape
+        zf = F.normalize(z.permute(0, 2, 3, 1).reshape(-1, D), dim=1)
+        if self.training and self.initted.item() == 0:
+            sel = zf[torch.randint(0, zf.shape[0], (self.K,), device=zf.device)]
+            self.codebook.copy_(sel)
+            self.ema_sum.copy_(sel)
+            self.initted.fill_(1)
+        idx = (zf @ self.codebook.t()).argmax(1)
+        q = self.codebook[idx]
+        if self.training:
+            with torch.no_grad():
+                onehot = F.one_hot(idx, self.K).type(zf.dtype)
+                self.ema_count.mul_(self.decay).add_(onehot.sum(0), alpha=1 - self.decay)
+                self.ema_sum.mul_(self.decay).add_(onehot.t() @ zf, alpha=1 - self.decay)
+                self.codebook.copy_(F.normalize(self.ema_sum, dim=1))
+                dead = self.ema_count < self.dead
+                nd = int(dead.sum())
+                if nd:
+                    sel = zf[torch.randint(0, zf.shape[0], (nd,), device=zf.device)]
+                    self.codebook[dead] = sel
+                    self.ema_sum[dead] = sel
+                    self.ema_count[dead] = 1.0
+        commit = F.mse_loss(zf, q.detach())
+        q = zf + (q - zf).detach()  # straight-through
+        q = q.view(B, H, W, D).permute(0, 3, 1, 2).contiguous()
+        return q, idx.view(B, H, W), commit
+
+
+class VQModel(nn.Module):
+    def __init__(self, cfg: VQConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        self.quantizer = Quantizer(cfg.codebook_size, cfg.code_dim)
+        self.decoder = Decoder(cfg)
+
+    def forward(self, x):
+        z = self.encoder(x)
+        q, idx, commit = self.quantizer(z)
+        return self.decoder(q), idx, commit
+
+    @torch.no_grad()
+    def encode(self, x):
+        return self.quantizer.indices(self.encoder(x))
+
+    @torch.no_grad()
+    def decode_indices(self, idx):
+        """Reference decode: clamped premultiplied RGBA, as the engine computes it."""
+        return self.decoder(self.quantizer.lookup(idx)).clamp(0, 1)
+
+
+def unpremultiply_u8(premul):
+    """premul [..., 4] float in [0,1] channel-last -> straight uint8 RGBA (engine rule)."""
+    a = premul[..., 3:4]
+    rgb = torch.where(a > 0, torch.clamp(premul[..., :3] / a.clamp_min(1e-12), max=1.0),
+                      torch.zeros_like(premul[..., :3]))
+    out = torch.cat([rgb, a], -1)
+    return torch.floor(out * 255 + 0.5).to(torch.uint8)

@@ -1,1 +1,401 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+/* ---- vector abstraction ------------------------------------------------ */
+/* vf: VL floats. Every accumulator lane l sums inputs i = l (mod VL) in
+ * increasing i; v_sum() then adds the lanes in a fixed pattern. */
+
+#if defined(__AVX512F__)
+typedef __m512 vf;
+#define VL 16
+#define TILE_O 4
+static inline vf v_zero(void)
+{
+    return _mm512_setzero_ps();
+}
+static inline vf v_load(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+static inline vf v_fma(vf a, vf b, vf c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+static inline float v_sum(vf a)
+{
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+}
+static inline vf v_q8(const int8_t *q, float d)
+{
+    __m512i i = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)q));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(i), _mm512_set1_ps(d));
+}
+static inline vf v_f16(const uint16_t *h)
+{
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h));
+}
+#elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+typedef __m256 vf;
+#define VL 8
+#define TILE_O 2
+static inline vf v_zero(void)
+{
+    return _mm256_setzero_ps();
+}
+static inline vf v_load(const float *p)
+{
+    return _mm256_loadu_ps(p);
+}
+static inline vf v_fma(vf a, vf b, vf c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
+static inline float v_sum(vf a)
+{
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+}
+static inline vf v_q8(const int8_t *q, float d)
+{
+    __m256i i = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(i), _mm256_set1_ps(d));
+}
+static inline vf v_f16(const uint16_t *h)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+}
+#else
+/* Portable fallback: plain arrays the compiler may vectorise. */
+#define VL 8
+#define TILE_O 2
+typedef struct {
+    float v[VL];
+} vf;
+static inline vf v_zero(void)
+{
+    vf r;
+    for (int l = 0; l < VL; l++)
+        r.v[l] = 0.0f;
+    return r;
+}
+static inline vf v_load(const float *p)
+{
+    vf r;
+    memcpy(r.v, p, sizeof r.v);
+    return r;
+}
+static inline vf v_fma(vf a, vf b, vf c)
+{
+    for (int l = 0; l < VL; l++)
+        c.v[l] = fmaf(a.v[l], b.v[l], c.v[l]);
+    return c;
+}
+static inline float v_sum(vf a)
+{
+    for (int w = VL / 2; w > 0; w /= 2)
+        for (int l = 0; l < w; l++)
+            a.v[l] += a.v[l + w];
+    return a.v[0];
+}
+static inline vf v_q8(const int8_t *q, float d)
+{
+    vf r;
+    for (int l = 0; l < VL; l++)
+        r.v[l] = (float)q[l] * d;
+    return r;
+}
+static inline vf v_f16(const uint16_t *h)
+{
+    vf r;
+    for (int l = 0; l < VL; l++)
+        r.v[l] = gft_half_to_float(h[l]);
+    return r;
+}
+#endif
+
+#define TILE_R 4
+
+#if defined(__F16C__)
+#define half_to_float_fast(h) _cvtsh_ss(h)
+#else
+#define half_to_float_fast(h) gft_half_to_float(h)
+#endif
+
+float gft_half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ffu, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { /* subnormal: renormalise */
+            int e = -1;
+            do {
+                e++;
+                man <<= 1;
+            } while (!(man & 0x400u));
+            bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ffu) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+float gft_gelu(float x)
+{
+    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
+}
+
+static inline float apply_epi(gft_epilogue epi, float old, float s)
+{
+    switch (epi) {
+    case GFT_EPI_ADD:
+        return old + s;
+    case GFT_EPI_GELU:
+        return gft_gelu(s);
+    default:
+        return s;
+    }
+}
+
+/* ---- the tile: NO outputs x NR rows ---------------------------------- */
+
+static inline __attribute__((always_inline)) void
+tile(gft_type type, int NO, int NR, const uint8_t *w0, size_t row_bytes, int64_t n_in,
+     const float *x, int64_t ldx, float *y, int64_t ldy, gft_epilogue epi)
+{
+    vf acc[TILE_O][TILE_R];
+    for (int o = 0; o < NO; o++)
+        for (int r = 0; r < NR; r++)
+            acc[o][r] = v_zero();
+    int64_t n_vec = n_in / VL * VL;
+    if (type == GFT_TYPE_Q8_0) {
+        int64_t n_blk = n_in / GFT_Q8_0_BLOCK;
+        for (int64_t b = 0; b < n_blk; b++) {
+            const gft_block_q8_0 *blk[TILE_O];
+            float d[TILE_O];
+            for (int o = 0; o < NO; o++) {
+                blk[o] = (const gft_block_q8_0 *)(w0 + (size_t)o * row_bytes) + b;
+                d[o] = half_to_float_fast(blk[o]->d);
+            }
+            for (int v = 0; v < GFT_Q8_0_BLOCK / VL; v++) {
+                vf wv[TILE_O];
+                for (int o = 0; o < NO; o++)
+                    wv[o] = v_q8(blk[o]->qs + v * VL, d[o]);
+                int64_t i = b * GFT_Q8_0_BLOCK + v * VL;
+                for (int r = 0; r < NR; r++) {
+                    vf xv = v_load(x + r * ldx + i);
+                    for (int o = 0; o < NO; o++)
+                        acc[o][r] = v_fma(wv[o], xv, acc[o][r]);
+                }
+            }
+        }
+        n_vec = n_in; /* n_in is a multiple of 32 */
+    } else {
+        for (int64_t i = 0; i < n_vec; i += VL) {
+            vf wv[TILE_O];
+            for (int o = 0; o < NO; o++) {
+                const uint8_t *wr = w0 + (size_t)o * row_bytes;
+                wv[o] = type == GFT_TYPE_F16 ? v_f16((const uint16_t *)wr + i)
+                                             : v_load((const float *)wr + i);
+            }
+            for (int r = 0; r < NR; r++) {
+                vf xv = v_load(x + r * ldx + i);
+                for (int o = 0; o < NO; o++)
+                    acc[o][r] = v_fma(wv[o], xv, acc[o][r]);
+            }
+        }
+    }
+    for (int o = 0; o < NO; o++) {
+        const uint8_t *wr = w0 + (size_t)o * row_bytes;
+        for (int r = 0; r < NR; r++) {
+            float s = v_sum(acc[o][r]);
+            for (int64_t i = n_vec; i < n_in; i++) {
+                float wi = type == GFT_TYPE_F16 ? gft_half_to_float(((const uint16_t *)wr)[i])
+                                                : ((const float *)wr)[i];
+                s = fmaf(wi, x[r * ldx + i], s);
+            }
+            float *yo = y + r * ldy + o;
+            *yo = apply_epi(epi, *yo, s);
+        }
+    }
+}
+
+/* One instantiation per (type, NO, NR) so the accumulators live in registers. */
+#define DEFINE_TILE(T, NO, NR)                                                                  \
+    static void tile_##T##_##NO##_##NR(const uint8_t *w0, size_t rb, int64_t n_in,            \
+                                       const float *x, int64_t ldx, float *y, int64_t ldy,    \
+                                       gft_epilogue epi)                                      \
+    {                                                                                         \
+        tile(GFT_TYPE_##T, NO, NR, w0, rb, n_in, x, ldx, y, ldy, epi);                        \
+    }
+#define DEFINE_TILES(T)                                                                         \
+    DEFINE_TILE(T, TILE_O, 1)                                                                   \
+    DEFINE_TILE(T, TILE_O, 2)                                                                   \
+    DEFINE_TILE(T, TILE_O, 3)                                                                   \
+    DEFINE_TILE(T, TILE_O, 4)                                                                   \
+    DEFINE_TILE(T, 1, 1)                                                                        \
+    DEFINE_TILE(T, 1, 2)                                                                        \
+    DEFINE_TILE(T, 1, 3)                                                                        \
+    DEFINE_TILE(T, 1, 4)
+DEFINE_TILES(F32)
+DEFINE_TILES(F16)
+DEFINE_TILES(Q8_0)
+
+typedef void (*tile_fn)(const uint8_t *, size_t, int64_t, const float *, int64_t, float *,
+                        int64_t, gft_epilogue);
+
+#define TILE_TABLE(T)                                                                           \
+    {                                                                                           \
+        {tile_##T##_1_1, tile_##T##_1_2, tile_##T##_1_3, tile_##T##_1_4},                       \
+        {                                                                                       \
+            tile_##T##_TILE_O_1, tile_##T##_TILE_O_2, tile_##T##_TILE_O_3, tile_##T##_TILE_O_4  \
+        }                                                                                       \
+    }
+
+static const tile_fn tiles_f32[2][4] = TILE_TABLE(F32);
+static const tile_fn tiles_f16[2][4] = TILE_TABLE(F16);
+static const tile_fn tiles_q8[2][4] = TILE_TABLE(Q8_0);
+
+static size_t row_bytes(const gft_tensor *w)
+{
+    int64_t n = w->ne[0];
+    switch (w->type) {
+    case GFT_TYPE_F16:
+        return (size_t)n * 2;
+    case GFT_TYPE_Q8_0:
+        return (size_t)(n / GFT_Q8_0_BLOCK) * sizeof(gft_block_q8_0);
+    default:
+        return (size_t)n * 4;
+    }
+}
+
+/* Rows are taken in groups of this many so the x rows of a group stay in
+ * cache while the weights stream past them. */
+#define ROW_GROUP 32
+
+void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
+                      int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi)
+{
+    const tile_fn(*tab)[4] = w->type == GFT_TYPE_F16    ? tiles_f16
+                             : w->type == GFT_TYPE_Q8_0 ? tiles_q8
+                                                        : tiles_f32;
+    size_t rb = row_bytes(w);
+    int64_t n_in = w->ne[0];
+    const uint8_t *base = w->data;
+    for (int g0 = 0; g0 < R; g0 += ROW_GROUP) {
+        int g1 = g0 + ROW_GROUP < R ? g0 + ROW_GROUP : R;
+        int64_t o = o0;
+        for (; o + TILE_O <= o1; o += TILE_O) {
+            for (int r = g0; r < g1; r += TILE_R) {
+                int nr = g1 - r < TILE_R ? g1 - r : TILE_R;
+                tab[1][nr - 1](base + (size_t)o * rb, rb, n_in, x + r * ldx, ldx, y + r * ldy + o,
+                               ldy, epi);
+            }
+        }
+        for (; o < o1; o++) {
+            for (int r = g0; r < g1; r += TILE_R) {
+                int nr = g1 - r < TILE_R ? g1 - r : TILE_R;
+                tab[0][nr - 1](base + (size_t)o * rb, rb, n_in, x + r * ldx, ldx, y + r * ldy + o,
+                               ldy, epi);
+            }
+        }
+    }
+}
+
+typedef struct {
+    const float *x;
+    int64_t ldx;
+    int R;
+    const gft_matmul_out *outs;
+    int n_outs;
+} matmul_job;
+
+/* The job's index space is the outputs of all matrices, one after another. */
+static void matmul_worker(void *arg, int64_t begin, int64_t end, int thread)
+{
+    (void)thread;
+    const matmul_job *j = arg;
+    int64_t base = 0;
+    for (int m = 0; m < j->n_outs && base < end; m++) {
+        const gft_matmul_out *mo = &j->outs[m];
+        int64_t n = mo->w->ne[1];
+        int64_t b = begin > base ? begin - base : 0;
+        int64_t e = end - base < n ? end - base : n;
+        if (b < e)
+            gft_matmul_range(mo->w, j->x, j->ldx, j->R, mo->y, mo->ldy, b, e, mo->epi);
+        base += n;
+    }
+}
+
+void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_matmul_out *outs,
+                int n_outs)
+{
+    matmul_job j = {x, ldx, R, outs, n_outs};
+    int64_t total = 0;
+    for (int m = 0; m < n_outs; m++)
+        total += outs[m].w->ne[1];
+    gft_pool_for(pool, total, 16, matmul_worker, &j);
+}
+
+void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out)
+{
+    double ss = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        ss += (double)x[i] * x[i];
+    float inv = (float)(1.0 / sqrt(ss / (double)n + eps));
+    for (int64_t i = 0; i < n; i++)
+        out[i] = x[i] * inv * g[i];
+}
+
+void gft_softmax(float *x, int64_t n)
+{
+    float mx = x[0];
+    for (int64_t i = 1; i < n; i++)
+        if (x[i] > mx)
+            mx = x[i];
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = expf(x[i] - mx);
+        sum += x[i];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < n; i++)
+        x[i] *= inv;
+}
+
+float gft_dot(const float *a, const float *b, int64_t n)
+{
+    vf acc = v_zero();
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL)
+        acc = v_fma(v_load(a + i), v_load(b + i), acc);
+    float s = v_sum(acc);
+    for (; i < n; i++)
+        s = fmaf(a[i], b[i], s);
+    return s;
+}
+
+void gft_axpy(float s, const float *x, float *y, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        y[i] = fmaf(s, x[i], y[i]);
+}

@@ -1,1 +1,347 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The VQ decoder. Feature maps are channel-first [C][H*W]. Every 3x3 conv is
+ * im2col + cblas_sgemm over fixed row bands, so the same grid size always
+ * runs the same sgemm shapes (and gives the same bits). */
+#include "vqdecoder.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+typedef struct {
+    const float *w; /* [cout][cin * 9] */
+    const float *b; /* [cout] */
+    int cin, cout;
+} conv3;
+
+typedef struct {
+    const float *w, *b; /* GroupNorm affine [C] */
+} gnorm;
+
+typedef struct {
+    gnorm n1, n2;
+    conv3 c1, c2;
+} resblock;
+
+struct gft_vqdec {
+    const gft_model *m;
+    int n_levels, n_res, groups;
+    float eps;
+    int gw, gh, code_dim;
+    conv3 conv_in, up[GFT_DEC_MAX_LEVELS], conv_out;
+    resblock res[GFT_DEC_MAX_LEVELS][GFT_DEC_MAX_RES];
+    gnorm norm_out;
+    float *owned[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)]; /* converted F16 weights */
+    int n_owned;
+    /* scratch, allocated on first run */
+    float *h, *a, *b, *col;
+    size_t map_floats, col_floats;
+};
+
+/* Budget for one im2col band, in floats (4 MiB). */
+#define COL_BUDGET (1u << 20)
+
+static int take_conv(gft_vqdec *dec, conv3 *c, const gft_tensor *w, const gft_tensor *b)
+{
+    c->cin = (int)w->ne[2];
+    c->cout = (int)w->ne[3];
+    c->b = b->data;
+    if (w->type == GFT_TYPE_F32) {
+        c->w = w->data;
+        return 1;
+    }
+    size_t n = (size_t)c->cin * 9 * (size_t)c->cout;
+    float *f = malloc(n * sizeof *f);
+    if (!f)
+        return 0;
+    const uint16_t *h = w->data;
+    for (size_t i = 0; i < n; i++)
+        f[i] = gft_half_to_float(h[i]);
+    dec->owned[dec->n_owned++] = f;
+    c->w = f;
+    return 1;
+}
+
+static gnorm take_norm(const gft_tensor *w, const gft_tensor *b)
+{
+    gnorm g = {w->data, b->data};
+    return g;
+}
+
+gft_vqdec *gft_vqdec_new(const gft_model *m)
+{
+    gft_vqdec *dec = calloc(1, sizeof *dec);
+    if (!dec)
+        return NULL;
+    const gft_hparams *hp = &m->hp;
+    dec->m = m;
+    dec->n_levels = (int)hp->dec_n_levels;
+    dec->n_res = (int)hp->dec_n_res;
+    dec->groups = (int)hp->dec_n_groups;
+    dec->eps = hp->dec_norm_eps;
+    dec->gw = (int)hp->grid_w;
+    dec->gh = (int)hp->grid_h;
+    dec->code_dim = (int)hp->code_dim;
+    int ok = take_conv(dec, &dec->conv_in, &m->dec_conv_in_w, &m->dec_conv_in_b);
+    for (int l = 0; l < dec->n_levels && ok; l++) {
+        const gft_dec_level *lv = &m->dec_levels[l];
+        for (int r = 0; r < dec->n_res && ok; r++) {
+            const gft_resblock *rb = &lv->res[r];
+            resblock *o = &dec->res[l][r];
+            o->n1 = take_norm(&rb->norm1_w, &rb->norm1_b);
+            o->n2 = take_norm(&rb->norm2_w, &rb->norm2_b);
+            ok = take_conv(dec, &o->c1, &rb->conv1_w, &rb->conv1_b) &&
+                 take_conv(dec, &o->c2, &rb->conv2_w, &rb->conv2_b);
+        }
+        if (ok && l + 1 < dec->n_levels)
+            ok = take_conv(dec, &dec->up[l], &lv->up_w, &lv->up_b);
+    }
+    dec->norm_out = take_norm(&m->dec_norm_out_w, &m->dec_norm_out_b);
+    if (ok)
+        ok = take_conv(dec, &dec->conv_out, &m->dec_conv_out_w, &m->dec_conv_out_b);
+    if (!ok) {
+        gft_vqdec_free(dec);
+        return NULL;
+    }
+    return dec;
+}
+
+void gft_vqdec_free(gft_vqdec *dec)
+{
+    if (!dec)
+        return;
+    for (int i = 0; i < dec->n_owned; i++)
+        free(dec->owned[i]);
+    free(dec->h);
+    free(dec->a);
+    free(dec->b);
+    free(dec->col);
+    free(dec);
+}
+
+/* Sizes the scratch for the largest map and im2col band. */
+static int ensure_scratch(gft_vqdec *dec)
+{
+    if (dec->h)
+        return 1;
+    size_t maxmap = (size_t)dec->code_dim * dec->gw * dec->gh, maxcol = 0;
+    int w = dec->gw, h = dec->gh;
+    const conv3 *convs[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)];
+    int scale[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)], nc = 0;
+    convs[nc] = &dec->conv_in;
+    scale[nc++] = 1;
+    for (int l = 0; l < dec->n_levels; l++) {
+        for (int r = 0; r < dec->n_res; r++) {
+            convs[nc] = &dec->res[l][r].c1;
+            scale[nc++] = 1 << l;
+            convs[nc] = &dec->res[l][r].c2;
+            scale[nc++] = 1 << l;
+        }
+        if (l + 1 < dec->n_levels) {
+            convs[nc] = &dec->up[l];
+            scale[nc++] = 2 << l; /* output resolution */
+        }
+    }
+    convs[nc] = &dec->conv_out;
+    scale[nc++] = 1 << (dec->n_levels - 1);
+    for (int i = 0; i < nc; i++) {
+        size_t W = (size_t)w * scale[i], H = (size_t)h * scale[i], P = W * H;
+        size_t c = (size_t)(convs[i]->cin > convs[i]->cout ? convs[i]->cin : convs[i]->cout);
+        if (c * P > maxmap)
+            maxmap = c * P;
+        size_t per_row = (size_t)convs[i]->cin * 9 * W;
+        size_t rows = COL_BUDGET / per_row;
+        if (rows < 1)
+            rows = 1;
+        if (rows > H)
+            rows = H;
+        if (rows * per_row > maxcol)
+            maxcol = rows * per_row;
+    }
+    dec->map_floats = maxmap;
+    dec->col_floats = maxcol;
+    dec->h = malloc(maxmap * sizeof(float));
+    dec->a = malloc(maxmap * sizeof(float));
+    dec->b = malloc(maxmap * sizeof(float));
+    dec->col = malloc(maxcol * sizeof(float));
+    if (!dec->h || !dec->a || !dec->b || !dec->col) {
+        free(dec->h);
+        free(dec->a);
+        free(dec->b);
+        free(dec->col);
+        dec->h = dec->a = dec->b = dec->col = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* out[cout][H*W] = conv3x3(in) + bias, padding 1. With up = 1 the input is
+ * H/2 x W/2 and read through nearest-neighbour x2 upsampling. */
+static void conv3x3(gft_vqdec *dec, const conv3 *c, const float *in, int H, int W, int up,
+                    float *out)
+{
+    int cin = c->cin, K = cin * 9;
+    int iw = up ? W / 2 : W;
+    size_t per_row = (size_t)K * W;
+    int rows = (int)(COL_BUDGET / per_row);
+    if (rows < 1)
+        rows = 1;
+    if (rows > H)
+        rows = H;
+    const size_t P = (size_t)H * W, ip = (size_t)iw * (up ? H / 2 : H);
+    for (int y0 = 0; y0 < H; y0 += rows) {
+        int ny = y0 + rows <= H ? rows : H - y0, np = ny * W;
+        float *col = dec->col;
+        for (int ci = 0; ci < cin; ci++) {
+            const float *src = in + (size_t)ci * ip;
+            for (int ky = 0; ky < 3; ky++) {
+                for (int kx = 0; kx < 3; kx++) {
+                    float *dst = col + ((size_t)ci * 9 + ky * 3 + kx) * np;
+                    for (int y = 0; y < ny; y++) {
+                        int sy = y0 + y + ky - 1;
+                        float *d = dst + (size_t)y * W;
+                        if (sy < 0 || sy >= H) {
+                            memset(d, 0, (size_t)W * sizeof *d);
+                            continue;
+                        }
+                        const float *s = src + (size_t)(up ? sy / 2 : sy) * iw;
+                        for (int x = 0; x < W; x++) {
+                            int sx = x + kx - 1;
+                            d[x] = (sx < 0 || sx >= W) ? 0.0f : s[up ? sx / 2 : sx];
+                        }
+                    }
+                }
+            }
+        }
+        for (int co = 0; co < c->cout; co++) {
+            float *o = out + (size_t)co * P + (size_t)y0 * W;
+            for (int i = 0; i < np; i++)
+                o[i] = c->b[co];
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K, col,
+                    np, 1.0f, out + (size_t)y0 * W, (int)P);
+    }
+}
+
+typedef struct {
+    const float *in;
+    float *out;
+    const gnorm *g;
+    int C, groups;
+    size_t P;
+    float eps;
+} gn_job;
+
+/* GroupNorm (biased variance, two passes in double) then SiLU; one group
+ * per task. */
+static void gn_worker(void *arg, int64_t begin, int64_t end, int thread)
+{
+    (void)thread;
+    const gn_job *j = arg;
+    int cpg = j->C / j->groups;
+    for (int64_t g = begin; g < end; g++) {
+        const float *x = j->in + (size_t)g * cpg * j->P;
+        size_t n = (size_t)cpg * j->P;
+        double sum = 0.0;
+        for (size_t i = 0; i < n; i++)
+            sum += x[i];
+        double mean = sum / (double)n, var = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double t = x[i] - mean;
+            var += t * t;
+        }
+        var /= (double)n;
+        float inv = (float)(1.0 / sqrt(var + j->eps)), fm = (float)mean;
+        for (int c = 0; c < cpg; c++) {
+            int ch = (int)g * cpg + c;
+            const float *xc = x + (size_t)c * j->P;
+            float *yc = j->out + (size_t)ch * j->P;
+            float w = j->g->w[ch], b = j->g->b[ch];
+            for (size_t i = 0; i < j->P; i++) {
+                float v = (xc[i] - fm) * inv * w + b;
+                yc[i] = v / (1.0f + expf(-v));
+            }
+        }
+    }
+}
+
+static void gn_silu(gft_vqdec *dec, gft_pool *pool, const gnorm *g, const float *in, float *out,
+                    int C, size_t P)
+{
+    gn_job j = {in, out, g, C, dec->groups, P, dec->eps};
+    if (pool)
+        gft_pool_for(pool, dec->groups, 1, gn_worker, &j);
+    else
+        gn_worker(&j, 0, dec->groups, 0);
+}
+
+gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
+                         float *premul, uint8_t *rgba)
+{
+    if (!ensure_scratch(dec))
+        return GFT_ERR_NOMEM;
+    const gft_model *m = dec->m;
+    int W = dec->gw, H = dec->gh, N = W * H, D = dec->code_dim;
+    const float *book = m->vq_codebook.data;
+    float *h = dec->h, *a = dec->a, *b = dec->b;
+    /* code lookup: z[c][p] */
+    for (int p = 0; p < N; p++) {
+        int code = p < n_filled ? codes[p] : 0;
+        for (int c = 0; c < D; c++)
+            a[(size_t)c * N + p] = book[(size_t)code * D + c];
+    }
+    conv3x3(dec, &dec->conv_in, a, H, W, 0, h);
+    for (int l = 0; l < dec->n_levels; l++) {
+        int C = dec->conv_in.cout;
+        if (l > 0)
+            C = dec->up[l - 1].cout;
+        size_t P = (size_t)W * H;
+        for (int r = 0; r < dec->n_res; r++) {
+            const resblock *rb = &dec->res[l][r];
+            gn_silu(dec, pool, &rb->n1, h, a, C, P);
+            conv3x3(dec, &rb->c1, a, H, W, 0, b);
+            gn_silu(dec, pool, &rb->n2, b, b, C, P);
+            conv3x3(dec, &rb->c2, b, H, W, 0, a);
+            for (size_t i = 0; i < (size_t)C * P; i++)
+                h[i] += a[i];
+        }
+        if (l + 1 < dec->n_levels) {
+            W *= 2;
+            H *= 2;
+            conv3x3(dec, &dec->up[l], h, H, W, 1, a);
+            float *t = h;
+            h = a;
+            a = t;
+        }
+    }
+    int C = dec->conv_out.cin;
+    size_t P = (size_t)W * H;
+    gn_silu(dec, pool, &dec->norm_out, h, a, C, P);
+    conv3x3(dec, &dec->conv_out, a, H, W, 0, b);
+
+    /* pixels of unfilled cells are transparent */
+    int f = W / dec->gw;
+    for (size_t p = 0; p < P; p++) {
+        int px = (int)(p % (size_t)W), py = (int)(p / (size_t)W);
+        int cell = (py / f) * dec->gw + px / f;
+        float v[4];
+        for (int c = 0; c < 4; c++) {
+            float t = b[(size_t)c * P + p];
+            v[c] = cell >= n_filled ? 0.0f : t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+        }
+        if (premul)
+            memcpy(premul + p * 4, v, sizeof v);
+        if (rgba) {
+            float al = v[3];
+            for (int c = 0; c < 3; c++) {
+                float s = al > 0.0f ? fminf(1.0f, v[c] / al) : 0.0f;
+                rgba[p * 4 + c] = (uint8_t)floorf(s * 255.0f + 0.5f);
+            }
+            rgba[p * 4 + 3] = (uint8_t)floorf(al * 255.0f + 0.5f);
+        }
+    }
+    return GFT_OK;
+}

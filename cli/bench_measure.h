@@ -1,0 +1,30 @@
+/* gft bench: the measurements (FLOP counts, sgemm reference, statistics).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef GFT_CLI_BENCH_MEASURE_H
+#define GFT_CLI_BENCH_MEASURE_H
+
+#include "gft.h"
+
+#include <stdint.h>
+
+/* Floating-point operations of the transformer for one sequence row of one
+ * image: every position of the text prefix and of the image (matrix products
+ * count 2 FLOPs per weight; attention 4 * n_embd per query-key pair; the
+ * output head only at image positions). Embedding lookups are free. */
+double cli_transformer_flops_per_row(const gft_model_info *info);
+
+/* OpenBLAS single-precision 1024 x 1024 x 1024 matrix product, median of
+ * `runs` after one warm-up, in GFLOP/s; threads = 0 keeps BLAS's own count.
+ * Returns a negative value when memory runs out. */
+double cli_sgemm_gflops(int runs, int threads);
+
+/* The BLAS library's thread count (0 when it cannot tell). */
+int cli_blas_threads(void);
+
+/* Median of n values (sorts them in place). */
+double cli_median(double *values, int n);
+
+/* The process's peak resident set size in bytes. */
+uint64_t cli_peak_rss_bytes(void);
+
+#endif /* GFT_CLI_BENCH_MEASURE_H */

@@ -1,0 +1,301 @@
+/* gft bench: generation speed on this machine, in one run.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "bench_measure.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_help(FILE *out)
+{
+    fputs("Usage: gft bench [-m MODEL] [--threads N] [--runs R] [--json]\n"
+          "\n"
+          "Measures, in one run: the model load time; one guided image and four\n"
+          "guided variations in one batch (median of R runs, default 3, after one\n"
+          "warm-up); image tokens per second; the VQ decoder alone; the transformer's\n"
+          "effective GFLOP/s; OpenBLAS sgemm 1024^3 GFLOP/s as the machine's\n"
+          "reference; the peak resident memory against the model file size.\n"
+          "--json prints one JSON object instead of the table.\n",
+          out);
+}
+
+typedef struct {
+    const char *model_path;
+    int threads, runs, json;
+} bench_options;
+
+typedef struct {
+    char path[4096];
+    gft_model_info info;
+    int threads, blas_threads, runs;
+    float guidance;
+    double load_ms, one_ms, four_ms, vq_ms, sgemm_gflops;
+    double flops_per_row;
+    uint64_t peak_rss;
+} bench_report;
+
+static int parse_options(int argc, char **argv, bench_options *o)
+{
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'}, {"threads", required_argument, NULL, 't'},
+        {"runs", required_argument, NULL, 'r'},  {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->runs = 3;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":m:t:r:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            o->model_path = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'h':
+            print_help(stdout);
+            return 1;
+        case 't':
+            if (cli_parse_int("--threads", optarg, 0, 256, &o->threads) != 0)
+                return -1;
+            break;
+        case 'r':
+            if (cli_parse_int("--runs", optarg, 1, 100, &o->runs) != 0)
+                return -1;
+            break;
+        case ':':
+            cli_error("%s needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            cli_error("unknown option '%s' (try 'gft bench --help')", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        cli_error("unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Median wall time of `runs` generations of n_variations in one batch. */
+static int time_generation(gft_context *ctx, const gft_generate_params *base, int n_variations,
+                           int runs, double *median_ms)
+{
+    double ms[100];
+    gft_generate_params p = *base;
+    p.n_variations = n_variations;
+    p.max_batch = 0;
+    for (int r = 0; r < runs; r++) {
+        gft_result result;
+        double t0 = cli_now_ms();
+        gft_status st = gft_generate(ctx, &p, &result);
+        ms[r] = cli_now_ms() - t0;
+        if (st != GFT_OK) {
+            cli_error("generation failed: %s: %s", gft_status_string(st),
+                      gft_context_last_error(ctx));
+            if (st == GFT_ERR_CANCELLED)
+                gft_result_free(&result);
+            return -1;
+        }
+        gft_result_free(&result);
+    }
+    *median_ms = cli_median(ms, runs);
+    return 0;
+}
+
+/* Median time of the VQ decoder alone on a fixed, spread-out token grid. */
+static int time_vq_decoder(gft_context *ctx, const gft_model_info *info, int runs,
+                           double *median_ms)
+{
+    size_t n_tokens = (size_t)info->grid_w * info->grid_h;
+    int32_t *tokens = malloc(sizeof(int32_t) * n_tokens);
+    uint8_t *rgba = malloc((size_t)info->image_width * info->image_height * 4);
+    double ms[100];
+    int rc = 0;
+    if (!tokens || !rgba) {
+        cli_error("out of memory");
+        rc = -1;
+    }
+    for (size_t j = 0; rc == 0 && j < n_tokens; j++)
+        tokens[j] = (int32_t)((j * 7919u + 13u) % info->codebook_size);
+    for (int r = -1; rc == 0 && r < runs; r++) { /* r = -1: warm-up */
+        double t0 = cli_now_ms();
+        gft_status st = gft_decode_tokens(ctx, tokens, NULL, rgba);
+        double t = cli_now_ms() - t0;
+        if (st != GFT_OK) {
+            cli_error("VQ decoder failed: %s: %s", gft_status_string(st),
+                      gft_context_last_error(ctx));
+            rc = -1;
+        } else if (r >= 0) {
+            ms[r] = t;
+        }
+    }
+    if (rc == 0)
+        *median_ms = cli_median(ms, runs);
+    free(tokens);
+    free(rgba);
+    return rc;
+}
+
+static int measure(const bench_options *o, gft_model *model, bench_report *b)
+{
+    gft_model_get_info(model, &b->info);
+    b->runs = o->runs;
+    b->threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    b->flops_per_row = cli_transformer_flops_per_row(&b->info);
+
+    gft_generate_params p;
+    gft_generate_params_init(&p, model);
+    /* "guided": two rows per image; keep the model's scale unless it is off */
+    if (p.sampling.guidance == 1.0f)
+        p.sampling.guidance = 3.0f;
+    b->guidance = p.sampling.guidance;
+    p.prompt = "a red heart";
+    p.seed = 1;
+    p.n_threads = o->threads;
+
+    char err[GFT_ERROR_SIZE] = "";
+    gft_context *ctx = gft_context_new(model, err, sizeof err);
+    if (!ctx) {
+        cli_error("cannot create a generation context: %s", err);
+        return -1;
+    }
+    double warm_ms;
+    int rc = time_generation(ctx, &p, 1, 1, &warm_ms);
+    if (rc == 0)
+        rc = time_generation(ctx, &p, 1, o->runs, &b->one_ms);
+    if (rc == 0)
+        rc = time_generation(ctx, &p, 4, o->runs, &b->four_ms);
+    if (rc == 0)
+        rc = time_vq_decoder(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->vq_ms);
+    gft_context_free(ctx);
+    b->peak_rss = cli_peak_rss_bytes(); /* before the sgemm buffers */
+    if (rc == 0) {
+        b->sgemm_gflops = cli_sgemm_gflops(5, o->threads);
+        b->blas_threads = cli_blas_threads();
+        if (b->sgemm_gflops < 0) {
+            cli_error("out of memory for the sgemm reference");
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* Derived figures: transformer time = generation minus the VQ decoder. */
+typedef struct {
+    double tokens_per_s_1, tokens_per_s_4, gflops_2_rows, gflops_8_rows, ratio_4_to_1,
+        pct_sgemm_8_rows, rss_over_file;
+} bench_derived;
+
+static bench_derived derive(const bench_report *b)
+{
+    bench_derived d;
+    double n_tokens = (double)b->info.grid_w * b->info.grid_h;
+    double loop1 = b->one_ms - b->vq_ms, loop4 = b->four_ms - 4.0 * b->vq_ms;
+    if (loop1 <= 0)
+        loop1 = b->one_ms;
+    if (loop4 <= 0)
+        loop4 = b->four_ms;
+    d.tokens_per_s_1 = n_tokens / (b->one_ms / 1e3);
+    d.tokens_per_s_4 = 4.0 * n_tokens / (b->four_ms / 1e3);
+    d.gflops_2_rows = 2.0 * b->flops_per_row / (loop1 * 1e6);
+    d.gflops_8_rows = 8.0 * b->flops_per_row / (loop4 * 1e6);
+    d.ratio_4_to_1 = b->four_ms / b->one_ms;
+    d.pct_sgemm_8_rows = 100.0 * d.gflops_8_rows / b->sgemm_gflops;
+    d.rss_over_file = (double)b->peak_rss / (double)b->info.file_size;
+    return d;
+}
+
+static void print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void print_json(const bench_report *b, const bench_derived *d)
+{
+    printf("{\"model\": ");
+    print_json_string(b->path);
+    printf(", \"model_name\": ");
+    print_json_string(b->info.name);
+    printf(", \"weight_type\": ");
+    print_json_string(b->info.weight_type);
+    printf(", \"file_size\": %llu, \"n_params\": %llu", (unsigned long long)b->info.file_size,
+           (unsigned long long)b->info.n_params);
+    printf(", \"threads\": %d, \"blas_threads\": %d, \"runs\": %d, \"guidance\": %g", b->threads,
+           b->blas_threads, b->runs, (double)b->guidance);
+    printf(", \"image_tokens\": %u", b->info.grid_w * b->info.grid_h);
+    printf(", \"load_ms\": %.3f, \"one_image_ms\": %.3f, \"four_variations_ms\": %.3f", b->load_ms,
+           b->one_ms, b->four_ms);
+    printf(", \"ratio_four_to_one\": %.4f", d->ratio_4_to_1);
+    printf(", \"tokens_per_s_one\": %.2f, \"tokens_per_s_four\": %.2f", d->tokens_per_s_1,
+           d->tokens_per_s_4);
+    printf(", \"vq_decoder_ms\": %.3f", b->vq_ms);
+    printf(", \"transformer_gflop_per_row\": %.6f", b->flops_per_row / 1e9);
+    printf(", \"decode_gflops_2_rows\": %.3f, \"decode_gflops_8_rows\": %.3f", d->gflops_2_rows,
+           d->gflops_8_rows);
+    printf(", \"sgemm_1024_gflops\": %.3f, \"decode_pct_of_sgemm_8_rows\": %.2f", b->sgemm_gflops,
+           d->pct_sgemm_8_rows);
+    printf(", \"peak_rss_bytes\": %llu, \"peak_rss_over_file_size\": %.3f}\n",
+           (unsigned long long)b->peak_rss, d->rss_over_file);
+}
+
+static void print_table(const bench_report *b, const bench_derived *d)
+{
+    char file[32], rss[32];
+    unsigned n_tokens = b->info.grid_w * b->info.grid_h;
+    printf("model              %s (%s, %s, %.2f M parameters)\n", b->path,
+           cli_format_bytes(b->info.file_size, file, sizeof file), b->info.weight_type,
+           (double)b->info.n_params / 1e6);
+    printf("threads            %d (BLAS %d), median of %d runs, guidance %g, %u tokens/image\n",
+           b->threads, b->blas_threads, b->runs, (double)b->guidance, n_tokens);
+    printf("model load         %10.2f ms\n", b->load_ms);
+    printf("1 guided image     %10.2f ms   %8.1f tokens/s   %7.2f GFLOP/s (2 rows)\n", b->one_ms,
+           d->tokens_per_s_1, d->gflops_2_rows);
+    printf("4 guided variations%10.2f ms   %8.1f tokens/s   %7.2f GFLOP/s (8 rows)\n", b->four_ms,
+           d->tokens_per_s_4, d->gflops_8_rows);
+    printf("4 variations / 1   %10.2f x\n", d->ratio_4_to_1);
+    printf("VQ decoder         %10.2f ms per image\n", b->vq_ms);
+    printf("sgemm 1024^3       %10.2f GFLOP/s (OpenBLAS)\n", b->sgemm_gflops);
+    printf("decode loop        %10.1f %% of sgemm at 8 rows\n", d->pct_sgemm_8_rows);
+    printf("peak RSS           %10s   %.2f x the model file\n",
+           cli_format_bytes(b->peak_rss, rss, sizeof rss), d->rss_over_file);
+}
+
+int cli_cmd_bench(int argc, char **argv)
+{
+    bench_options o;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0)
+        return parsed > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    bench_report b;
+    memset(&b, 0, sizeof b);
+    gft_model *model = cli_load_model(o.model_path, b.path, sizeof b.path, &b.load_ms);
+    if (!model)
+        return CLI_EXIT_FAILURE;
+    int rc = measure(&o, model, &b);
+    gft_model_free(model);
+    if (rc != 0)
+        return CLI_EXIT_FAILURE;
+    bench_derived d = derive(&b);
+    if (o.json)
+        print_json(&b, &d);
+    else
+        print_table(&b, &d);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,55 @@
+/* The generation context's internals (engine/context.c, transformer.c).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef GFT_CONTEXT_H
+#define GFT_CONTEXT_H
+
+#include "gft_internal.h"
+#include "sampler.h"
+#include "threadpool.h"
+#include "vqdecoder.h"
+
+/* Transformer state: KV cache and scratch for up to rows_cap rows. */
+typedef struct {
+    const gft_model *m;
+    int d, n_ff, n_head, hd, T, N, L, K; /* L = T + N positions */
+    int rows_cap;   /* rows the KV cache and scratch hold */
+    int scratch_rows; /* max(rows_cap, T): rows of x/h/q/att/ff */
+    float *kc, *vc; /* [n_layer][rows_cap][L][d] */
+    float *x, *h, *q, *att, *ff, *logits, *scores;
+    /* the null prompt's prefix K/V [n_layer][T][d], computed once */
+    float *null_k, *null_v;
+    int have_null;
+} gft_tf;
+
+struct gft_context {
+    const gft_model *model;
+    char err[GFT_ERROR_SIZE];
+    gft_pool *pool;
+    int pool_threads;
+    gft_tf tf;
+    gft_vqdec *dec;
+    gft_sampler_scratch sampler;
+    /* the generation in progress, for previews */
+    int gen_active;
+    int gen_n_var;
+    int32_t *gen_tokens; /* [GFT_MAX_VARIATIONS][N] */
+    int gen_filled[GFT_MAX_VARIATIONS];
+};
+
+/* ---- transformer.c ---- */
+int gft_tf_init(gft_tf *tf, const gft_model *m);
+void gft_tf_free(gft_tf *tf);
+/* Makes room for `rows` decode rows; 0 on out of memory. */
+int gft_tf_reserve(gft_tf *tf, int rows);
+/* Runs the T prefix ids; writes K and V for every layer ([n_layer][T][d]). */
+void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out, float *v_out);
+/* Points the null prompt's prefix (computed on first use) into *k, *v. */
+void gft_tf_null_prefix(gft_tf *tf, gft_pool *pool, const float **k, const float **v);
+/* Copies a prefix K/V into decode row `row`. */
+void gft_tf_load_prefix(gft_tf *tf, int row, const float *k, const float *v);
+/* One decode step at image position j (0-based) for rows 0..B-1, whose
+ * inputs are in_tok[b] (codebook_size = <bos_image>). Logits go to
+ * tf->logits [B][K]. */
+void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok);
+
+#endif

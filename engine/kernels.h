@@ -1,0 +1,57 @@
+/* Compute kernels: multi-row matrix-vector products and small row ops.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Determinism: every output element y[r][o] is summed by the same sequence of
+ * operations whatever R, the row's place in the batch, the output range or the
+ * thread count, so batched and single-row runs give identical bits. */
+#ifndef GFT_KERNELS_H
+#define GFT_KERNELS_H
+
+#include "gft_internal.h"
+#include "threadpool.h"
+
+#include <stdint.h>
+
+typedef enum {
+    GFT_EPI_STORE, /* y = W x      */
+    GFT_EPI_ADD,   /* y += W x     */
+    GFT_EPI_GELU,  /* y = GELU(W x) */
+} gft_epilogue;
+
+/* For o in [o0, o1) and r in [0, R):
+ *   y[r * ldy + o] (epi) sum_i W[o][i] * x[r * ldx + i]
+ * W is a 2-D tensor with ne[0] = inputs, ne[1] = outputs (F32, F16, Q8_0). */
+void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
+                      int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi);
+
+/* Up to 4 matrices that share the input x; the outputs are split across the
+ * pool's threads (over output rows only). */
+typedef struct {
+    const gft_tensor *w;
+    float *y;
+    int64_t ldy;
+    gft_epilogue epi;
+} gft_matmul_out;
+
+void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_matmul_out *outs,
+                int n_outs);
+
+/* out = x / sqrt(mean(x^2) + eps) * g, n floats (out may equal x). */
+void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out);
+
+/* exact GELU: 0.5 x (1 + erf(x / sqrt 2)) */
+float gft_gelu(float x);
+
+/* In place softmax over n floats (max-subtracted, sum in index order). */
+void gft_softmax(float *x, int64_t n);
+
+/* sum_i a[i] * b[i] in a fixed order (vectorised lanes, then a fixed lane sum). */
+float gft_dot(const float *a, const float *b, int64_t n);
+
+/* y[i] += s * x[i] */
+void gft_axpy(float s, const float *x, float *y, int64_t n);
+
+/* Half to float without relying on engine/util.c (exact conversion). */
+float gft_half_to_float(uint16_t h);
+
+#endif

@@ -1,0 +1,37 @@
+/* Internal steps of model loading, shared by the loader's source files.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef GFT_LOADER_H
+#define GFT_LOADER_H
+
+#include "gft_internal.h"
+#include "gguf.h"
+
+/* Owned allocations freed with the model (zero-filled; NULL when out of
+ * memory). */
+void *gft_arena_alloc(gft_model *m, size_t size);
+void gft_arena_free(gft_model *m);
+
+/* engine/model_hparams.c: reads and range-checks every hyperparameter. */
+gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size_t err_size);
+
+/* engine/model_tensors.c: finds every required tensor, checks its shape and
+ * type, fills the model's tensor views, n_params and weight_type. */
+gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size);
+
+/* engine/tokenizer_load.c: tokens, merges (pair hash) and known words. */
+gft_status gft_load_tokenizer(const gguf_file *f, gft_model *m, char *err, size_t err_size);
+
+/* Looks a merge up: its index, or -1. */
+int64_t gft_tokenizer_find_merge(const gft_tokenizer *tok, int32_t left, int32_t right);
+
+/* Compares two byte strings: memcmp order, shorter first on a shared prefix. */
+int gft_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/* Helpers for typed key access (engine/model_hparams.c). Each returns GFT_OK
+ * or an error naming the key. */
+gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required,
+                             const uint8_t **s, uint64_t *len, char *err, size_t err_size);
+gft_status gft_kv_get_array(const gguf_file *f, const char *key, const uint32_t *elem_types,
+                            int n_elem_types, const gguf_kv **out, char *err, size_t err_size);
+
+#endif /* GFT_LOADER_H */

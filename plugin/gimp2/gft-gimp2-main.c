@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Generate from Text, GIMP 2.10 front end: PDB registration and the runs of
+ * plug-in-generate-from-text and plug-in-generate-from-text-regenerate.
+ * Links libgimp-2.0 and GTK 3 only (never libgimpui-2.0, which is GTK 2).
+ */
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <glib/gi18n-lib.h>
+
+#include "gft-gimp2-dialog.h"
+#include "gft-gimp2-layers.h"
+
+#define N_GENERATE_ARGS 15
+#define N_REGEN_ARGS 4
+#define REGEN_DATA_KEY GFT_PLUG_IN_REGEN_PROC
+
+static void query(void);
+static char *plugin_dir(void);
+static void run(const gchar *name, gint n_params, const GimpParam *param, gint *n_return_vals,
+                GimpParam **return_vals);
+
+const GimpPlugInInfo PLUG_IN_INFO = {NULL, NULL, query, run};
+
+MAIN()
+
+static const GimpParamDef generate_args[N_GENERATE_ARGS] = {
+    {GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1) }"},
+    {GIMP_PDB_IMAGE, "image", "Image to add the layers to (-1: create a new image)"},
+    {GIMP_PDB_DRAWABLE, "drawable", "Unused (the layers go above the active layer)"},
+    {GIMP_PDB_STRING, "prompt", "What to draw"},
+    {GIMP_PDB_STRING, "negative-prompt", "What to steer away from (\"\": nothing)"},
+    {GIMP_PDB_FLOAT, "temperature", "Sampling temperature, 0 (greedy) to 10; < 0: model default"},
+    {GIMP_PDB_INT32, "top-k", "Keep the k likeliest tokens, 0 = off; < 0: model default"},
+    {GIMP_PDB_FLOAT, "top-p", "Nucleus sampling, (0, 1], 1 = off; <= 0: model default"},
+    {GIMP_PDB_FLOAT, "guidance", "Classifier-free guidance, 0 to 30, 1 = off; < 0: default"},
+    {GIMP_PDB_INT32, "seed", "Seed of the first variation (-1: random)"},
+    {GIMP_PDB_INT32, "variations", "Number of pictures, 1 to 16"},
+    {GIMP_PDB_INT32, "width", "Layer width in pixels (0: the image's width, 512 for new)"},
+    {GIMP_PDB_INT32, "height", "Layer height in pixels (0: the image's height, 512 for new)"},
+    {GIMP_PDB_STRING, "model", "Model file (.gguf); \"\": the shipped model"},
+    {GIMP_PDB_INT32, "target", "0: new layers in the image, 1: a new image"},
+};
+
+static const GimpParamDef regen_args[N_REGEN_ARGS] = {
+    {GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1) }"},
+    {GIMP_PDB_IMAGE, "image", "Image holding the generated layer"},
+    {GIMP_PDB_DRAWABLE, "drawable", "A layer made by plug-in-generate-from-text"},
+    {GIMP_PDB_INT32, "mode", "0: same seed, 1: seed + 1 (vary), 2: random seed"},
+};
+
+static const GimpParamDef return_image[] = {
+    {GIMP_PDB_IMAGE, "image", "The image holding the new layers"},
+};
+
+static void query(void)
+{
+    char *dir = plugin_dir();
+    char *locale_dir = gft_plugin_locale_dir(dir);
+
+    gimp_plugin_domain_register(GETTEXT_PACKAGE, locale_dir);
+    g_free(locale_dir);
+    g_free(dir);
+    gimp_install_procedure(
+        GFT_PLUG_IN_PROC, N_("Generate pictures from a text prompt"),
+        "Runs a small text-to-image transformer inside the plug-in and adds each variation as "
+        "a new RGBA layer named \"<prompt> (seed N)\" above the active layer (several go into "
+        "a layer group), or creates a new image when none is open or target is 1. Each layer "
+        "keeps its settings in the \"gft-settings\" parasite. Indexed images are converted to "
+        "RGB in the same undo step.",
+        "Generate from Text authors", "Generate from Text authors", "2026",
+        N_("Generate from _Text..."), "", GIMP_PLUGIN, N_GENERATE_ARGS, 1, generate_args,
+        return_image);
+    gimp_plugin_menu_register(GFT_PLUG_IN_PROC, "<Image>/Filters/Render");
+    gimp_plugin_menu_register(GFT_PLUG_IN_PROC, "<Image>/File/Create");
+
+    gimp_install_procedure(
+        GFT_PLUG_IN_REGEN_PROC, N_("Regenerate a generated layer, or vary it"),
+        "Reads the \"gft-settings\" parasite of a layer made by Generate from Text and "
+        "generates it again above it: with the same seed, seed + 1, or a random seed.",
+        "Generate from Text authors", "Generate from Text authors", "2026",
+        N_("_Regenerate from Text..."), "RGB*, GRAY*", GIMP_PLUGIN, N_REGEN_ARGS, 1, regen_args,
+        return_image);
+    gimp_plugin_menu_register(GFT_PLUG_IN_REGEN_PROC, "<Image>/Filters/Render");
+}
+
+/* ---- remembered values (gimp_set_data holds the settings' text form) ---- */
+
+static void load_last_values(const char *key, GftPluginSettings *s)
+{
+    gint size = gimp_get_data_size(key);
+    char *text;
+
+    if (size <= 0)
+        return;
+    text = g_malloc0((gsize)size + 1);
+    if (gimp_get_data(key, text))
+        gft_plugin_settings_from_text(text, (gsize)size, s, NULL); /* stale data: keep defaults */
+    g_free(text);
+}
+
+static void save_last_values(const char *key, const GftPluginSettings *s)
+{
+    gsize length;
+    char *text = gft_plugin_settings_to_text(s, &length);
+
+    gimp_set_data(key, text, (guint32)length + 1);
+    g_free(text);
+}
+
+/* ---- shared run pieces ---------------------------------------------------- */
+
+static void on_progress(double fraction, void *user_data)
+{
+    (void)user_data;
+    gimp_progress_update(fraction);
+}
+
+static char *plugin_dir(void)
+{
+    return gft_plugin_own_dir(gimp_get_progname());
+}
+
+static gboolean load_model(const char *requested, GftLoadedModel *m, GError **error)
+{
+    char *dir = plugin_dir();
+    gboolean ok = gft_plugin_load_model(requested, dir, m, error);
+
+    g_free(dir);
+    return ok;
+}
+
+static void settings_from_params(const GimpParam *p, GftPluginSettings *s)
+{
+    g_free(s->prompt);
+    g_free(s->negative_prompt);
+    g_free(s->model);
+    s->prompt = g_strdup(p[3].data.d_string ? p[3].data.d_string : "");
+    s->negative_prompt = g_strdup(p[4].data.d_string ? p[4].data.d_string : "");
+    s->temperature = p[5].data.d_float;
+    s->top_k = p[6].data.d_int32;
+    s->top_p = p[7].data.d_float;
+    s->guidance = p[8].data.d_float;
+    s->seed = p[9].data.d_int32;
+    s->variations = p[10].data.d_int32;
+    s->width = p[11].data.d_int32;
+    s->height = p[12].data.d_int32;
+    s->model = g_strdup(p[13].data.d_string ? p[13].data.d_string : "");
+    s->target = p[14].data.d_int32;
+}
+
+/* Puts the pictures into `image` (or a new image when image is -1) as one
+ * undo step and returns the image. */
+static gint32 deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
+                      const GftPictures *pictures, const GftLayerRecord *record, int out_w,
+                      int out_h)
+{
+    gboolean new_image = image == -1;
+    Gft2Place place = {image, new_image ? -1 : gft2_anchor_layer(image, drawable)};
+
+    if (new_image) {
+        place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
+        gimp_image_undo_disable(place.image);
+    } else {
+        gimp_image_undo_group_start(image);
+        gft2_prepare_image(image);
+    }
+    gft2_add_pictures(&place, pictures, record, out_w, out_h);
+    if (new_image) {
+        gimp_image_undo_enable(place.image);
+        if (run_mode == GIMP_RUN_INTERACTIVE)
+            gimp_display_new(place.image);
+    } else {
+        gimp_image_undo_group_end(image);
+    }
+    if (run_mode != GIMP_RUN_NONINTERACTIVE)
+        gimp_displays_flush();
+    return place.image;
+}
+
+/* ---- plug-in-generate-from-text --------------------------------------------- */
+
+static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpParam *param,
+                             gint32 *out_image, GError **error)
+{
+    gint32 image = n_params > 1 ? param[1].data.d_image : -1;
+    gint32 drawable = n_params > 2 ? param[2].data.d_drawable : -1;
+    GftPluginSettings s, resolved;
+    GftPictures pictures;
+    GftLoadedModel m;
+    GftLayerRecord record;
+    gft_result result;
+    int out_w, out_h;
+    gboolean ok = FALSE;
+
+    if (image != -1 && !gimp_image_is_valid(image))
+        image = -1;
+    gft_plugin_settings_init(&s);
+    if (run_mode == GIMP_RUN_NONINTERACTIVE) {
+        if (n_params != N_GENERATE_ARGS) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_PROC,
+                        N_GENERATE_ARGS, n_params);
+            gft_plugin_settings_clear(&s);
+            return FALSE;
+        }
+        settings_from_params(param, &s);
+    } else {
+        load_last_values(GFT_PLUG_IN_PROC, &s);
+    }
+    if (!gft_plugin_settings_check(&s, error)) {
+        gft_plugin_settings_clear(&s);
+        return FALSE;
+    }
+    if (s.target == GFT_PLUGIN_TARGET_NEW_IMAGE)
+        image = -1;
+
+#ifdef GFT_HAVE_UI
+    if (run_mode == GIMP_RUN_INTERACTIVE) {
+        ok = gft2_interactive(&s, image, out_image, error);
+        if (ok)
+            save_last_values(GFT_PLUG_IN_PROC, &s);
+        gft_plugin_settings_clear(&s);
+        return ok;
+    }
+#endif
+
+    if (!load_model(s.model, &m, error)) {
+        gft_plugin_settings_clear(&s);
+        return FALSE;
+    }
+    gft_plugin_settings_copy(&resolved, &s);
+    gft_plugin_settings_resolve(&resolved, &m.info);
+    gimp_progress_init(_("Generating from text..."));
+    if (gft_plugin_generate(&m, &resolved, on_progress, NULL, &result, error)) {
+        gft_pictures_from_result(&result, &pictures);
+        gft_output_size(&resolved, image == -1 ? 0 : gimp_image_width(image),
+                        image == -1 ? 0 : gimp_image_height(image), &out_w, &out_h);
+        gft_record_init(&record, &resolved, &m, out_w, out_h);
+        *out_image = deliver(image, drawable, run_mode, &pictures, &record, out_w, out_h);
+        gft_record_clear(&record);
+        gft_result_free(&result);
+        ok = TRUE;
+    }
+    gimp_progress_end();
+    gft_plugin_model_clear(&m);
+    gft_plugin_settings_clear(&resolved);
+    gft_plugin_settings_clear(&s);
+    return ok;
+}
+
+/* ---- plug-in-generate-from-text-regenerate ------------------------------------ */
+
+static gboolean regenerate(gint32 layer, int mode, GimpRunMode run_mode, gint32 *out_image,
+                           GError **error)
+{
+    gint32 image = gimp_item_get_image(layer);
+    GftLayerRecord old, record;
+    GftLoadedModel m;
+    GftPictures pictures;
+    gft_result result;
+    Gft2Place place;
+    gboolean ok = FALSE;
+
+    if (!gft2_read_record(layer, &old, error))
+        return FALSE;
+    /* The recorded model file, or the shipped one when it has moved away. */
+    if (!load_model(g_file_test(old.settings.model, G_FILE_TEST_IS_REGULAR) ? old.settings.model
+                                                                            : "",
+                    &m, error)) {
+        gft_record_clear(&old);
+        return FALSE;
+    }
+    if (mode == GFT_REGEN_NEXT_SEED)
+        old.settings.seed = (old.settings.seed + 1) % ((gint64)G_MAXUINT32 + 1);
+    else if (mode == GFT_REGEN_RANDOM_SEED)
+        old.settings.seed = -1;
+    gft_plugin_settings_resolve(&old.settings, &m.info);
+
+    gimp_progress_init(_("Regenerating from text..."));
+    if (gft_plugin_generate(&m, &old.settings, on_progress, NULL, &result, error)) {
+        gft_pictures_from_result(&result, &pictures);
+        gft_record_init(&record, &old.settings, &m, old.settings.width, old.settings.height);
+        place.image = image;
+        place.above = layer;
+        gimp_image_undo_group_start(image);
+        gft2_add_pictures(&place, &pictures, &record, old.settings.width, old.settings.height);
+        gimp_image_undo_group_end(image);
+        if (run_mode != GIMP_RUN_NONINTERACTIVE)
+            gimp_displays_flush();
+        gft_record_clear(&record);
+        gft_result_free(&result);
+        *out_image = image;
+        ok = TRUE;
+    }
+    gimp_progress_end();
+    gft_plugin_model_clear(&m);
+    gft_record_clear(&old);
+    return ok;
+}
+
+static gboolean run_regenerate(GimpRunMode run_mode, gint n_params, const GimpParam *param,
+                               gint32 *out_image, GError **error)
+{
+    gint32 mode = GFT_REGEN_NEXT_SEED;
+    gint32 layer;
+
+    if (n_params < 3) {
+        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                            _("Open an image and select a generated layer first."));
+        return FALSE;
+    }
+    layer = param[2].data.d_drawable;
+    if (run_mode == GIMP_RUN_NONINTERACTIVE) {
+        if (n_params != N_REGEN_ARGS) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_REGEN_PROC,
+                        N_REGEN_ARGS, n_params);
+            return FALSE;
+        }
+        mode = param[3].data.d_int32;
+    } else {
+        gimp_get_data(REGEN_DATA_KEY, &mode);
+    }
+    if (run_mode == GIMP_RUN_INTERACTIVE && !gft2_ask_regen_mode(layer, &mode))
+        return FALSE; /* cancelled: no error */
+    if (mode < GFT_REGEN_SAME_SEED || mode > GFT_REGEN_RANDOM_SEED) {
+        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                            _("Mode must be 0 (same seed), 1 (seed + 1) or 2 (random seed)."));
+        return FALSE;
+    }
+    if (run_mode == GIMP_RUN_INTERACTIVE)
+        gimp_set_data(REGEN_DATA_KEY, &mode, sizeof mode);
+    return regenerate(layer, mode, run_mode, out_image, error);
+}
+
+static void run(const gchar *name, gint n_params, const GimpParam *param, gint *n_return_vals,
+                GimpParam **return_vals)
+{
+    static GimpParam values[2];
+    static char *message;
+    GimpRunMode run_mode = param[0].data.d_int32;
+    gint32 image = -1;
+    GError *error = NULL;
+    gboolean ok;
+
+    char *dir = plugin_dir();
+    char *locale_dir = gft_plugin_locale_dir(dir);
+
+    bindtextdomain(GETTEXT_PACKAGE, locale_dir);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    g_free(locale_dir);
+    g_free(dir);
+    gegl_init(NULL, NULL);
+
+    if (strcmp(name, GFT_PLUG_IN_REGEN_PROC) == 0)
+        ok = run_regenerate(run_mode, n_params, param, &image, &error);
+    else
+        ok = run_generate(run_mode, n_params, param, &image, &error);
+
+    *return_vals = values;
+    values[0].type = GIMP_PDB_STATUS;
+    if (ok) {
+        *n_return_vals = 2;
+        values[0].data.d_status = GIMP_PDB_SUCCESS;
+        values[1].type = GIMP_PDB_IMAGE;
+        values[1].data.d_image = image;
+    } else if (!error) { /* the user cancelled */
+        *n_return_vals = 1;
+        values[0].data.d_status = GIMP_PDB_CANCEL;
+    } else {
+        *n_return_vals = 2;
+        values[0].data.d_status = error && error->code == G_FILE_ERROR_INVAL
+                                      ? GIMP_PDB_CALLING_ERROR
+                                      : GIMP_PDB_EXECUTION_ERROR;
+        g_free(message);
+        message = g_strdup(error->message);
+        values[1].type = GIMP_PDB_STRING;
+        values[1].data.d_string = message;
+    }
+    g_clear_error(&error);
+}

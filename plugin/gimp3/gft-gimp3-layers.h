@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Generate from Text, GIMP 3 front end: turning generated pictures into
+ * layers (scaled, grouped, with the "gft-settings" parasite).
+ */
+#ifndef GFT_GIMP3_LAYERS_H
+#define GFT_GIMP3_LAYERS_H
+
+#include <libgimp/gimp.h>
+
+#include "gft-plugin-generate.h"
+
+/* Where new layers go: directly above `above` (in its group), or on top of
+ * the layer stack when above is NULL. */
+typedef struct {
+    GimpImage *image;
+    GimpLayer *above;
+} Gft3Place;
+
+/* The layer new results should go above: the first selected drawable when
+ * it is a layer of image, else NULL (top of the stack). */
+GimpLayer *gft3_anchor_layer(GimpImage *image, GimpDrawable **drawables);
+
+/* Makes the image able to take RGBA layers: an indexed image is converted
+ * to RGB (call inside the run's undo group). */
+void gft3_prepare_image(GimpImage *image);
+
+/* Adds the pictures, each scaled to out_w x out_h with GIMP's default
+ * interpolation and centred on the canvas; several pictures go into a
+ * layer group named after the prompt. record is the template for each
+ * layer's parasite (its seed is replaced). Returns the top new item. */
+GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures,
+                             const GftLayerRecord *record, int out_w, int out_h);
+
+/* Reads the record of a generated layer; FALSE with a message otherwise. */
+gboolean gft3_read_record(GimpDrawable *drawable, GftLayerRecord *record, GError **error);
+
+#endif /* GFT_GIMP3_LAYERS_H */

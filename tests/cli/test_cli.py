@@ -1,0 +1,427 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests of the `gft` command against a real model file.
+
+    /usr/bin/python3 test_cli.py --gft BUILD/cli/gft --model MODEL.gguf CASE
+
+Each CASE is one function below (meson registers one test per case). The
+model is a real GGUF file: the tiny random model exported by
+training/gft/export_gguf.py, or the shipped models/gft-emoji.gguf.
+"""
+import argparse
+import fcntl
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "training"))
+from gft.gguf_writer import GGUFFile  # noqa: E402
+from gft import text as gft_text  # noqa: E402
+
+GFT = None
+MODEL = None
+TMP = None
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def run(*args, env=None, expect=None):
+    """Runs gft with args; returns (returncode, stdout, stderr)."""
+    full_env = dict(os.environ)
+    full_env.pop("GFT_MODEL", None)
+    if env:
+        full_env.update(env)
+    p = subprocess.run([GFT, *args], capture_output=True, text=True, env=full_env, timeout=600)
+    check(p.returncode >= 0, f"gft {' '.join(args)} died from signal {-p.returncode}:\n{p.stderr}")
+    if expect is not None and p.returncode != expect:
+        raise Failure(f"gft {' '.join(args)}: exit {p.returncode}, expected {expect}\n"
+                      f"stdout: {p.stdout}\nstderr: {p.stderr}")
+    return p.returncode, p.stdout, p.stderr
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def info_fields(model=None):
+    _, out, _ = run("info", model or MODEL, expect=0)
+    fields = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def image_size(model=None):
+    w, _, h = info_fields(model)["image size"].split(" ")[:3]
+    return int(w), int(h)
+
+
+def generate(out, *extra, prompt="red heart", seed=None, model=None):
+    args = ["generate", "-m", model or MODEL, "-p", prompt, "-o", out, "-q"]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    return run(*args, *extra, expect=0)
+
+
+def check_png(path, size):
+    check(os.path.isfile(path), f"{path} was not written")
+    with open(path, "rb") as f:
+        check(f.read(8) == b"\x89PNG\r\n\x1a\n", f"{path}: no PNG signature")
+    with Image.open(path) as im:
+        im.load()  # decodes every row: a truncated or corrupt file raises here
+        check(im.format == "PNG", f"{path}: format {im.format}")
+        check(im.mode == "RGBA", f"{path}: mode {im.mode}, expected RGBA")
+        check(im.size == size, f"{path}: size {im.size}, expected {size}")
+        return dict(im.info)
+
+
+# ---- cases -----------------------------------------------------------------------
+
+def case_generate_png():
+    """One image: a valid RGBA PNG of the model's size, with its settings."""
+    out = tmp("one.png")
+    _, stdout, _ = generate(out, seed=3)
+    meta = check_png(out, image_size())
+    check(out in stdout and "seed 3" in stdout, f"stdout does not name the file and seed: {stdout!r}")
+    check(meta.get("Description") == "red heart", f"prompt not stored in the PNG: {meta}")
+    check("seed=3;" in meta.get("gft:parameters", ""), f"seed not stored in the PNG: {meta}")
+    leftovers = [n for n in os.listdir(TMP) if ".tmp-" in n]
+    check(not leftovers, f"temporary files left behind: {leftovers}")
+
+
+def case_variations_numbered():
+    """--variations 3 writes out-1.png .. out-3.png, and they differ."""
+    out = tmp("var.png")
+    generate(out, "--variations", "3", seed=5)
+    size = image_size()
+    paths = [tmp(f"var-{k}.png") for k in (1, 2, 3)]
+    for p in paths:
+        check_png(p, size)
+    check(not os.path.exists(out), "var.png should not exist when variations are numbered")
+    check(not os.path.exists(tmp("var-4.png")), "one file too many")
+    pixels = [Image.open(p).tobytes() for p in paths]
+    check(len(set(pixels)) > 1, "three variations with different seeds are all identical")
+
+
+def case_same_seed_same_bytes():
+    """Same seed -> byte-identical files at 1 and 2 threads, and run to run."""
+    a, b, c = tmp("t1.png"), tmp("t2.png"), tmp("t2b.png")
+    generate(a, "--threads", "1", seed=11)
+    generate(b, "--threads", "2", seed=11)
+    generate(c, "--threads", "2", seed=11)
+    check(read(a) == read(b), "--threads 1 and --threads 2 give different files")
+    check(read(b) == read(c), "two runs with the same seed give different files")
+    d = tmp("t3.png")
+    generate(d, "--threads", "1", seed=12)
+    check(Image.open(d).tobytes() != Image.open(a).tobytes(), "seeds 11 and 12 give the same image")
+
+
+def case_variation_is_seed_plus_k():
+    """Variation k of a batch equals a single run with seed + k, whatever the batching."""
+    seed = 20
+    generate(tmp("b4.png"), "--variations", "4", "--batch", "4", seed=seed)
+    generate(tmp("b3.png"), "--variations", "4", "--batch", "3", seed=seed)
+    generate(tmp("b1.png"), "--variations", "4", "--batch", "1", "--threads", "1", seed=seed)
+    for k in range(4):
+        single = tmp(f"single{k}.png")
+        generate(single, seed=seed + k)
+        ref = Image.open(single).tobytes()
+        for batch in ("b4", "b3", "b1"):
+            got = Image.open(tmp(f"{batch}-{k + 1}.png")).tobytes()
+            check(got == ref, f"{batch}: variation {k} differs from a single run with seed {seed + k}")
+
+
+def case_negative_prompt():
+    """A negative prompt is accepted, stored, and changes the image."""
+    a, b = tmp("plain.png"), tmp("neg.png")
+    generate(a, seed=30)
+    generate(b, "-n", "blue circle", seed=30)
+    meta = check_png(b, image_size())
+    check(meta.get("gft:negative_prompt") == "blue circle", f"negative prompt not stored: {meta}")
+    check(Image.open(a).tobytes() != Image.open(b).tobytes(), "the negative prompt changed nothing")
+
+
+def case_unknown_words_warning():
+    """Words the model never saw are named on stderr; the image is still made."""
+    out = tmp("unknown.png")
+    _, _, err = run("generate", "-m", MODEL, "-p", "red zzqqxyz heart", "-o", out, "--seed", "1",
+                    expect=0)
+    g = GGUFFile(MODEL)
+    unknown = gft_text.unknown_words("red zzqqxyz heart", g.kv["gft.tokenizer.known_words"])
+    check("zzqqxyz" in unknown, f"test premise: {unknown}")
+    check("warning" in err and err.rstrip().endswith(": " + ", ".join(unknown)),
+          f"the warning does not list exactly {unknown}: {err!r}")
+    check_png(out, image_size())
+    _, _, err = run("generate", "-m", MODEL, "-p", "", "-o", out, "--seed", "1", expect=0)
+    check("warning" not in err, f"an empty prompt gave a warning: {err!r}")
+
+
+def case_truncated_model():
+    """Truncated model files: a clear message and exit 1, never a crash."""
+    data = read(MODEL)
+    cuts = sorted({0, 3, 4, 8, 24, 100, len(data) // 3, len(data) // 2, len(data) - 1})
+    for cut in cuts:
+        bad = tmp(f"cut{cut}.gguf")
+        with open(bad, "wb") as f:
+            f.write(data[:cut])
+        for cmd in (["info", bad], ["generate", "-m", bad, "-p", "x", "-o", tmp("never.png")]):
+            code, _, err = run(*cmd)
+            check(code == 1, f"{cmd[0]} on a model cut at {cut} bytes: exit {code}\n{err}")
+            check("cannot load model" in err and bad in err,
+                  f"{cmd[0]} on a model cut at {cut} bytes: unclear message {err!r}")
+            check(len(err.strip().splitlines()) <= 3, f"message too long: {err!r}")
+    check(not os.path.exists(tmp("never.png")), "an output file was written from a bad model")
+
+
+def case_missing_model():
+    missing = tmp("no-such-model.gguf")
+    code, _, err = run("generate", "-m", missing, "-p", "x", "-o", tmp("never.png"))
+    check(code == 1 and "cannot load model" in err and missing in err, f"exit {code}: {err!r}")
+    code, _, err = run("info", missing)
+    check(code == 1 and missing in err, f"info: exit {code}: {err!r}")
+
+
+def case_bad_arguments():
+    """Every bad command line: exit 2, a message naming the problem, no file."""
+    out = tmp("never.png")
+    base = ["generate", "-m", MODEL, "-p", "x", "-o", out]
+    cases = [
+        (base + ["--temperature", "abc"], "--temperature"),
+        (base + ["--temperature", "11"], "out of range"),
+        (base + ["--temperature", "nan"], "--temperature"),
+        (base + ["--top-k", "-1"], "--top-k"),
+        (base + ["--top-k", "1.5"], "--top-k"),
+        (base + ["--top-p", "1.5"], "--top-p"),
+        (base + ["--guidance", "31"], "--guidance"),
+        (base + ["--variations", "0"], "--variations"),
+        (base + ["--variations", "17"], "--variations"),
+        (base + ["--seed", "-1"], "--seed"),
+        (base + ["--seed", "12x"], "--seed"),
+        (base + ["--seed", "99999999999999999999999"], "--seed"),
+        (base + ["--threads", "many"], "--threads"),
+        (base + ["--batch", "-2"], "--batch"),
+        (base + ["--bogus"], "unknown option"),
+        (base + ["stray"], "unexpected argument"),
+        (base + ["--seed"], "needs a value"),
+        (["generate", "-m", MODEL, "-o", out], "missing -p"),
+        (["generate", "-m", MODEL, "-p", "x"], "missing -o"),
+        (["frobnicate"], "unknown command"),
+        ([], "Usage"),
+        (["info", MODEL, MODEL], "one model"),
+        (["info", "--bogus"], "unknown option"),
+        (["tokenize", "-m", MODEL], "missing TEXT"),
+        (["bench", "--runs", "0"], "--runs"),
+    ]
+    for args, needle in cases:
+        code, _, err = run(*args)
+        check(code == 2, f"gft {' '.join(args)}: exit {code}, expected 2\n{err}")
+        check(needle in err, f"gft {' '.join(args)}: message lacks {needle!r}: {err!r}")
+    check(not os.path.exists(out), "a bad command line still wrote a file")
+    # a value the engine refuses for this model: top-k above the codebook size
+    k = int(info_fields()["image tokens"].split(",")[1].split()[0])
+    code, _, err = run(*base, "--top-k", str(k + 1))
+    check(code == 2 and "error" in err, f"--top-k {k + 1} with {k} codes: exit {code}: {err!r}")
+    check(not os.path.exists(out), "a refused top-k still wrote a file")
+
+
+def case_unwritable_output():
+    """Output that cannot be written: exit 1 with the reason, nothing lost."""
+    cases = [
+        (tmp("no/such/folder/x.png"), "No such file"),
+        (TMP, "is a folder"),
+        (tmp("plain-file/x.png"), "not a folder"),
+        ("/proc/gft-cannot-write-here.png", "cannot"),
+    ]
+    with open(tmp("plain-file"), "w") as f:
+        f.write("not a folder")
+    for out, needle in cases:
+        code, _, err = run("generate", "-m", MODEL, "-p", "x", "--seed", "1", "-o", out)
+        check(code == 1, f"-o {out}: exit {code}, expected 1\n{err}")
+        check(needle in err and "error" in err, f"-o {out}: message lacks {needle!r}: {err!r}")
+    # a device that fails every write (ENOSPC); a private node when we may make one
+    full = "/dev/full"
+    if os.geteuid() == 0:
+        full = tmp("full")
+        os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    code, _, err = run("generate", "-m", MODEL, "-p", "x", "--seed", "1", "-o", full)
+    check(code == 1 and "No space left" in err, f"-o {full}: exit {code}: {err!r}")
+    check(stat.S_ISCHR(os.stat(full).st_mode), f"{full} was replaced")
+    # an existing file survives a failed write: make its folder read-only for the rename
+    keep = tmp("keep.png")
+    with open(keep, "wb") as f:
+        f.write(b"precious")
+    if os.geteuid() != 0:
+        os.chmod(TMP, 0o555)
+        try:
+            code, _, err = run("generate", "-m", MODEL, "-p", "x", "--seed", "1", "-o", keep)
+        finally:
+            os.chmod(TMP, 0o755)
+        check(code == 1, f"read-only folder: exit {code}")
+    check(read(keep) == b"precious", "an existing output file was damaged")
+
+
+def case_info():
+    """gft info agrees with the file itself (parsed here in Python)."""
+    g = GGUFFile(MODEL)
+    f = info_fields()
+    check(f["file"] == MODEL, f"file: {f['file']}")
+    check(f["file size"].split()[0] == str(os.path.getsize(MODEL)), f"file size: {f['file size']}")
+    n_params = 0
+    for dims, _, _ in g.tensor_info.values():
+        n = 1
+        for d in dims:
+            n *= d
+        n_params += n
+    check(f["parameters"].split()[0] == str(n_params), f"parameters {f['parameters']} != {n_params}")
+    fnv = 0xCBF29CE484222325
+    for byte in read(MODEL):
+        fnv = ((fnv ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    check(f["fingerprint"] == f"{fnv:016x}", f"fingerprint {f['fingerprint']} != {fnv:016x}")
+    kv = g.kv
+    check(f"{kv['gft.n_layer']} layers, width {kv['gft.n_embd']}, {kv['gft.n_head']} heads, "
+          f"MLP width {kv['gft.n_ff']}" == f["transformer"], f"transformer: {f['transformer']}")
+    check(f["text prefix"] == f"{kv['gft.text.ctx']} tokens", f"text prefix: {f['text prefix']}")
+    up = 2 ** (len(kv["gft.dec.channels"]) - 1)
+    w, h = kv["gft.image.grid_w"] * up, kv["gft.image.grid_h"] * up
+    check(f["image size"].startswith(f"{w} x {h} pixels"), f"image size: {f['image size']}")
+    check(f["tokenizer"].endswith(f"{kv['gft.text.vocab_size']} tokens"), f"tokenizer: {f['tokenizer']}")
+    check(f["known words"] == str(len(kv["gft.tokenizer.known_words"])), f"known words: {f['known words']}")
+    s = f["sampling defaults"]
+    check(f"top-k {kv['gft.sampling.top_k']}," in s, f"sampling defaults: {s}")
+    check(f"guidance {kv['gft.sampling.guidance']:g}" in s, f"sampling defaults: {s}")
+    types = {g.tensor_info[n][1] for n in g.tensor_info if n.startswith("blk.") and n.endswith(
+        ("attn_q.weight", "ffn_up.weight"))}
+    names = {0: "F32", 1: "F16", 8: "Q8_0"}
+    expect = names[types.pop()] if len(types) == 1 else None
+    if expect:
+        check(f["weight type"] in (expect, "mixed"), f"weight type {f['weight type']}, file has {expect}")
+    # the default model comes from $GFT_MODEL
+    _, out, _ = run("info", env={"GFT_MODEL": MODEL}, expect=0)
+    check(f"file:              {MODEL}" in out, f"$GFT_MODEL not used: {out!r}")
+
+
+def case_tokenize():
+    """gft tokenize gives the Python reference tokenizer's ids and unknown words."""
+    g = GGUFFile(MODEL)
+    flat = g.kv["gft.tokenizer.merges"]
+    tok = gft_text.BPETokenizer(list(zip(flat[0::2], flat[1::2])))
+    known = set(w if isinstance(w, str) else w.decode("utf-8", "replace")
+                for w in g.kv["gft.tokenizer.known_words"])
+    for text in ["red heart", "A Smiling  FACE, with (tears)!", "zzqqxyz red", "猫と犬", ""]:
+        _, out, _ = run("tokenize", "-m", MODEL, text, expect=0)
+        lines = out.splitlines()
+        ids = [int(x) for x in lines[0].split(":", 1)[1].split()]
+        check(ids == tok.encode(text), f"{text!r}: ids {ids} != reference {tok.encode(text)}")
+        check(lines[1] == f"count: {len(ids)}", f"{text!r}: {lines[1]}")
+        unknown = gft_text.unknown_words(text, known)
+        expect = f"unknown words: {len(unknown)}" + (": " + ", ".join(unknown) if unknown else "")
+        check(lines[2] == expect, f"{text!r}: {lines[2]!r} != {expect!r}")
+
+
+def case_cancel():
+    """SIGINT stops the run, keeps the finished variations, exits 130."""
+    out = tmp("cancel.png")
+    p = subprocess.Popen([GFT, "generate", "-m", MODEL, "-p", "red heart", "--seed", "40",
+                          "--variations", "16", "--batch", "1", "--threads", "1", "--progress",
+                          "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A one-page pipe: once it is full the progress callback blocks, so the run
+    # cannot finish before our signal lands, however fast the machine.
+    fcntl.fcntl(p.stderr.fileno(), 1031, 4096)  # F_SETPIPE_SZ
+    first = p.stderr.readline()
+    check(first.startswith(b"progress "), f"no progress line: {first!r}")
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=600)
+    stderr = stderr.decode("utf-8", "replace")
+    check(p.returncode == 130, f"exit {p.returncode}, expected 130\n{stderr[-2000:]}")
+    check("cancelled" in stderr, f"no cancel message: {stderr[-500:]!r}")
+    written = [k for k in range(1, 17) if os.path.exists(tmp(f"cancel-{k}.png"))]
+    check(len(written) < 16, "all 16 variations were written despite Ctrl-C")
+    check(f"wrote {len(written)} of 16" in stderr, f"message does not match the files: {written}")
+    size = image_size()
+    for k in written:
+        check_png(tmp(f"cancel-{k}.png"), size)
+    if written:  # a kept variation is the same image an uncancelled run makes
+        k = written[-1]
+        generate(tmp("uncancelled.png"), seed=40 + k - 1)
+        check(Image.open(tmp("uncancelled.png")).tobytes() ==
+              Image.open(tmp(f"cancel-{k}.png")).tobytes(), f"kept variation {k} differs")
+    check(not [n for n in os.listdir(TMP) if ".tmp-" in n], "temporary files left behind")
+
+
+def case_bench_json():
+    """gft bench --json: every figure present and plausible."""
+    _, out, _ = run("bench", "-m", MODEL, "--runs", "1", "--threads", "1", "--json", expect=0)
+    b = json.loads(out)
+    for key in ("load_ms", "one_image_ms", "four_variations_ms", "vq_decoder_ms",
+                "tokens_per_s_one", "tokens_per_s_four", "decode_gflops_2_rows",
+                "decode_gflops_8_rows", "sgemm_1024_gflops", "decode_pct_of_sgemm_8_rows",
+                "ratio_four_to_one", "peak_rss_bytes", "peak_rss_over_file_size"):
+        check(isinstance(b.get(key), (int, float)) and b[key] > 0, f"{key}: {b.get(key)!r}")
+    check(b["file_size"] == os.path.getsize(MODEL), "file_size")
+    check(b["threads"] == 1, f"threads {b['threads']}")
+    check(b["four_variations_ms"] > b["vq_decoder_ms"], "4 variations faster than one decoder run")
+    check(abs(b["ratio_four_to_one"] - b["four_variations_ms"] / b["one_image_ms"]) < 1e-3, "ratio")
+    check(b["peak_rss_bytes"] > 1 << 20, "peak RSS below 1 MiB")
+    _, out, _ = run("bench", "-m", MODEL, "--runs", "1", "--threads", "1", expect=0)
+    for label in ("model load", "1 guided image", "4 guided variations", "VQ decoder",
+                  "sgemm 1024^3", "of sgemm at 8 rows", "peak RSS"):
+        check(label in out, f"bench table lacks {label!r}:\n{out}")
+
+
+def case_help():
+    for args in (["--help"], ["generate", "--help"], ["info", "--help"], ["tokenize", "--help"],
+                 ["bench", "--help"], ["--version"]):
+        code, out, _ = run(*args, expect=0)
+        check(out.strip(), f"gft {' '.join(args)} printed nothing")
+    _, out, _ = run("generate", "--help", expect=0)
+    for opt in ("--prompt", "--negative", "--temperature", "--top-k", "--top-p", "--guidance",
+                "--seed", "--variations", "--threads", "--batch", "--output"):
+        check(opt in out, f"generate --help lacks {opt}")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+
+def main():
+    global GFT, MODEL, TMP
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gft", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("case", choices=sorted(CASES) + ["all"])
+    a = ap.parse_args()
+    GFT, MODEL = os.path.abspath(a.gft), os.path.abspath(a.model)
+    names = sorted(CASES) if a.case == "all" else [a.case]
+    failed = 0
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix=f"gft-cli-{name}-") as d:
+            TMP = d
+            try:
+                CASES[name]()
+                print(f"ok {name}")
+            except Failure as e:
+                failed += 1
+                print(f"FAIL {name}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

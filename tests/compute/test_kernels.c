@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Multi-row matmul kernels against a double-precision reference, for F32,
+ * F16 and Q8_0 and R = 1..16, and bit-identity across batch position, output
+ * range and thread count. Also RMSNorm, GELU, softmax, dot. */
+#include "kernels.h"
+#include "test_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
+
+static const char *tname(gft_type t)
+{
+    return t == GFT_TYPE_F32 ? "F32" : t == GFT_TYPE_F16 ? "F16" : "Q8_0";
+}
+
+static void test_matmul(gft_type type, int n_in, int n_out, gft_pool **pools, uint64_t *rng)
+{
+    gft_tensor w;
+    tm_tensor(&w, type, n_in, n_out, 1, 1, 0.5f, rng);
+    const int RMAX = 16;
+    int ldx = n_in + 3, ldy = n_out + 5; /* strides wider than the rows */
+    float *x = malloc(sizeof(float) * RMAX * ldx);
+    float *y = malloc(sizeof(float) * RMAX * ldy), *y1 = malloc(sizeof(float) * ldy);
+    float *yt = malloc(sizeof(float) * RMAX * ldy);
+    for (int i = 0; i < RMAX * ldx; i++)
+        x[i] = (float)tm_gauss(rng);
+    for (int R = 1; R <= RMAX; R++) {
+        gft_matmul_range(&w, x, ldx, R, y, ldy, 0, n_out, GFT_EPI_STORE);
+        double worst = 0;
+        for (int r = 0; r < R; r++) {
+            for (int o = 0; o < n_out; o++) {
+                double ref = 0, mag = 0;
+                for (int i = 0; i < n_in; i++) {
+                    double p = tm_get(&w, o, i) * x[r * ldx + i];
+                    ref += p;
+                    mag += fabs(p);
+                }
+                double e = fabs(y[r * ldy + o] - ref) / (mag + 1e-30);
+                if (e > worst)
+                    worst = e;
+            }
+            /* the same row alone gives the same bits */
+            gft_matmul_range(&w, x + r * ldx, ldx, 1, y1, ldy, 0, n_out, GFT_EPI_STORE);
+            CHECK(memcmp(y1, y + r * ldy, sizeof(float) * n_out) == 0,
+                  "%s n_in %d: row %d of R=%d differs from R=1", tname(type), n_in, r, R);
+        }
+        CHECK(worst < 2e-6, "%s n_in %d R=%d: relative error %g", tname(type), n_in, R, worst);
+        /* odd output ranges */
+        for (int o0 = 0; o0 < n_out;) {
+            int o1 = o0 + 1 + (int)(tm_next(rng) % 7);
+            if (o1 > n_out)
+                o1 = n_out;
+            gft_matmul_range(&w, x, ldx, R, yt, ldy, o0, o1, GFT_EPI_STORE);
+            o0 = o1;
+        }
+        for (int r = 0; r < R; r++)
+            CHECK(memcmp(yt + r * ldy, y + r * ldy, sizeof(float) * n_out) == 0,
+                  "%s R=%d: output ranges change bits", tname(type), R);
+        /* thread counts 1..3 */
+        for (int p = 0; p < 3; p++) {
+            gft_matmul_out mo = {&w, yt, ldy, GFT_EPI_STORE};
+            gft_matmul(pools[p], x, ldx, R, &mo, 1);
+            for (int r = 0; r < R; r++)
+                CHECK(memcmp(yt + r * ldy, y + r * ldy, sizeof(float) * n_out) == 0,
+                      "%s R=%d: %d threads change bits", tname(type), R, p + 1);
+        }
+    }
+    /* epilogues */
+    int R = 5;
+    gft_matmul_range(&w, x, ldx, R, y, ldy, 0, n_out, GFT_EPI_STORE);
+    for (int i = 0; i < R * ldy; i++)
+        yt[i] = 0.25f;
+    gft_matmul_range(&w, x, ldx, R, yt, ldy, 0, n_out, GFT_EPI_ADD);
+    for (int r = 0; r < R; r++)
+        for (int o = 0; o < n_out; o++)
+            CHECK(yt[r * ldy + o] == y[r * ldy + o] + 0.25f, "%s ADD epilogue", tname(type));
+    gft_matmul_range(&w, x, ldx, R, yt, ldy, 0, n_out, GFT_EPI_GELU);
+    for (int r = 0; r < R; r++)
+        for (int o = 0; o < n_out; o++) {
+            double v = y[r * ldy + o], g = 0.5 * v * (1 + erf(v / sqrt(2.0)));
+            CHECK(fabs(yt[r * ldy + o] - g) <= 1e-6 * (1 + fabs(g)), "%s GELU epilogue %g vs %g",
+                  tname(type), yt[r * ldy + o], g);
+        }
+    /* several matrices in one job (the QKV form) */
+    gft_tensor w2;
+    tm_tensor(&w2, type, n_in, 19, 1, 1, 0.5f, rng);
+    float *z = malloc(sizeof(float) * R * 19), *z1 = malloc(sizeof(float) * R * 19);
+    gft_matmul_out two[2] = {{&w, yt, ldy, GFT_EPI_STORE}, {&w2, z, 19, GFT_EPI_STORE}};
+    gft_matmul(pools[1], x, ldx, R, two, 2);
+    gft_matmul_range(&w2, x, ldx, R, z1, 19, 0, 19, GFT_EPI_STORE);
+    CHECK(memcmp(z, z1, sizeof(float) * R * 19) == 0, "%s two-matrix job, second", tname(type));
+    for (int r = 0; r < R; r++)
+        CHECK(memcmp(yt + r * ldy, y + r * ldy, sizeof(float) * n_out) == 0,
+              "%s two-matrix job, first", tname(type));
+    free(z);
+    free(z1);
+    tm_tensor_free(&w2);
+    tm_tensor_free(&w);
+    free(x);
+    free(y);
+    free(y1);
+    free(yt);
+}
+
+static void test_row_ops(uint64_t *rng)
+{
+    float x[203], g[203], out[203];
+    for (int i = 0; i < 203; i++) {
+        x[i] = (float)(3 * tm_gauss(rng));
+        g[i] = (float)(1 + 0.1 * tm_gauss(rng));
+    }
+    gft_rmsnorm(x, g, 203, 1e-5f, out);
+    double ss = 0;
+    for (int i = 0; i < 203; i++)
+        ss += (double)x[i] * x[i];
+    for (int i = 0; i < 203; i++) {
+        double ref = x[i] / sqrt(ss / 203 + 1e-5) * g[i];
+        CHECK(fabs(out[i] - ref) <= 1e-6 * (1 + fabs(ref)), "rmsnorm %d: %g vs %g", i, out[i], ref);
+    }
+    for (double v = -8; v <= 8; v += 0.37) {
+        double ref = 0.5 * v * (1 + erf(v / sqrt(2.0)));
+        CHECK(fabs(gft_gelu((float)v) - ref) <= 1e-6 * (1 + fabs(ref)), "gelu(%g)", v);
+    }
+    float s[37];
+    double mx = -1e300, sum = 0;
+    for (int i = 0; i < 37; i++) {
+        s[i] = (float)(5 * tm_gauss(rng));
+        mx = fmax(mx, s[i]);
+    }
+    double ref[37];
+    for (int i = 0; i < 37; i++)
+        sum += (ref[i] = exp(s[i] - mx));
+    gft_softmax(s, 37);
+    for (int i = 0; i < 37; i++)
+        CHECK(fabs(s[i] - ref[i] / sum) <= 1e-6, "softmax %d", i);
+    for (int n = 0; n < 70; n += 7) {
+        double r = 0, mag = 0;
+        for (int i = 0; i < n; i++) {
+            r += (double)x[i] * g[i];
+            mag += fabs((double)x[i] * g[i]);
+        }
+        CHECK(fabs(gft_dot(x, g, n) - r) <= 1e-6 * (mag + 1e-30), "dot n=%d", n);
+    }
+    /* half conversion matches the engine-io helper on every half value */
+    for (uint32_t h = 0; h < 65536; h++) {
+        float a = gft_half_to_float((uint16_t)h), b = gft_f16_to_f32((uint16_t)h);
+        CHECK((isnan(a) && isnan(b)) || memcmp(&a, &b, 4) == 0, "half %04x", h);
+    }
+}
+
+int main(void)
+{
+    uint64_t rng = 12345;
+    gft_pool *pools[3] = {gft_pool_new(1), gft_pool_new(2), gft_pool_new(3)};
+    CHECK(pools[0] && pools[1] && pools[2], "pools");
+    gft_type types[3] = {GFT_TYPE_F32, GFT_TYPE_F16, GFT_TYPE_Q8_0};
+    for (int t = 0; t < 3; t++) {
+        test_matmul(types[t], 64, 37, pools, &rng);
+        test_matmul(types[t], 160, 21, pools, &rng);
+        if (types[t] != GFT_TYPE_Q8_0)
+            test_matmul(types[t], 53, 9, pools, &rng); /* vector tail */
+    }
+    test_row_ops(&rng);
+    for (int p = 0; p < 3; p++)
+        gft_pool_free(pools[p]);
+    if (failures)
+        fprintf(stderr, "%d failures\n", failures);
+    else
+        printf("kernels ok\n");
+    return failures ? 1 : 0;
+}

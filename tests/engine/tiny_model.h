@@ -1,0 +1,40 @@
+/* A tiny but complete GFT model for tests, built with gguf_builder.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef GFT_TEST_TINY_MODEL_H
+#define GFT_TEST_TINY_MODEL_H
+
+#include "gguf_builder.h"
+
+#define TINY_N_EMBD 32
+#define TINY_N_LAYER 2
+#define TINY_N_HEAD 2
+#define TINY_N_FF 64
+#define TINY_CTX 12
+#define TINY_GRID_W 3
+#define TINY_GRID_H 2
+#define TINY_K 16
+#define TINY_CODE_DIM 4
+#define TINY_N_RES 1
+#define TINY_N_GROUPS 2
+#define TINY_N_LEVELS 2
+extern const uint32_t tiny_channels[TINY_N_LEVELS];
+
+/* The merges, as (left, right, merged) token strings, in merge order. */
+typedef struct {
+    const char *left, *right;
+} tiny_merge;
+extern const tiny_merge tiny_merges[];
+extern const int tiny_n_merges;
+#define TINY_VOCAB (259 + tiny_n_merges)
+
+extern const char *const tiny_known_words[];
+extern const int tiny_n_known_words;
+
+/* matrix_type: the type of the transformer matrices (GB_T_F32, GB_T_F16,
+ * GB_T_Q8_0); emb_type: embeddings and convolutions (GB_T_F32, GB_T_F16). */
+gb *tiny_model_builder(uint32_t matrix_type, uint32_t emb_type);
+
+/* Serialised default tiny model (Q8_0 matrices, F16 embeddings). */
+uint8_t *tiny_model_bytes(size_t *size);
+
+#endif

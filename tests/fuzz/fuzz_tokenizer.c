@@ -1,0 +1,59 @@
+/* libFuzzer target: arbitrary bytes as a prompt, over a fixed tiny model.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "gft_internal.h"
+#include "tiny_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static gft_model *tiny(void)
+{
+    static gft_model *model;
+    if (!model) {
+        size_t n;
+        uint8_t *bytes = tiny_model_bytes(&n); /* kept for the process lifetime */
+        char err[GFT_ERROR_SIZE];
+        if (gft_model_load_from_memory(bytes, n, &model, err, sizeof err) != GFT_OK)
+            abort(); /* the fixed model must load: a bug in the builder or loader */
+    }
+    return model;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    gft_model *m = tiny();
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+
+    char norm[1025];
+    size_t len = gft_normalize_text(text, norm, sizeof norm);
+    if (len > 1024 || norm[len] != '\0')
+        abort();
+    int32_t ids[1100];
+    char err[256];
+    int n = gft_tokenize(m, text, ids, 1100, err, sizeof err);
+    if (n < 0 || n > 1024)
+        abort();
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 3 || ids[i] >= (int32_t)m->hp.text_vocab)
+            abort();
+    /* normalising is idempotent */
+    char again[1025];
+    if (gft_normalize_text(norm, again, sizeof again) != len || memcmp(norm, again, len) != 0)
+        abort();
+    int32_t prefix[TINY_CTX];
+    gft_build_prefix(m, text, prefix);
+    if (prefix[0] != 1)
+        abort();
+    char words[64];
+    int unknown = gft_unknown_words(m, text, words, sizeof words);
+    if (unknown < 0 || strlen(words) >= sizeof words)
+        abort();
+    free(text);
+    return 0;
+}

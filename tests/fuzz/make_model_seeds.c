@@ -1,0 +1,42 @@
+/* Writes the model seed corpus (tests/fuzz/corpus/model) from the tiny test
+ * model: usage make-model-seeds OUTDIR.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "tiny_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, n, f) != n) {
+        fprintf(stderr, "cannot write %s\n", path);
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    return fclose(f) != 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    int rc = 0;
+    size_t n;
+    uint8_t *p = tiny_model_bytes(&n);
+    rc |= write_file(argv[1], "tiny-q8.gguf", p, n);
+    rc |= write_file(argv[1], "tiny-q8-truncated.gguf", p, n / 2);
+    free(p);
+    gb *b = tiny_model_builder(GB_T_F16, GB_T_F16);
+    gb_set_alignment(b, 64, 1);
+    p = gb_serialize(b, &n);
+    rc |= write_file(argv[1], "tiny-f16-align64.gguf", p, n);
+    free(p);
+    gb_free(b);
+    return rc;
+}

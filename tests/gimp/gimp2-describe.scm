@@ -1,0 +1,30 @@
+; SPDX-License-Identifier: GPL-3.0-or-later
+; Prints the layer tree of XCF files for gimp_test.py (GIMP 2.10 Script-Fu):
+; GFTIMAGE|path|w|h|base-type, GFTITEM|depth|name|group/layer|type|w|h|x|y|
+; alpha mean,sd|value mean,sd|red mean,sd, and GFTPARASITE<<text>>.
+(define (gft-say . parts) (gimp-message (apply string-append parts)))
+(define (gft-num x) (number->string x))
+(define (gft-stats item channel)
+  (let ((h (gimp-drawable-histogram item channel 0.0 1.0)))
+    (string-append (gft-num (car h)) "," (gft-num (cadr h)))))
+(define (gft-describe img item depth)
+  (let* ((group (= 1 (car (gimp-item-is-group item))))
+         (off (gimp-drawable-offsets item))
+         (plist (cadr (gimp-item-get-parasite-list item))))
+    (gft-say "GFTITEM|" (gft-num depth) "|" (car (gimp-item-get-name item)) "|" (if group "group" "layer")
+             "|" (gft-num (car (gimp-drawable-type item)))
+             "|" (gft-num (car (gimp-drawable-width item))) "|" (gft-num (car (gimp-drawable-height item)))
+             "|" (gft-num (car off)) "|" (gft-num (cadr off))
+             "|" (if group "-" (gft-stats item HISTOGRAM-ALPHA))
+             "|" (if group "-" (gft-stats item HISTOGRAM-VALUE))
+             "|" (if group "-" (gft-stats item HISTOGRAM-RED)))
+    (if (member "gft-settings" plist)
+        (gft-say "GFTPARASITE<<" (caddr (car (gimp-item-get-parasite item "gft-settings"))) ">>"))
+    (if group
+        (let ((kids (vector->list (cadr (gimp-item-get-children item)))))
+          (for-each (lambda (k) (gft-describe img k (+ depth 1))) kids)))))
+(define (gft-describe-file path)
+  (let* ((img (car (gimp-xcf-load 0 path path))))
+    (gft-say "GFTIMAGE|" path "|" (gft-num (car (gimp-image-width img))) "|" (gft-num (car (gimp-image-height img)))
+             "|" (gft-num (car (gimp-image-base-type img))))
+    (for-each (lambda (l) (gft-describe img l 0)) (vector->list (cadr (gimp-image-get-layers img))))))

@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Parity of the C engine with the PyTorch reference (training/gft).
+
+Builds fixed-random tiny models with gft.export_gguf, then compares what the
+engine computes (through the parity_dump program, $PARITY_DUMP) with the
+reference on the same GGUF weights (gft.gguf_import dequantises F16/Q8_0, so
+both sides use identical weights):
+
+  * text normalisation (tricky and random byte strings), token ids, prefixes
+    and unknown words: exact;
+  * logits of gft_eval_logits vs model.GFT.forward on the same prefix and
+    image tokens: rel_err = max|engine - ref| / max|ref| over all
+    (n + 1) x K logits, <= 1e-4 for F32 weights, <= 1e-3 for F16, <= 1e-2
+    for Q8_0 (the engine may quantise activations for Q8_0 dot products);
+  * gft_decode_tokens vs vq.Decoder: premultiplied floats within 1e-4
+    (absolute), straight RGBA bytes within 1 (= 1/255) wherever alpha >= 0.05
+    (below that, rgb / alpha magnifies float rounding), and the engine's bytes
+    exactly equal to the doc's unpremultiply rule applied to its own floats;
+  * gft_generate vs gft.sample.generate for fixed seeds (same tokens, so the
+    pixels agree within 1/255 where alpha >= 0.05).
+
+Run: PARITY_DUMP=build/tests/parity/parity_dump PYTHONPATH=training /usr/bin/python3 tests/parity/test_parity.py
+"""
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+from gft import sample, text
+from gft.export_gguf import main as export_main
+from gft.gguf_import import load_gguf
+from gft.gguf_writer import T_F16, T_F32, GGUFFile
+
+DUMP = os.environ.get("PARITY_DUMP", "")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+PROMPTS = [
+    "a red apple",
+    "Grinning Face with BIG eyes!!",
+    "Ein grünes Äpfelchen, sehr GROSS & lecker.",
+    "Straße, Übung; ÖL",
+    "猫和狗",
+    "日本語のテスト：ねこ、いぬ。",
+    "😀 smiling face 🎉",
+    "  mixed\tCase\nLINES  ",
+    "ΑΒΓ ЖЁ Łódź",
+    "(parentheses) [brackets] {braces} \"quotes\" 'single' — dash… “curly”",
+    "",
+    "!!!",
+    "zzzzqqqq unknownword katze 猫 龘",
+    "ＦＵＬＬ－ＷＩＤＴＨ　ｔｅｘｔ",
+    "a " * 40,
+]
+
+TRICKY_BYTES = [
+    b"", b"   ", b"A", b"\t\n\r\x0b\x0c", b"a\x00hidden", b"\xc0\x80x", b"\xed\xa0\x80y",
+    b"\xf4\x90\x80\x80z", b"\xe4\xb8", b"\xe4\xb8a", b"\xff\xfe\xfd", b"\x80\x80\xbf",
+    b"\xe0\x80\xaf", b"\xf0\x80\x80\xaf", b"\xef\xbc\x81\xef\xbd\x9e\xef\xbd\x9f",
+    "İı Ÿÿ ŉ Ŋŋ ſ ĸ Ĺĺ Ňň Źź Žž".encode(), "Ѐ Џ А Я Ё".encode(), "Α Ω \u03a2 Σ".encode(),
+    "× ÷ ÀÞ ß".encode(), "‘’“”…·、。・\u3000\u00a0".encode(),
+    ("é" * 700).encode(), ("a" + "中" * 400).encode(), b"abc " * 300, ("x" * 1023 + "é").encode(),
+    ("😀" * 300).encode(), b" " * 2000 + b"end",
+]
+
+
+def _all_interesting_codepoints():
+    cps = list(range(0x20, 0x7F)) + list(range(0xA0, 0x250)) + list(range(0x370, 0x530))
+    cps += list(range(0x2010, 0x2030)) + list(range(0x3000, 0x3010)) + list(range(0x30F0, 0x3100))
+    cps += list(range(0xFF00, 0xFF70))
+    return cps
+
+
+def tricky_strings():
+    out = list(TRICKY_BYTES) + [p.encode() for p in PROMPTS]
+    cps = _all_interesting_codepoints()
+    for i in range(0, len(cps), 100):  # every folded / lowered / punctuation code point
+        out.append("".join(chr(c) for c in cps[i:i + 100]).encode())
+    rng = random.Random(7)
+    alphabet = [bytes([b]) for b in range(1, 256)] + [chr(c).encode() for c in cps[::7]]
+    for _ in range(150):
+        out.append(b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))))
+    return out
+
+
+def run_dump(*args):
+    r = subprocess.run([DUMP] + [str(a) for a in args], capture_output=True)
+    if r.returncode != 0:
+        raise AssertionError(f"parity_dump {args[0]} failed: {r.stderr.decode(errors='replace')}")
+
+
+def write_records(path, items):
+    with open(path, "wb") as f:
+        for b in items:
+            f.write(struct.pack("<I", len(b)) + b)
+
+
+class Reader:
+    def __init__(self, path):
+        self.d = open(path, "rb").read()
+        self.p = 0
+
+    def u32(self):
+        (v,) = struct.unpack_from("<I", self.d, self.p)
+        self.p += 4
+        return v
+
+    def bytes(self, n):
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+    def i32s(self, n):
+        a = np.frombuffer(self.d, "<i4", n, self.p).tolist()
+        self.p += 4 * n
+        return a
+
+
+def rel_err(engine, ref):
+    return float(np.abs(engine - ref).max() / max(np.abs(ref).max(), 1e-30))
+
+
+def check_normalize(tmp):
+    items = tricky_strings()
+    inp, out = os.path.join(tmp, "norm.in"), os.path.join(tmp, "norm.out")
+    write_records(inp, items)
+    run_dump("norm", inp, out)
+    r = Reader(out)
+    bad = []
+    for b in items:
+        got = r.bytes(r.u32())
+        want = text.normalize(b).encode("utf-8")
+        if got != want:
+            bad.append((b[:80], got[:80], want[:80]))
+    assert r.p == len(r.d)
+    assert not bad, f"{len(bad)} normalisation mismatches (input, engine, reference): {bad[:5]}"
+    print(f"ok normalisation: {len(items)} strings")
+
+
+def check_tokenize(tmp, model_path, m):
+    items = [p.encode() for p in PROMPTS] + list(TRICKY_BYTES)
+    inp, out = os.path.join(tmp, "tok.in"), os.path.join(tmp, "tok.out")
+    write_records(inp, items)
+    run_dump("tokenize", model_path, inp, out)
+    r = Reader(out)
+    T = m.gft.cfg.text_ctx
+    known = set(m.known_words)
+    for b in items:
+        ids = r.i32s(r.u32())
+        prefix = r.i32s(T)
+        n_unknown = r.u32()
+        unknown = r.bytes(r.u32()).decode("utf-8")
+        s = b.split(b"\0")[0]  # the engine reads a C string
+        want = m.tokenizer.encode(s)
+        assert ids == want, f"token ids differ for {b[:60]!r}:\n engine {ids}\n ref    {want}"
+        assert prefix == m.tokenizer.prefix(s, T), f"prefix differs for {b[:60]!r}"
+        wu = text.unknown_words(s, known)
+        assert (n_unknown, unknown) == (len(wu), ", ".join(wu)), \
+            f"unknown words differ for {b[:60]!r}: engine {n_unknown} {unknown!r}, ref {wu}"
+    assert r.p == len(r.d)
+    print(f"ok tokenizer: {len(items)} prompts (ids, prefix, unknown words)")
+
+
+def check_logits(tmp, model_path, m, limit, label, prompts=PROMPTS, n_images=None):
+    cfg = m.gft.cfg
+    N, K = cfg.n_image, cfg.codebook_size
+    rng = np.random.RandomState(11)
+    worst = 0.0
+    for i, prompt in enumerate(prompts):
+        n = (N - 1, 0, 1, N // 2)[i % 4] if n_images is None else n_images
+        toks = rng.randint(0, K, n).astype("<i4")
+        pf, tf, of = (os.path.join(tmp, x) for x in ("prompt", "tokens", "logits"))
+        open(pf, "wb").write(prompt.encode())
+        open(tf, "wb").write(toks.tobytes())
+        run_dump("logits", model_path, pf, tf, of)
+        got = np.fromfile(of, "<f4")
+        assert got.size == (n + 1) * K, (got.size, n, K)
+        got = got.reshape(n + 1, K)
+        ids = torch.tensor([m.tokenizer.prefix(prompt, cfg.text_ctx)])
+        img = torch.tensor(np.append(toks, 0)[None].astype(np.int64))  # last token is never an input
+        with torch.no_grad():
+            ref = m.gft(ids, img)[0].numpy()
+        e = rel_err(got, ref)
+        worst = max(worst, e)
+        assert np.isfinite(got).all()
+        assert e <= limit, f"{label}: logits rel_err {e:.3g} > {limit} for {prompt!r} (n={n})"
+    print(f"ok logits {label}: worst rel_err {worst:.3g} (limit {limit}) over {len(prompts)} prompts")
+    return worst
+
+
+def check_decode(tmp, model_path, m, label, n_grids=3):
+    cfg = m.gft.cfg
+    rng = np.random.RandomState(5)
+    worst = 0.0
+    for g in range(n_grids):
+        toks = rng.randint(0, cfg.codebook_size, cfg.n_image).astype("<i4")
+        if g == 1:
+            toks[:] = toks[0]  # one flat code everywhere
+        tf, pf, rf = (os.path.join(tmp, x) for x in ("dtok", "premul", "rgba"))
+        open(tf, "wb").write(toks.tobytes())
+        run_dump("decode", model_path, tf, pf, rf)
+        with torch.no_grad():
+            premul, rgba = sample.decode_tokens(m, toks[None].astype(np.int64), cfg.grid_h, cfg.grid_w)
+        premul, rgba = premul[0].numpy(), rgba[0].numpy()
+        got_p = np.fromfile(pf, "<f4").reshape(premul.shape)
+        got_b = np.fromfile(rf, np.uint8).reshape(rgba.shape)
+        d = float(np.abs(got_p - premul).max())
+        worst = max(worst, d)
+        assert d <= 1e-4, f"{label}: decoded premultiplied floats differ by {d:.3g} (grid {g})"
+        # the engine's bytes are exactly the doc's rule applied to its own floats
+        own = sample.unpremultiply_u8(torch.from_numpy(got_p)).numpy()
+        nd = int((own != got_b).sum())
+        assert nd == 0, f"{label}: {nd} RGBA bytes differ from unpremultiply(engine premul)"
+        ok = premul[..., 3] >= 0.05
+        diff = np.abs(got_b.astype(int) - rgba.astype(int))
+        assert diff[..., 3].max() <= 1, f"{label}: alpha bytes differ by {diff[..., 3].max()}"
+        assert diff[ok].max() <= 1, f"{label}: RGBA bytes differ by {diff[ok].max()} (alpha >= 0.05)"
+    print(f"ok decoder {label}: worst premul abs diff {worst:.3g} over {n_grids} grids")
+
+
+GEN_CASES = [
+    # prompt, negative, seed, n_var, temperature, top_k, top_p, guidance
+    ("a red apple", None, 1, 2, 1.0, 0, 1.0, 3.0),
+    ("grinning face", "blue", 42, 3, 0.8, 10, 0.9, 5.0),
+    ("猫", None, 7, 1, 1.0, 0, 1.0, 1.0),
+    ("katze", None, 3, 2, 0.0, 0, 1.0, 2.0),
+]
+
+
+def check_generate(tmp, model_path, m, label):
+    cfg = m.gft.cfg
+    for prompt, neg, seed, n, temp, k, p, s in GEN_CASES:
+        pf, nf, of = (os.path.join(tmp, x) for x in ("gp", "gn", "gout"))
+        open(pf, "wb").write(prompt.encode())
+        if neg is not None:
+            open(nf, "wb").write(neg.encode())
+        run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s, of)
+        want, toks = sample.generate(m.gft, m, m.tokenizer, prompt, neg, temperature=temp, top_k=k,
+                                     top_p=p, guidance=s, seed=seed, n_variations=n,
+                                     return_tokens=True)
+        got = np.fromfile(of, np.uint8).reshape(want.shape)
+        with torch.no_grad():
+            premul, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
+        ok = premul.numpy()[..., 3] >= 0.05
+        diff = np.abs(got.astype(int) - want.astype(int))
+        worst = int(diff[ok].max()) if ok.any() else 0
+        assert worst <= 1 and diff[..., 3].max() <= 1, (
+            f"{label}: gft_generate differs from gft.sample.generate by {worst}/255 for "
+            f"{(prompt, neg, seed, n, temp, k, p, s)} (different tokens: float rounding near a "
+            f"sampling boundary, or a sampling-rule difference)")
+    print(f"ok generate {label}: {len(GEN_CASES)} cases equal to the reference sampler")
+
+
+def main():
+    assert DUMP and os.access(DUMP, os.X_OK), "set PARITY_DUMP to the parity_dump program"
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_normalize(tmp)
+        paths = {}
+        for wtype, small in (("f32", False), ("f16", True), ("q8_0", False)):
+            path = os.path.join(tmp, f"tiny-{wtype}.gguf")
+            args = ["--random", "tiny", "--seed", "1", "--type", wtype, "-o", path]
+            assert export_main(args + (["--small"] if small else [])) == 0
+            paths[wtype] = path
+        m = load_gguf(paths["f32"])
+        check_tokenize(tmp, paths["f32"], m)
+        check_logits(tmp, paths["f32"], m, 1e-4, "tiny F32")
+        check_decode(tmp, paths["f32"], m, "tiny F32")
+        check_generate(tmp, paths["f32"], m, "tiny F32")
+        m16 = load_gguf(paths["f16"])
+        check_logits(tmp, paths["f16"], m16, 1e-3, "tiny F16 (--small)", PROMPTS[:6])
+        check_decode(tmp, paths["f16"], m16, "tiny F16 (--small)", 2)
+        mq = load_gguf(paths["q8_0"])
+        check_logits(tmp, paths["q8_0"], mq, 1e-2, "tiny Q8_0", PROMPTS[:6])
+        check_generate(tmp, paths["q8_0"], mq, "tiny Q8_0")
+        shipped = os.path.join(ROOT, "models", "gft-emoji.gguf")
+        if os.path.exists(shipped):  # the shipped model at full size, whatever its weights
+            ms = load_gguf(shipped)
+            check_tokenize(tmp, shipped, ms)
+            head_type = GGUFFile(shipped).tensor_info["head.weight"][1]
+            limit = {T_F32: 1e-4, T_F16: 1e-3}.get(head_type, 1e-2)
+            check_logits(tmp, shipped, ms, limit, "shipped model", PROMPTS[:2], n_images=40)
+            check_decode(tmp, shipped, ms, "shipped model", 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+/* Generate from Text: the dialog as a program of its own.
+ *
+ * Opens the dialog with the default model (or --model); OK writes the
+ * selected variations as PNG files. --screenshot generates, waits and saves
+ * a picture of the dialog instead.
+ *
+ * Copyright (C) 2026 The Generate from Text authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <locale.h>
+#include <stdlib.h>
+
+#include "gft-dialog.h"
+#include "i18n.h"
+
+static gchar *opt_model, *opt_prompt, *opt_negative, *opt_settings, *opt_output_dir = ".";
+static gchar *opt_screenshot, *opt_locale_dir;
+static gint opt_variations, opt_threads;
+static gint64 opt_seed = -1;
+static gboolean opt_generate;
+
+static const GOptionEntry entries[] = {
+    {"model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, N_("Model file (.gguf)"), N_("FILE")},
+    {"prompt", 'p', 0, G_OPTION_ARG_STRING, &opt_prompt, N_("Prompt"), N_("TEXT")},
+    {"negative", 0, 0, G_OPTION_ARG_STRING, &opt_negative, N_("Negative prompt"), N_("TEXT")},
+    {"variations", 'n', 0, G_OPTION_ARG_INT, &opt_variations, N_("Number of variations"), "N"},
+    {"seed", 's', 0, G_OPTION_ARG_INT64, &opt_seed, N_("Fixed seed"), "N"},
+    {"threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, N_("Worker threads (0 = all CPUs)"), "N"},
+    {"settings", 0, 0, G_OPTION_ARG_FILENAME, &opt_settings,
+     N_("Read settings (key=value lines) from FILE"), N_("FILE")},
+    {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output_dir,
+     N_("Where OK writes the PNG files"), N_("DIR")},
+    {"generate", 'g', 0, G_OPTION_ARG_NONE, &opt_generate, N_("Start generating at once"), NULL},
+    {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_screenshot,
+     N_("Generate, then save a picture of the dialog to FILE and quit"), N_("FILE")},
+    {"locale-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_locale_dir,
+     N_("Where the translations are"), N_("DIR")},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static gboolean write_png(const guint8 *rgba, gint w, gint h, const gchar *path, GError **error)
+{
+    GdkPixbuf *pixbuf = gdk_pixbuf_new_from_data(rgba, GDK_COLORSPACE_RGB, TRUE, 8, w, h, w * 4,
+                                                 NULL, NULL);
+    gboolean ok = gdk_pixbuf_save(pixbuf, path, "png", error, NULL);
+    g_object_unref(pixbuf);
+    return ok;
+}
+
+static int write_result(const GftResult *r)
+{
+    gint w = r->settings.out_width > 0 ? r->settings.out_width : r->width;
+    gint h = r->settings.out_height > 0 ? r->settings.out_height : r->height;
+
+    if (g_mkdir_with_parents(opt_output_dir, 0755) != 0) {
+        g_printerr(_("Cannot create the folder %s\n"), opt_output_dir);
+        return 1;
+    }
+    for (gint i = 0; i < r->n_images; i++) {
+        GError *error = NULL;
+        guint8 *scaled = gft_rgba_scale(r->pixels[i], r->width, r->height, w, h);
+        gchar *name = g_strdup_printf("variation-%d-seed-%" G_GUINT64_FORMAT ".png",
+                                      r->variation[i] + 1, r->seeds[i]);
+        gchar *path = g_build_filename(opt_output_dir, name, NULL);
+        gboolean ok = write_png(scaled, w, h, path, &error);
+        if (ok)
+            g_print("%s\n", path);
+        else
+            g_printerr("%s: %s\n", path, error->message);
+        g_clear_error(&error);
+        g_free(path);
+        g_free(name);
+        g_free(scaled);
+        if (!ok)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- screenshot ------------------------------------------------------------ */
+
+typedef struct {
+    GtkWidget *dialog;
+    int status;
+} Screenshot;
+
+static gboolean take_screenshot(gpointer data)
+{
+    Screenshot *shot = data;
+    gint w = gtk_widget_get_allocated_width(shot->dialog);
+    gint h = gtk_widget_get_allocated_height(shot->dialog);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(surface);
+
+    /* draws the widget tree itself, so stacking on the X screen does not matter */
+    gtk_widget_draw(shot->dialog, cr);
+    cairo_destroy(cr);
+    if (cairo_surface_write_to_png(surface, opt_screenshot) == CAIRO_STATUS_SUCCESS) {
+        g_print("%s (%dx%d)\n", opt_screenshot, w, h);
+        shot->status = 0;
+    } else {
+        g_printerr(_("Cannot write %s\n"), opt_screenshot);
+    }
+    cairo_surface_destroy(surface);
+    gtk_main_quit();
+    return G_SOURCE_REMOVE;
+}
+
+static void on_finished_for_screenshot(GftDialog *dialog, gint status, gpointer data)
+{
+    (void)dialog;
+    if (status != GFT_OK && status != GFT_ERR_CANCELLED)
+        g_printerr(_("Generation failed (%s)\n"), gft_status_string(status));
+    /* let the last previews and the progress bar paint first */
+    g_timeout_add(500, take_screenshot, data);
+}
+
+static int run_screenshot(GtkWidget *dialog)
+{
+    Screenshot shot = {dialog, 1};
+    gtk_widget_show(dialog);
+    g_signal_connect(dialog, "generation-finished", G_CALLBACK(on_finished_for_screenshot),
+                     &shot);
+    gft_dialog_generate(GFT_DIALOG(dialog));
+    if (!gft_dialog_is_generating(GFT_DIALOG(dialog))) {
+        g_printerr(_("Cannot generate: no usable model\n"));
+        return 1;
+    }
+    gtk_main();
+    return shot.status;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static gboolean apply_options(GftDialog *dialog)
+{
+    GftSettings s;
+    GError *error = NULL;
+    gboolean ok = TRUE;
+
+    gft_settings_init(&s);
+    if (opt_model && !gft_dialog_set_model(dialog, opt_model, &error)) {
+        g_printerr("%s\n", error->message);
+        g_clear_error(&error);
+        gft_settings_clear(&s);
+        return FALSE;
+    }
+    gft_dialog_get_settings(dialog, &s);
+    if (opt_settings) {
+        gchar *text = NULL;
+        ok = g_file_get_contents(opt_settings, &text, NULL, &error) &&
+             gft_settings_parse(&s, text, &error);
+        if (!ok)
+            g_printerr("%s: %s\n", opt_settings, error->message);
+        g_clear_error(&error);
+        g_free(text);
+    }
+    if (opt_prompt) {
+        g_free(s.prompt);
+        s.prompt = g_strdup(opt_prompt);
+    }
+    if (opt_negative) {
+        g_free(s.negative_prompt);
+        s.negative_prompt = g_strdup(opt_negative);
+    }
+    if (opt_variations > 0)
+        s.n_variations = CLAMP(opt_variations, 1, GFT_MAX_VARIATIONS);
+    if (opt_seed >= 0) {
+        s.seed = (guint64)opt_seed & GFT_SEED_MAX;
+        s.fixed_seed = TRUE;
+    }
+    gft_dialog_set_settings(dialog, &s);
+    gft_dialog_set_n_threads(dialog, opt_threads);
+    gft_settings_clear(&s);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    GOptionContext *options;
+    GError *error = NULL;
+    GtkWidget *dialog;
+    int status = 0;
+
+    setlocale(LC_ALL, "");
+    for (int i = 1; i < argc; i++) /* before any string is translated */
+        if (g_str_has_prefix(argv[i], "--locale-dir="))
+            opt_locale_dir = argv[i] + strlen("--locale-dir=");
+    gft_ui_bind_textdomain(opt_locale_dir ? opt_locale_dir : g_getenv("GFT_LOCALEDIR"));
+
+    options = g_option_context_new(NULL);
+    g_option_context_set_translation_domain(options, GFT_GETTEXT_DOMAIN);
+    g_option_context_set_summary(options, _("Opens the Generate from Text dialog; OK saves the "
+                                            "selected variations as PNG files."));
+    g_option_context_add_main_entries(options, entries, GFT_GETTEXT_DOMAIN);
+    g_option_context_add_group(options, gtk_get_option_group(TRUE));
+    if (!g_option_context_parse(options, &argc, &argv, &error)) {
+        g_printerr("%s\n", error->message);
+        g_error_free(error);
+        g_option_context_free(options);
+        return 2;
+    }
+    g_option_context_free(options);
+
+    dialog = gft_dialog_new(NULL, NULL);
+    if (!apply_options(GFT_DIALOG(dialog))) {
+        gtk_widget_destroy(dialog);
+        return 1;
+    }
+
+    if (opt_screenshot) {
+        status = run_screenshot(dialog);
+    } else {
+        if (opt_generate)
+            gft_dialog_generate(GFT_DIALOG(dialog));
+        if (gft_dialog_run(GFT_DIALOG(dialog)) == GTK_RESPONSE_OK) {
+            GftResult *result = gft_dialog_take_result(GFT_DIALOG(dialog));
+            if (result)
+                status = write_result(result);
+            gft_dialog_result_free(result);
+        }
+    }
+    gtk_widget_destroy(dialog);
+    return status;
+}

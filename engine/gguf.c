@@ -42,8 +42,8 @@ size_t gguf_value_size(uint32_t type)
 
 const char *gguf_type_name(uint32_t type)
 {
-    static const char *const names[GGUF_N_TYPES] = {"u8",  "i8",  "u16",    "i16",   "u32",
-                                                    "i32", "f32", "bool",   "string", "array",
+    static const char *const names[GGUF_N_TYPES] = {"u8",  "i8",  "u16",  "i16",    "u32",
+                                                    "i32", "f32", "bool", "string", "array",
                                                     "u64", "i64", "f64"};
     return type < GGUF_N_TYPES ? names[type] : "unknown";
 }
@@ -108,8 +108,8 @@ static int read_string(reader *r, const uint8_t **s, uint64_t *len, const char *
         return 0;
     if (*len > GGUF_MAX_STRING) {
         gft_set_error(r->err, r->err_size,
-                      "%s at byte offset %zu has length %llu (more than the 1 MiB limit)", what,
-                      at, (unsigned long long)*len);
+                      "%s at byte offset %zu has length %llu (more than the 1 MiB limit)", what, at,
+                      (unsigned long long)*len);
         return 0;
     }
     if (!need(r, *len, what))

@@ -39,10 +39,10 @@ enum gguf_value_type {
 typedef struct {
     const uint8_t *key; /* not NUL-terminated */
     uint32_t key_len;
-    uint32_t type;     /* enum gguf_value_type */
-    uint32_t arr_type; /* element type when type == GGUF_ARRAY */
-    uint64_t arr_n;    /* element count when type == GGUF_ARRAY */
-    uint64_t str_len;  /* byte length when type == GGUF_STRING */
+    uint32_t type;        /* enum gguf_value_type */
+    uint32_t arr_type;    /* element type when type == GGUF_ARRAY */
+    uint64_t arr_n;       /* element count when type == GGUF_ARRAY */
+    uint64_t str_len;     /* byte length when type == GGUF_STRING */
     const uint8_t *value; /* scalar bytes, string bytes or first array element */
     size_t file_offset;   /* where the pair starts, for messages */
 } gguf_kv;
@@ -51,8 +51,8 @@ typedef struct {
     const uint8_t *name; /* not NUL-terminated */
     uint32_t name_len;
     uint32_t n_dims;
-    int64_t ne[4]; /* unused dims are 1 */
-    uint32_t type; /* 0 F32, 1 F16, 8 Q8_0 */
+    int64_t ne[4];   /* unused dims are 1 */
+    uint32_t type;   /* 0 F32, 1 F16, 8 Q8_0 */
     uint64_t offset; /* relative to the data section */
     uint64_t n_elements;
     uint64_t n_bytes;
@@ -63,9 +63,9 @@ typedef struct {
     const uint8_t *base;
     size_t size;
     uint32_t n_kv, n_tensors;
-    gguf_kv *kv;                /* [n_kv], owned */
-    gguf_tensor_info *tensors;  /* [n_tensors], owned */
-    uint32_t *tensors_by_name;  /* [n_tensors] indices sorted by name, owned */
+    gguf_kv *kv;               /* [n_kv], owned */
+    gguf_tensor_info *tensors; /* [n_tensors], owned */
+    uint32_t *tensors_by_name; /* [n_tensors] indices sorted by name, owned */
     uint32_t alignment;
     size_t data_start; /* absolute offset of the data section */
 } gguf_file;

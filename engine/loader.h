@@ -29,8 +29,8 @@ int gft_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /* Helpers for typed key access (engine/model_hparams.c). Each returns GFT_OK
  * or an error naming the key. */
-gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required,
-                             const uint8_t **s, uint64_t *len, char *err, size_t err_size);
+gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required, const uint8_t **s,
+                             uint64_t *len, char *err, size_t err_size);
 gft_status gft_kv_get_array(const gguf_file *f, const char *key, const uint32_t *elem_types,
                             int n_elem_types, const gguf_kv **out, char *err, size_t err_size);
 

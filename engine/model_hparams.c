@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-static const gguf_kv *find_required(const gguf_file *f, const char *key, char *err,
-                                    size_t err_size)
+static const gguf_kv *find_required(const gguf_file *f, const char *key, char *err, size_t err_size)
 {
     const gguf_kv *kv = gguf_find_kv(f, key);
     if (!kv)
@@ -103,8 +102,8 @@ static gft_status get_eps(const gguf_file *f, const char *key, float *out, char 
     return st;
 }
 
-gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required,
-                             const uint8_t **s, uint64_t *len, char *err, size_t err_size)
+gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required, const uint8_t **s,
+                             uint64_t *len, char *err, size_t err_size)
 {
     const gguf_kv *kv = gguf_find_kv(f, key);
     *s = (const uint8_t *)"";
@@ -161,8 +160,8 @@ static gft_status get_channels(const gguf_file *f, gft_hparams *hp, char *err, s
         uint32_t raw = gguf_rd_u32(kv->value + 4 * l);
         int64_t c = kv->arr_type == GGUF_I32 ? (int64_t)(int32_t)raw : (int64_t)raw;
         if (c < 1 || c > 1024) {
-            gft_set_error(err, err_size, "key 'gft.dec.channels'[%u] = %lld is outside 1..1024",
-                          l, (long long)c);
+            gft_set_error(err, err_size, "key 'gft.dec.channels'[%u] = %lld is outside 1..1024", l,
+                          (long long)c);
             return GFT_ERR_FORMAT;
         }
         hp->dec_channels[l] = (uint32_t)c;

@@ -77,8 +77,7 @@ static gft_status load_general(const gguf_file *f, gft_model *m, char *err, size
                       gguf_rd_u32(fv->value));
         return GFT_ERR_UNSUPPORTED;
     }
-    static const char *const keys[3] = {"general.name", "general.description",
-                                        "general.license"};
+    static const char *const keys[3] = {"general.name", "general.description", "general.license"};
     char **dst[3] = {&m->name, &m->description, &m->license};
     for (int i = 0; i < 3; i++) {
         st = gft_kv_get_string(f, keys[i], 0, &s, &len, err, err_size);
@@ -213,8 +212,7 @@ gft_status gft_model_load(const char *path, gft_model **out, char *err, size_t e
     int map_errno = errno;
     close(fd);
     if (map == MAP_FAILED) {
-        gft_set_error(err, err_size, "cannot map model file '%s': %s", path,
-                      strerror(map_errno));
+        gft_set_error(err, err_size, "cannot map model file '%s': %s", path, strerror(map_errno));
         return map_errno == ENOMEM ? GFT_ERR_NOMEM : GFT_ERR_IO;
     }
     gft_model *m = model_new();

@@ -18,7 +18,10 @@ enum {
 
 static const char *type_name(uint32_t t)
 {
-    return t == GFT_TYPE_F32 ? "F32" : t == GFT_TYPE_F16 ? "F16" : t == GFT_TYPE_Q8_0 ? "Q8_0" : "?";
+    return t == GFT_TYPE_F32    ? "F32"
+           : t == GFT_TYPE_F16  ? "F16"
+           : t == GFT_TYPE_Q8_0 ? "Q8_0"
+                                : "?";
 }
 
 static void type_list(unsigned mask, char *buf, size_t size)

@@ -81,8 +81,7 @@ static uint32_t fold(uint32_t c)
 {
     if (c >= 0xff01 && c <= 0xff5e)
         return c - 0xfee0;
-    if (c == 0x3000 || c == 0x00a0 || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-        c == '\f')
+    if (c == 0x3000 || c == 0x00a0 || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
         return ' ';
     return c;
 }

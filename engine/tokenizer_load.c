@@ -136,10 +136,15 @@ static gft_status load_merges(const gguf_file *f, gft_model *m, char *err, size_
         uint32_t s = pair_slot(key, cap);
         while (tok->pair_keys[s] != 0 && tok->pair_keys[s] != key)
             s = (s + 1) & (cap - 1);
-        if (tok->pair_keys[s] == 0) { /* a repeated pair keeps its first index */
-            tok->pair_keys[s] = key;
-            tok->pair_vals[s] = i;
+        if (tok->pair_keys[s] == key) {
+            /* ambiguous: which index would be the "lowest" differs by reader */
+            gft_set_error(err, err_size,
+                          "key 'gft.tokenizer.merges': merge %u repeats merge %u (%d, %d)", i,
+                          tok->pair_vals[s], l, r);
+            return GFT_ERR_FORMAT;
         }
+        tok->pair_keys[s] = key;
+        tok->pair_vals[s] = i;
     }
     return GFT_OK;
 }
@@ -160,8 +165,7 @@ static gft_status load_known_words(const gguf_file *f, gft_model *m, char *err, 
     static const uint32_t types[] = {GGUF_STRING};
     gft_tokenizer *tok = &m->tok;
     const gguf_kv *kv;
-    gft_status st =
-        gft_kv_get_array(f, "gft.tokenizer.known_words", types, 1, &kv, err, err_size);
+    gft_status st = gft_kv_get_array(f, "gft.tokenizer.known_words", types, 1, &kv, err, err_size);
     if (st != GFT_OK)
         return st;
     if (kv->arr_n > 1000000) {

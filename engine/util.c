@@ -73,7 +73,7 @@ uint16_t gft_f32_to_f16(float f)
         return sign | 0x7c00 | (x > 0x7f800000u ? 0x200 : 0);
     if (x >= 0x477ff000u) /* >= 65520 rounds to infinity */
         return sign | 0x7c00;
-    if (x < 0x38800000u) { /* below 2^-14: subnormal half or zero */
+    if (x < 0x38800000u) {    /* below 2^-14: subnormal half or zero */
         if (x <= 0x33000000u) /* <= 2^-25 rounds to zero (tie to even) */
             return sign;
         uint32_t e = x >> 23, m = (x & 0x7fffffu) | 0x800000u;

@@ -4,6 +4,7 @@
 # Run from the repository root on the device machine (the `run` tool):
 #   bash training/device_train.sh            # writes to $OUT (<= 8 files, each <= 16 MiB)
 #   bash training/device_train.sh --dry-run  # same code and model sizes, tiny budgets, on CPU
+# GFT_TIME_SCALE=0.6 shortens every budget (e.g. for a second try with less device time left).
 # Needs .devdata/pack (training/data/build.sh) and training/runs/prep/tokenizer.json (gft.prep).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -31,7 +32,7 @@ nproc
 cd training || exit 1
 # hard stop well inside the tool's 600 s: the checkpoint is written before evaluation starts
 timeout -k 5 590 "$PY" -m gft.pipeline --tier "$TIER" --out "$OUT" --pack "$PACK" \
-  --tokenizer "$TOK" --shard
+  --tokenizer "$TOK" --shard --time-scale "${GFT_TIME_SCALE:-1}"
 rc=$?
 echo "pipeline exit $rc"
 ls -la "$OUT"

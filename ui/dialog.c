@@ -65,13 +65,14 @@ void gft_dialog_job_finished(GftDialog *d, gint status, const gchar *message)
         done += d->run.complete[i] ? 1 : 0;
 
     if (status == GFT_OK) {
-        text = g_strdup_printf(ngettext("Done: %d variation", "Done: %d variations", done), done);
+        text = g_strdup_printf(
+            g_dngettext(GETTEXT_PACKAGE, "Done: %d variation", "Done: %d variations", done), done);
         gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(d->progress), 1.0);
     } else if (status == GFT_ERR_CANCELLED) {
         /* TRANSLATORS: "Stopped: 2 of 4 variations finished" */
-        text = g_strdup_printf(ngettext("Stopped: %d of %d variation finished",
-                                        "Stopped: %d of %d variations finished",
-                                        d->run.n_variations),
+        text = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Stopped: %d of %d variation finished",
+                                           "Stopped: %d of %d variations finished",
+                                           d->run.n_variations),
                                done, d->run.n_variations);
     } else {
         text = g_strdup_printf(_("Generation failed: %s"), message ? message : "");
@@ -191,6 +192,7 @@ static void gft_dialog_init(GftDialog *d)
     GftSettings defaults;
 
     d->model_path = g_strdup("");
+    d->max_batch = 4;
     d->model_setting = g_strdup("");
 
     gtk_window_set_title(GTK_WINDOW(d), _("Generate from Text"));
@@ -207,6 +209,12 @@ static void gft_dialog_init(GftDialog *d)
     d->close = add_button(d, _("_Close"), GTK_RESPONSE_CLOSE, FALSE);
     d->generate = add_button(d, _("_Generate"), GFT_RESPONSE_GENERATE, FALSE);
     d->ok = add_button(d, _("_OK"), GTK_RESPONSE_OK, FALSE);
+    {
+        GtkWidget *action_area = gtk_widget_get_parent(d->ok);
+        gtk_widget_set_margin_start(action_area, 12);
+        gtk_widget_set_margin_end(action_area, 12);
+        gtk_widget_set_margin_bottom(action_area, 12);
+    }
     gtk_widget_set_tooltip_text(d->help, _("How the settings work"));
     gtk_widget_set_tooltip_text(d->reset, _("Set the parameters back to the model's defaults; "
                                             "the prompt stays"));
@@ -259,8 +267,8 @@ static void gft_dialog_class_init(GftDialogClass *klass)
         g_signal_new("generation-started", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
                      NULL, NULL, G_TYPE_NONE, 0);
     gft_dialog_signals[SIGNAL_PREVIEW_UPDATED] =
-        g_signal_new("preview-updated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+        g_signal_new("preview-updated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
     gft_dialog_signals[SIGNAL_GENERATION_FINISHED] =
         g_signal_new("generation-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
@@ -335,6 +343,12 @@ void gft_dialog_set_n_threads(GftDialog *d, gint n_threads)
 {
     g_return_if_fail(GFT_IS_DIALOG(d));
     d->n_threads = CLAMP(n_threads, 0, 256);
+}
+
+void gft_dialog_set_max_batch(GftDialog *d, gint max_batch)
+{
+    g_return_if_fail(GFT_IS_DIALOG(d));
+    d->max_batch = CLAMP(max_batch, 0, GFT_MAX_VARIATIONS);
 }
 
 void gft_dialog_generate(GftDialog *d)

@@ -219,7 +219,9 @@ static void build_parameters(GftDialog *d, GtkBox *box)
                        _("The same seed, prompt and settings give the same images; variation "
                          "i uses seed + i"));
     gtk_widget_set_hexpand(d->seed, TRUE);
-    d->dice = gtk_button_new_from_icon_name("media-playlist-shuffle-symbolic", GTK_ICON_SIZE_BUTTON);
+    gtk_entry_set_width_chars(GTK_ENTRY(d->seed), 10);
+    d->dice =
+        gtk_button_new_from_icon_name("media-playlist-shuffle-symbolic", GTK_ICON_SIZE_BUTTON);
     gtk_widget_set_tooltip_text(d->dice, _("Pick a new random seed"));
     g_signal_connect(d->dice, "clicked", G_CALLBACK(on_dice), d);
     d->fixed_seed = gtk_check_button_new_with_mnemonic(_("_Fixed"));
@@ -257,8 +259,8 @@ static void build_parameters(GftDialog *d, GtkBox *box)
     gtk_grid_attach(grid, d->target, 1, row++, 3, 1);
 
     gtk_grid_attach(grid, heading(_("Model")), 0, row++, 4, 1);
-    d->model_chooser = gtk_file_chooser_button_new(_("Choose a Model"),
-                                                   GTK_FILE_CHOOSER_ACTION_OPEN);
+    d->model_chooser =
+        gtk_file_chooser_button_new(_("Choose a Model"), GTK_FILE_CHOOSER_ACTION_OPEN);
     {
         GtkFileFilter *gguf = gtk_file_filter_new();
         GtkFileFilter *all = gtk_file_filter_new();
@@ -317,8 +319,7 @@ static gint native_height(GftDialog *d)
 void gft_dialog_show_settings(GftDialog *d, const GftSettings *s)
 {
     gtk_text_buffer_set_text(d->prompt_buffer, s->prompt ? s->prompt : "", -1);
-    gtk_text_buffer_set_text(d->negative_buffer, s->negative_prompt ? s->negative_prompt : "",
-                             -1);
+    gtk_text_buffer_set_text(d->negative_buffer, s->negative_prompt ? s->negative_prompt : "", -1);
     if (s->negative_prompt && *s->negative_prompt)
         gtk_expander_set_expanded(GTK_EXPANDER(d->negative_expander), TRUE);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->temperature), s->temperature);
@@ -357,8 +358,8 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s)
     fresh.out_height = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->height));
     g_free(fresh.model_path);
     fresh.model_path = g_strdup(d->model_setting ? d->model_setting : "");
-    fresh.target = g_strcmp0(target, "new-image") == 0 ? GFT_TARGET_NEW_IMAGE
-                                                       : GFT_TARGET_NEW_LAYERS;
+    fresh.target =
+        g_strcmp0(target, "new-image") == 0 ? GFT_TARGET_NEW_IMAGE : GFT_TARGET_NEW_LAYERS;
     gft_settings_copy(s, &fresh);
     gft_settings_clear(&fresh);
 }
@@ -380,8 +381,8 @@ void gft_dialog_update_unknown_words(GftDialog *d)
         gtk_widget_hide(d->unknown_box);
         return;
     }
-    text = g_strdup_printf(ngettext("This model does not know the word: %s",
-                                    "This model does not know these words: %s", n),
+    text = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "This model does not know the word: %s",
+                                       "This model does not know these words: %s", n),
                            words);
     gtk_label_set_text(GTK_LABEL(d->unknown_words), text);
     g_free(text);

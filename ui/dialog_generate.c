@@ -17,7 +17,7 @@
 #define PROGRESS_INTERVAL_US 50000 /* at most 20 plain progress messages a second */
 
 struct GftJob {
-    gint refs; /* atomic */
+    gint refs;         /* atomic */
     GftDialog *dialog; /* main thread only; NULL once the dialog let go */
     const gft_model *model;
     gft_context *ctx; /* worker only */
@@ -80,9 +80,11 @@ static gchar *format_remaining(gdouble seconds)
 {
     gint s = (gint)(seconds + 0.5);
     if (s < 90)
-        return g_strdup_printf(ngettext("about %d second left", "about %d seconds left", s), s);
+        return g_strdup_printf(
+            g_dngettext(GETTEXT_PACKAGE, "about %d second left", "about %d seconds left", s), s);
     s = (s + 30) / 60;
-    return g_strdup_printf(ngettext("about %d minute left", "about %d minutes left", s), s);
+    return g_strdup_printf(
+        g_dngettext(GETTEXT_PACKAGE, "about %d minute left", "about %d minutes left", s), s);
 }
 
 static void show_progress(GftDialog *d, GftJob *job, const gft_progress *p)
@@ -205,8 +207,8 @@ static void on_progress(void *user_data, const gft_progress *p)
             posted = TRUE;
         }
     }
-    if (!posted && (now - job->last_post_us >= PROGRESS_INTERVAL_US ||
-                    p->tokens_done == p->tokens_total)) {
+    if (!posted &&
+        (now - job->last_post_us >= PROGRESS_INTERVAL_US || p->tokens_done == p->tokens_total)) {
         post_progress(job, p, -1, 0, NULL);
         posted = TRUE;
     }
@@ -239,8 +241,7 @@ static gpointer worker(gpointer data)
 
 static gboolean check_settings(GftDialog *d, const GftSettings *s, gchar *err, gsize err_size)
 {
-    gft_sampling sampling = {(float)s->temperature, s->top_k, (float)s->top_p,
-                             (float)s->guidance};
+    gft_sampling sampling = {(float)s->temperature, s->top_k, (float)s->top_p, (float)s->guidance};
     return gft_sampling_check(&sampling, (int)d->info.codebook_size, err, err_size) == GFT_OK;
 }
 
@@ -248,7 +249,10 @@ static void caption_cells(GftDialog *d, const GftSettings *s)
 {
     for (gint i = 0; i < s->n_variations; i++) {
         /* TRANSLATORS: a preview's caption: variation number and its seed */
-        gchar *caption = g_strdup_printf(_("#%d, seed %" G_GUINT64_FORMAT), i + 1, s->seed + i);
+        gchar seed[24];
+        gchar *caption;
+        g_snprintf(seed, sizeof seed, "%" G_GUINT64_FORMAT, s->seed + i);
+        caption = g_strdup_printf(_("#%d, seed %s"), i + 1, seed);
         gft_preview_grid_set_caption(d->grid, i, caption);
         g_free(caption);
     }
@@ -291,6 +295,7 @@ void gft_dialog_start_job(GftDialog *d)
     job->params.seed = job->settings.seed;
     job->params.n_variations = job->settings.n_variations;
     job->params.n_threads = d->n_threads;
+    job->params.max_batch = d->max_batch;
     job->params.progress = on_progress;
     job->params.user_data = job;
     job->params.cancel = &job->cancel;

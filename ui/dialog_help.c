@@ -8,9 +8,9 @@
 
 void gft_dialog_show_help(GftDialog *d)
 {
-    GtkWidget *help = gtk_message_dialog_new(
-        GTK_WINDOW(d), GTK_DIALOG_DESTROY_WITH_PARENT, GTK_MESSAGE_INFO, GTK_BUTTONS_CLOSE,
-        "%s", _("Generate from Text"));
+    GtkWidget *help =
+        gtk_message_dialog_new(GTK_WINDOW(d), GTK_DIALOG_DESTROY_WITH_PARENT, GTK_MESSAGE_INFO,
+                               GTK_BUTTONS_CLOSE, "%s", _("Generate from Text"));
     gtk_message_dialog_format_secondary_text(
         GTK_MESSAGE_DIALOG(help), "%s\n\n%s\n\n%s\n\n%s\n\n%s",
         _("Describe the picture in the prompt and press Generate. The model runs on this "

@@ -33,8 +33,8 @@ void gft_dialog_show_model_info(GftDialog *d, const gchar *error_text)
         gchar *name_text = g_strdup(*in->name ? in->name : _("Unnamed model"));
         gchar *line1 = g_markup_printf_escaped("<b>%s</b>", name_text);
         /* TRANSLATORS: "12.3 million parameters, 48.2 MB, F16 weights" */
-        gchar *line2 = g_markup_printf_escaped(_("%s, %s, %s weights"), params, size,
-                                               in->weight_type);
+        gchar *line2 =
+            g_markup_printf_escaped(_("%s, %s, %s weights"), params, size, in->weight_type);
         /* TRANSLATORS: "16×16 tokens to 128×128 pixels, 900 known words" */
         gchar *line3 = g_markup_printf_escaped(_("%u×%u tokens to %u×%u pixels, %u known words"),
                                                in->grid_w, in->grid_h, in->image_width,

@@ -32,6 +32,7 @@ struct _GftDialog {
     gchar *model_setting;   /* what settings say: "" = the default model     */
     gchar *extra_model_dir; /* where gft_find_default_model also looks       */
     gint n_threads;
+    gint max_batch;
 
     /* controls */
     GtkTextBuffer *prompt_buffer, *negative_buffer;

@@ -116,7 +116,7 @@ GftPreviewGrid *gft_preview_grid_new(void)
     gtk_grid_set_row_spacing(GTK_GRID(grid->cells_grid), GRID_SPACING);
     gtk_grid_set_column_spacing(GTK_GRID(grid->cells_grid), GRID_SPACING);
     gtk_widget_set_halign(grid->cells_grid, GTK_ALIGN_CENTER);
-    gtk_widget_set_valign(grid->cells_grid, GTK_ALIGN_START);
+    gtk_widget_set_valign(grid->cells_grid, GTK_ALIGN_CENTER);
     gtk_stack_add_named(GTK_STACK(grid->stack), grid->cells_grid, "cells");
     gtk_widget_show_all(grid->stack);
     gtk_stack_set_visible_child(GTK_STACK(grid->stack), grid->placeholder);

@@ -17,7 +17,7 @@ static gchar *opt_model, *opt_prompt, *opt_negative, *opt_settings, *opt_output_
 static gchar *opt_screenshot, *opt_locale_dir;
 static gint opt_variations, opt_threads;
 static gint64 opt_seed = -1;
-static gboolean opt_generate;
+static gboolean opt_generate, opt_ok;
 
 static const GOptionEntry entries[] = {
     {"model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, N_("Model file (.gguf)"), N_("FILE")},
@@ -31,17 +31,19 @@ static const GOptionEntry entries[] = {
     {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output_dir,
      N_("Where OK writes the PNG files"), N_("DIR")},
     {"generate", 'g', 0, G_OPTION_ARG_NONE, &opt_generate, N_("Start generating at once"), NULL},
+    {"ok", 0, 0, G_OPTION_ARG_NONE, &opt_ok,
+     N_("Press OK at once: generate, save the PNG files and quit"), NULL},
     {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_screenshot,
      N_("Generate, then save a picture of the dialog to FILE and quit"), N_("FILE")},
-    {"locale-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_locale_dir,
-     N_("Where the translations are"), N_("DIR")},
+    {"locale-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_locale_dir, N_("Where the translations are"),
+     N_("DIR")},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
 static gboolean write_png(const guint8 *rgba, gint w, gint h, const gchar *path, GError **error)
 {
-    GdkPixbuf *pixbuf = gdk_pixbuf_new_from_data(rgba, GDK_COLORSPACE_RGB, TRUE, 8, w, h, w * 4,
-                                                 NULL, NULL);
+    GdkPixbuf *pixbuf =
+        gdk_pixbuf_new_from_data(rgba, GDK_COLORSPACE_RGB, TRUE, 8, w, h, w * 4, NULL, NULL);
     gboolean ok = gdk_pixbuf_save(pixbuf, path, "png", error, NULL);
     g_object_unref(pixbuf);
     return ok;
@@ -75,6 +77,12 @@ static int write_result(const GftResult *r)
             return 1;
     }
     return 0;
+}
+
+static gboolean press_ok(gpointer data)
+{
+    gtk_dialog_response(GTK_DIALOG(data), GTK_RESPONSE_OK);
+    return G_SOURCE_REMOVE;
 }
 
 /* ---- screenshot ------------------------------------------------------------ */
@@ -119,8 +127,7 @@ static int run_screenshot(GtkWidget *dialog)
 {
     Screenshot shot = {dialog, 1};
     gtk_widget_show(dialog);
-    g_signal_connect(dialog, "generation-finished", G_CALLBACK(on_finished_for_screenshot),
-                     &shot);
+    g_signal_connect(dialog, "generation-finished", G_CALLBACK(on_finished_for_screenshot), &shot);
     gft_dialog_generate(GFT_DIALOG(dialog));
     if (!gft_dialog_is_generating(GFT_DIALOG(dialog))) {
         g_printerr(_("Cannot generate: no usable model\n"));
@@ -213,6 +220,8 @@ int main(int argc, char **argv)
     } else {
         if (opt_generate)
             gft_dialog_generate(GFT_DIALOG(dialog));
+        if (opt_ok)
+            g_idle_add(press_ok, dialog);
         if (gft_dialog_run(GFT_DIALOG(dialog)) == GTK_RESPONSE_OK) {
             GftResult *result = gft_dialog_take_result(GFT_DIALOG(dialog));
             if (result)

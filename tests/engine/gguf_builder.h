@@ -7,8 +7,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { GB_U8 = 0, GB_I8, GB_U16, GB_I16, GB_U32, GB_I32, GB_F32, GB_BOOL, GB_STRING,
-       GB_ARRAY, GB_U64, GB_I64, GB_F64 };
+enum {
+    GB_U8 = 0,
+    GB_I8,
+    GB_U16,
+    GB_I16,
+    GB_U32,
+    GB_I32,
+    GB_F32,
+    GB_BOOL,
+    GB_STRING,
+    GB_ARRAY,
+    GB_U64,
+    GB_I64,
+    GB_F64
+};
 enum { GB_T_F32 = 0, GB_T_F16 = 1, GB_T_Q8_0 = 8 };
 
 typedef struct {

@@ -186,16 +186,14 @@ CASE(m_zero_dims, gb_find_tensor(b, "head.weight")->n_dims = 0)
 CASE(m_zero_dim, gb_find_tensor(b, "head.weight")->ne[1] = 0)
 CASE(m_huge_dims, gb_tensor *t = gb_find_tensor(b, "head.weight"); t->ne[0] = 1ull << 40;
      t->ne[1] = 1ull << 40)
-CASE(m_huge_dim_fits_u64, gb_tensor *t = gb_find_tensor(b, "head.weight");
-     t->ne[1] = 1ull << 40)
+CASE(m_huge_dim_fits_u64, gb_tensor *t = gb_find_tensor(b, "head.weight"); t->ne[1] = 1ull << 40)
 CASE(m_misaligned, gb_tensor *t = gb_find_tensor(b, "out_norm.weight"); t->offset_override = 1;
      t->offset = 16)
 CASE(m_out_of_range, gb_tensor *t = gb_find_tensor(b, "out_norm.weight"); t->offset_override = 1;
      t->offset = 1ull << 40)
-CASE(m_overflow_offset, gb_tensor *t = gb_find_tensor(b, "out_norm.weight");
-     t->offset_override = 1; t->offset = UINT64_MAX - 31)
-CASE(m_overlap, gb_tensor *t = gb_find_tensor(b, "img_row"); t->offset_override = 1;
-     t->offset = 0)
+CASE(m_overflow_offset, gb_tensor *t = gb_find_tensor(b, "out_norm.weight"); t->offset_override = 1;
+     t->offset = UINT64_MAX - 31)
+CASE(m_overlap, gb_tensor *t = gb_find_tensor(b, "img_row"); t->offset_override = 1; t->offset = 0)
 CASE(m_bad_alignment, gb_set_alignment(b, 24, 1))
 CASE(m_alignment_type, gb_kv_f32(b, "general.alignment", 32.0f))
 CASE(m_dup_key, gb_allow_dup(b, 1); gb_kv_u32(b, "gft.n_embd", 32))
@@ -273,6 +271,34 @@ static void m_merge_bytes_differ(gb *b)
     gb_kv_arr_i32(b, "gft.tokenizer.merges", mg, (size_t)(2 * tiny_n_merges));
 }
 
+static void m_merge_repeated(gb *b)
+{
+    /* tokens stay consistent: merge 1 repeats (c, a) and stands for "ca" too */
+    static const char *const extra[] = {"<pad>", "<bos>", "<eos>"};
+    const char *tok[300];
+    size_t len[300];
+    static char bytes[256];
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (char)i;
+    for (int i = 0; i < 3; i++) {
+        tok[i] = extra[i];
+        len[i] = 5;
+    }
+    for (int i = 0; i < 256; i++) {
+        tok[3 + i] = &bytes[i];
+        len[3 + i] = 1;
+    }
+    int32_t mg[2 * 64];
+    for (int i = 0; i < tiny_n_merges; i++) {
+        mg[2 * i] = 3 + 'c';
+        mg[2 * i + 1] = 3 + 'a';
+        tok[259 + i] = "ca";
+        len[259 + i] = 2;
+    }
+    gb_kv_arr_str(b, "gft.tokenizer.tokens", tok, len, (size_t)TINY_VOCAB);
+    gb_kv_arr_i32(b, "gft.tokenizer.merges", mg, (size_t)(2 * tiny_n_merges));
+}
+
 static void m_byte_token(gb *b)
 {
     const char *tok[300];
@@ -320,8 +346,7 @@ static void test_mutations(void)
     run_case(m_missing_key, GFT_ERR_FORMAT, "'gft.n_head' is missing", "missing key");
     run_case(m_missing_sampling, GFT_ERR_FORMAT, "'gft.sampling.top_p' is missing",
              "missing sampling key");
-    run_case(m_key_type, GFT_ERR_FORMAT, "'gft.n_embd' has type string, expected u32",
-             "key type");
+    run_case(m_key_type, GFT_ERR_FORMAT, "'gft.n_embd' has type string, expected u32", "key type");
     run_case(m_float_type, GFT_ERR_FORMAT, "expected f32", "float key type");
     run_case(m_n_layer_range, GFT_ERR_FORMAT, "'gft.n_layer' = 65 is outside 1..64", "n_layer");
     run_case(m_negative, GFT_ERR_FORMAT, "'gft.n_ff' = -64", "negative n_ff");
@@ -354,6 +379,7 @@ static void test_mutations(void)
     run_case(m_merge_future, GFT_ERR_FORMAT, "merge 0 joins ids (264", "merge order");
     run_case(m_merge_special, GFT_ERR_FORMAT, "merge 0 joins ids (1", "merge special");
     run_case(m_merge_bytes_differ, GFT_ERR_FORMAT, "not the bytes of tokens", "merge bytes");
+    run_case(m_merge_repeated, GFT_ERR_FORMAT, "merge 1 repeats merge 0", "repeated merge");
     run_case(m_byte_token, GFT_ERR_FORMAT, "single byte 0x71", "byte token");
 }
 
@@ -369,8 +395,8 @@ static void test_valid_variants(void)
     uint8_t *bytes = gb_serialize(b, &size);
     char err[GFT_ERROR_SIZE] = "";
     gft_model *m = NULL;
-    CHECK(gft_model_load_from_memory(bytes, size, &m, err, sizeof err) == GFT_OK,
-          "variant: %s", err);
+    CHECK(gft_model_load_from_memory(bytes, size, &m, err, sizeof err) == GFT_OK, "variant: %s",
+          err);
     if (m) {
         char out[128];
         int n = gft_unknown_words(m, "A zebra cat dog \xe7\x8c\xab", out, sizeof out);

@@ -6,6 +6,7 @@
 #include "tiny_model.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,8 +78,8 @@ static void test_valid(uint32_t mt, uint32_t et, const char *want_type)
     CHECK(strcmp(info.weight_type, want_type) == 0, "weight type %s != %s", info.weight_type,
           want_type);
     CHECK(info.file_size == size, "file size");
-    CHECK(info.n_layer == TINY_N_LAYER && info.n_embd == TINY_N_EMBD && info.n_head == TINY_N_HEAD &&
-              info.n_ff == TINY_N_FF,
+    CHECK(info.n_layer == TINY_N_LAYER && info.n_embd == TINY_N_EMBD &&
+              info.n_head == TINY_N_HEAD && info.n_ff == TINY_N_FF,
           "transformer dims");
     CHECK(info.text_vocab == (uint32_t)TINY_VOCAB && info.text_ctx == TINY_CTX, "text dims");
     CHECK(info.grid_w == TINY_GRID_W && info.grid_h == TINY_GRID_H, "grid");
@@ -207,6 +208,44 @@ static void test_file_load(void)
     gft_model_free(NULL);
 }
 
+typedef struct {
+    const gft_model *m;
+    char fp[17];
+} fp_job;
+
+static void *fingerprint_thread(void *arg)
+{
+    fp_job *job = arg;
+    gft_model_fingerprint(job->m, job->fp);
+    return NULL;
+}
+
+/* The lazy fingerprint cache is filled safely by racing threads. */
+static void test_fingerprint_threads(void)
+{
+    size_t size;
+    uint8_t *bytes = tiny_model_bytes(&size);
+    char err[GFT_ERROR_SIZE];
+    gft_model *m = NULL;
+    CHECK(gft_model_load_from_memory(bytes, size, &m, err, sizeof err) == GFT_OK, "%s", err);
+    if (m) {
+        fp_job jobs[4];
+        pthread_t th[4];
+        for (int i = 0; i < 4; i++) {
+            jobs[i].m = m;
+            pthread_create(&th[i], NULL, fingerprint_thread, &jobs[i]);
+        }
+        for (int i = 0; i < 4; i++)
+            pthread_join(th[i], NULL);
+        char again[17];
+        gft_model_fingerprint(m, again);
+        for (int i = 0; i < 4; i++)
+            CHECK(strcmp(jobs[i].fp, again) == 0, "thread %d: %s != %s", i, jobs[i].fp, again);
+        gft_model_free(m);
+    }
+    free(bytes);
+}
+
 static void test_sampling_check(void)
 {
     char err[256];
@@ -242,6 +281,7 @@ int main(void)
     test_valid(GB_T_F16, GB_T_F16, "F16");
     test_valid(GB_T_Q8_0, GB_T_F16, "Q8_0");
     test_file_load();
+    test_fingerprint_threads();
     test_sampling_check();
     CHECK_DONE();
 }

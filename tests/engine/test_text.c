@@ -12,8 +12,8 @@ static void norm_is(const char *in, const char *want)
 {
     char out[1025];
     size_t n = gft_normalize_text(in, out, sizeof out);
-    CHECK(strcmp(out, want) == 0 && n == strlen(want), "normalise '%s' -> '%s', want '%s'", in,
-          out, want);
+    CHECK(strcmp(out, want) == 0 && n == strlen(want), "normalise '%s' -> '%s', want '%s'", in, out,
+          want);
 }
 
 static int valid_utf8(const char *s)
@@ -37,30 +37,42 @@ static void test_normalize(void)
     norm_is("!!! ...", "");
     norm_is("snake_case-and/slash", "snake case and slash");
     /* German */
-    norm_is("Stra\xc3\x9f" "e \xc3\x84\xc3\x96\xc3\x9c", "stra\xc3\x9f" "e \xc3\xa4\xc3\xb6\xc3\xbc");
+    norm_is("Stra\xc3\x9f"
+            "e \xc3\x84\xc3\x96\xc3\x9c",
+            "stra\xc3\x9f"
+            "e \xc3\xa4\xc3\xb6\xc3\xbc");
     /* Chinese: U+3002 and the full-width comma U+FF0C are punctuation */
     norm_is("\xe4\xb8\x80\xe5\x8f\xaa\xe7\x8c\xab\xe3\x80\x82",
             "\xe4\xb8\x80\xe5\x8f\xaa\xe7\x8c\xab");
     norm_is("\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c",
             "\xe4\xbd\xa0\xe5\xa5\xbd \xe4\xb8\x96\xe7\x95\x8c");
     /* Cyrillic: U+041A..U+0422 +0x20, U+0401 (Yo) +0x50 */
-    norm_is("\xd0\x9a\xd0\x9e\xd0\xa2 \xd0\x81\xd0\xb6", "\xd0\xba\xd0\xbe\xd1\x82 \xd1\x91\xd0\xb6");
+    norm_is("\xd0\x9a\xd0\x9e\xd0\xa2 \xd0\x81\xd0\xb6",
+            "\xd0\xba\xd0\xbe\xd1\x82 \xd1\x91\xd0\xb6");
     /* Greek, with U+03A2 left alone */
     norm_is("\xce\x91\xce\xa3\xce\xa9\xce\xa2", "\xce\xb1\xcf\x83\xcf\x89\xce\xa2");
     /* full-width letters/digits and the ideographic space */
-    norm_is("\xef\xbc\xa1\xef\xbc\xa2\xe3\x80\x80\xef\xbc\x91\xef\xbc\x92",
-            "ab 12");
+    norm_is("\xef\xbc\xa1\xef\xbc\xa2\xe3\x80\x80\xef\xbc\x91\xef\xbc\x92", "ab 12");
     /* Latin Extended-A, U+0178, and U+00D7 (multiplication sign) unchanged */
     norm_is("\xc4\x80\xc4\xb9\xc5\xb8\xc5\xbd\xc3\x97\xc4\xb0",
             "\xc4\x81\xc4\xba\xc3\xbf\xc5\xbe\xc3\x97\xc4\xb1");
     /* emoji kept; curly quotes, ellipsis, middle dot are punctuation */
     norm_is("cat \xf0\x9f\x90\xb1!", "cat \xf0\x9f\x90\xb1");
-    norm_is("\xe2\x80\x9chi\xe2\x80\x9d \xe2\x80\x98x\xe2\x80\x99 a\xe2\x80\xa6" "b\xc2\xb7" "c",
+    norm_is("\xe2\x80\x9chi\xe2\x80\x9d \xe2\x80\x98x\xe2\x80\x99 a\xe2\x80\xa6"
+            "b\xc2\xb7"
+            "c",
             "hi x a b c");
     /* non-breaking space folds to a space */
-    norm_is("a\xc2\xa0" "b", "a b");
+    norm_is("a\xc2\xa0"
+            "b",
+            "a b");
     /* invalid UTF-8: stray, overlong, surrogate, > U+10FFFF, truncated */
-    norm_is("a\xff" "b\xc0\x80" "c\xed\xa0\x80" "d\xf4\x90\x80\x80" "e\xe4\xb8", "abcde");
+    norm_is("a\xff"
+            "b\xc0\x80"
+            "c\xed\xa0\x80"
+            "d\xf4\x90\x80\x80"
+            "e\xe4\xb8",
+            "abcde");
     norm_is("\x80\x80x\xc3", "x");
 
     /* 100 kB prompts are truncated to 1024 bytes at a code point boundary */
@@ -137,8 +149,14 @@ static void test_tokenize(gft_model *m)
     IDS(m, "aaaa", 268, 268);
     IDS(m, "A red CAT", 3 + 'a', 35, 263, 3 + 'd', 35, 260);
     IDS(m, "\xe7\x8c\xab\xe7\x8c\xab", 267, 267);
-    IDS(m, "Stra\xc3\x9f" "e", 269, 3 + 'r', 3 + 'a', 270, 3 + 'e');
-    IDS(m, "x\xff" "y", 3 + 'x', 3 + 'y');
+    IDS(m,
+        "Stra\xc3\x9f"
+        "e",
+        269, 3 + 'r', 3 + 'a', 270, 3 + 'e');
+    IDS(m,
+        "x\xff"
+        "y",
+        3 + 'x', 3 + 'y');
 
     int32_t ids[4];
     char err[256] = "";
@@ -174,8 +192,7 @@ static void test_prefix(gft_model *m)
     gft_build_prefix(m, "   ", p);
     CHECK(p[0] == 1 && p[1] == 2, "blank prompt");
     gft_build_prefix(m, "cat cat cat cat cat cat cat", p);
-    CHECK(p[0] == 1 && p[1] == 260 && p[2] == 35 && p[TINY_CTX - 2] == 35 &&
-              p[TINY_CTX - 1] == 2,
+    CHECK(p[0] == 1 && p[1] == 260 && p[2] == 35 && p[TINY_CTX - 2] == 35 && p[TINY_CTX - 1] == 2,
           "truncated prefix ends with <eos>");
 }
 
@@ -192,11 +209,17 @@ static void test_unknown(gft_model *m)
     unknown_is(m, "A big red DOG", 0, "");
     unknown_is(m, "", 0, "");
     unknown_is(m, "the cat and the dog", 2, "the, and");
-    unknown_is(m, "Stra\xc3\x9f" "e \xd0\x9a\xd0\xbe\xd1\x82", 0, "");
+    unknown_is(m,
+               "Stra\xc3\x9f"
+               "e \xd0\x9a\xd0\xbe\xd1\x82",
+               0, "");
     unknown_is(m, "strasse", 1, "strasse");
     /* each CJK character is a word; runs between them are words too */
     unknown_is(m, "\xe7\x8c\xab\xe7\x8c\xab\xe7\x8b\x97", 1, "\xe7\x8b\x97");
-    unknown_is(m, "catdog\xe7\x8c\xab" "dog", 1, "catdog");
+    unknown_is(m,
+               "catdog\xe7\x8c\xab"
+               "dog",
+               1, "catdog");
     unknown_is(m, "\xea\xb3\xa0\xec\x96\x91\xec\x9d\xb4", 3,
                "\xea\xb3\xa0, \xec\x96\x91, \xec\x9d\xb4");
     unknown_is(m, "cat, (dog)!", 0, "");

@@ -16,7 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gft_model_info info;
     gft_model_get_info(m, &info);
     int32_t ids[256];
-    gft_tokenize(m, "A red cat, \xe7\x8c\xab and Stra\xc3\x9f" "e!", ids, 256, err, sizeof err);
+    gft_tokenize(m,
+                 "A red cat, \xe7\x8c\xab and Stra\xc3\x9f"
+                 "e!",
+                 ids, 256, err, sizeof err);
     char words[128];
     gft_unknown_words(m, "a big red dog", words, sizeof words);
     char fp[17];

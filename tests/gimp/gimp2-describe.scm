@@ -1,7 +1,7 @@
 ; SPDX-License-Identifier: GPL-3.0-or-later
 ; Prints the layer tree of XCF files for gimp_test.py (GIMP 2.10 Script-Fu):
 ; GFTIMAGE|path|w|h|base-type, GFTITEM|depth|name|group/layer|type|w|h|x|y|
-; alpha mean,sd|value mean,sd|red mean,sd, and GFTPARASITE<<text>>.
+; alpha mean,sd|value mean,sd|red (grey: value) mean,sd, and GFTPARASITE<<text>>.
 (define (gft-say . parts) (gimp-message (apply string-append parts)))
 (define (gft-num x) (number->string x))
 (define (gft-stats item channel)
@@ -15,9 +15,12 @@
              "|" (gft-num (car (gimp-drawable-type item)))
              "|" (gft-num (car (gimp-drawable-width item))) "|" (gft-num (car (gimp-drawable-height item)))
              "|" (gft-num (car off)) "|" (gft-num (cadr off))
-             "|" (if group "-" (gft-stats item HISTOGRAM-ALPHA))
+             "|" (cond (group "-")
+                       ((= 1 (car (gimp-drawable-has-alpha item))) (gft-stats item HISTOGRAM-ALPHA))
+                       (else "255,0"))
              "|" (if group "-" (gft-stats item HISTOGRAM-VALUE))
-             "|" (if group "-" (gft-stats item HISTOGRAM-RED)))
+             "|" (if group "-" (gft-stats item (if (= 1 (car (gimp-drawable-is-rgb item)))
+                                                   HISTOGRAM-RED HISTOGRAM-VALUE))))
     (if (member "gft-settings" plist)
         (gft-say "GFTPARASITE<<" (caddr (car (gimp-item-get-parasite item "gft-settings"))) ">>"))
     (if group

@@ -71,7 +71,10 @@ static int write_file(const char *path, const void *data, size_t len)
     return fclose(f) == 0 && ok;
 }
 
-static int put_u32(FILE *f, uint32_t v) { return fwrite(&v, 4, 1, f) == 1; }
+static int put_u32(FILE *f, uint32_t v)
+{
+    return fwrite(&v, 4, 1, f) == 1;
+}
 
 /* Calls fn(record_as_C_string, user, out) for every {u32 len; bytes} record. */
 typedef int (*record_fn)(const char *text, void *user, FILE *out);
@@ -213,7 +216,8 @@ static int cmd_decode(gft_context *ctx, const gft_model_info *info, char **argv)
         rc = fail("out of memory", NULL);
     else if (gft_decode_tokens(ctx, tokens, premul, rgba) != GFT_OK)
         rc = fail("gft_decode_tokens", gft_context_last_error(ctx));
-    else if (!write_file(argv[1], premul, n_px * sizeof *premul) || !write_file(argv[2], rgba, n_px))
+    else if (!write_file(argv[1], premul, n_px * sizeof *premul) ||
+             !write_file(argv[2], rgba, n_px))
         rc = fail("cannot write outputs", argv[1]);
     free(premul);
     free(rgba);
@@ -247,7 +251,8 @@ static int cmd_generate(gft_context *ctx, const gft_model *model, char **argv)
     int rc = 0;
     if (gft_generate(ctx, &p, &res) != GFT_OK)
         rc = fail("gft_generate", gft_context_last_error(ctx));
-    else if (!write_file(argv[8], res.pixels, (size_t)res.n_variations * res.width * res.height * 4))
+    else if (!write_file(argv[8], res.pixels,
+                         (size_t)res.n_variations * res.width * res.height * 4))
         rc = fail("cannot write", argv[8]);
     if (rc == 0 || res.pixels)
         gft_result_free(&res);

@@ -213,6 +213,44 @@ def test_exported_random_model():
     assert GFTConfig().n_embd % 32 == 0 and VQConfig().codebook_size == GFTConfig().codebook_size
 
 
+def test_checkpoint_export():
+    """A training checkpoint (dict documented in gft/export_gguf.py) exports the
+    same tensors as the modules it was made from."""
+    import dataclasses
+
+    import torch
+
+    from gft.export_gguf import main as export_main
+    from gft.export_gguf import random_model
+    from gft.gguf_import import load_gguf
+    from gft.vq import VQModel
+    gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 4)
+    vq = VQModel(vcfg)
+    vq.decoder.load_state_dict(dec.state_dict())
+    vq.quantizer.codebook.copy_(cb)
+    ck = {"gft": gft.state_dict(), "gft_cfg": dataclasses.asdict(gft.cfg), "vq": vq.state_dict(),
+          "vq_cfg": dataclasses.asdict(vcfg), "tokenizer": tok.to_dict(), "known_words": known,
+          "sampling": {"temperature": 0.9, "top_k": 7, "top_p": 0.8, "guidance": 4.5},
+          "name": "ckpt-test"}
+    with tempfile.TemporaryDirectory() as d:
+        cp, out = os.path.join(d, "ck.pt"), os.path.join(d, "ck.gguf")
+        torch.save(ck, cp)
+        assert export_main(["--checkpoint", cp, "--type", "f32", "-o", out]) == 0
+        m = load_gguf(out)
+        bad = os.path.join(d, "bad.pt")
+        del ck["vq_cfg"]
+        torch.save(ck, bad)
+        assert export_main(["--checkpoint", bad, "-o", os.path.join(d, "x.gguf")]) == 1
+        assert not os.path.exists(os.path.join(d, "x.gguf"))
+    for k, v in gft.state_dict().items():
+        assert torch.equal(m.gft.state_dict()[k], v), k
+    for k, v in dec.state_dict().items():
+        assert torch.equal(m.decoder.state_dict()[k], v), k
+    assert torch.equal(m.codebook, cb) and m.tokenizer.merges == tok.merges
+    assert m.known_words == known and m.kv["general.name"] == "ckpt-test"
+    assert m.sampling["top_k"] == 7 and abs(m.sampling["guidance"] - 4.5) < 1e-6
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and callable(fn):

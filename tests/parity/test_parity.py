@@ -10,8 +10,9 @@ both sides use identical weights):
     and unknown words: exact;
   * logits of gft_eval_logits vs model.GFT.forward on the same prefix and
     image tokens: rel_err = max|engine - ref| / max|ref| over all
-    (n + 1) x K logits, <= 1e-4 for F32 weights, <= 1e-3 for F16, <= 1e-2
-    for Q8_0 (the engine may quantise activations for Q8_0 dot products);
+    (n + 1) x K logits, <= 1e-4 for F32 and F16 weights, <= 1e-3 for Q8_0
+    (room for an engine that quantises activations for Q8_0 dot products),
+    and <= 5e-2 for the Q8_0 engine against the unquantised F32 weights;
   * gft_decode_tokens vs vq.Decoder: premultiplied floats within 1e-4
     (absolute), straight RGBA bytes within 1 (= 1/255) wherever alpha >= 0.05
     (below that, rgb / alpha magnifies float rounding), and the engine's bytes
@@ -165,8 +166,10 @@ def check_tokenize(tmp, model_path, m):
     print(f"ok tokenizer: {len(items)} prompts (ids, prefix, unknown words)")
 
 
-def check_logits(tmp, model_path, m, limit, label, prompts=PROMPTS, n_images=None):
+def check_logits(tmp, model_path, m, limit, label, prompts=PROMPTS, n_images=None, ref_gft=None):
+    """ref_gft: the reference transformer (default: m.gft, the file's own weights)."""
     cfg = m.gft.cfg
+    ref_gft = ref_gft or m.gft
     N, K = cfg.n_image, cfg.codebook_size
     rng = np.random.RandomState(11)
     worst = 0.0
@@ -183,7 +186,7 @@ def check_logits(tmp, model_path, m, limit, label, prompts=PROMPTS, n_images=Non
         ids = torch.tensor([m.tokenizer.prefix(prompt, cfg.text_ctx)])
         img = torch.tensor(np.append(toks, 0)[None].astype(np.int64))  # last token is never an input
         with torch.no_grad():
-            ref = m.gft(ids, img)[0].numpy()
+            ref = ref_gft(ids, img)[0].numpy()
         e = rel_err(got, ref)
         worst = max(worst, e)
         assert np.isfinite(got).all()
@@ -272,17 +275,20 @@ def main():
         check_decode(tmp, paths["f32"], m, "tiny F32")
         check_generate(tmp, paths["f32"], m, "tiny F32")
         m16 = load_gguf(paths["f16"])
-        check_logits(tmp, paths["f16"], m16, 1e-3, "tiny F16 (--small)", PROMPTS[:6])
+        check_logits(tmp, paths["f16"], m16, 1e-4, "tiny F16 (--small)", PROMPTS[:6])
         check_decode(tmp, paths["f16"], m16, "tiny F16 (--small)", 2)
         mq = load_gguf(paths["q8_0"])
-        check_logits(tmp, paths["q8_0"], mq, 1e-2, "tiny Q8_0", PROMPTS[:6])
+        check_logits(tmp, paths["q8_0"], mq, 1e-3, "tiny Q8_0", PROMPTS[:6])
+        # looser: the Q8_0 engine against the unquantised F32 weights (quantisation loss)
+        check_logits(tmp, paths["q8_0"], mq, 5e-2, "tiny Q8_0 vs F32 weights", PROMPTS[:6],
+                     ref_gft=m.gft)
         check_generate(tmp, paths["q8_0"], mq, "tiny Q8_0")
         shipped = os.path.join(ROOT, "models", "gft-emoji.gguf")
         if os.path.exists(shipped):  # the shipped model at full size, whatever its weights
             ms = load_gguf(shipped)
             check_tokenize(tmp, shipped, ms)
             head_type = GGUFFile(shipped).tensor_info["head.weight"][1]
-            limit = {T_F32: 1e-4, T_F16: 1e-3}.get(head_type, 1e-2)
+            limit = {T_F32: 1e-4, T_F16: 1e-4}.get(head_type, 1e-3)
             check_logits(tmp, shipped, ms, limit, "shipped model", PROMPTS[:2], n_images=40)
             check_decode(tmp, shipped, ms, "shipped model", 1)
     return 0

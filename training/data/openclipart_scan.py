@@ -113,7 +113,7 @@ def scan():
                 tags.append(kw)
         records.append({
             "id": "openclipart/" + os.path.splitext(rel)[0],
-            "source": "openclipart", "style": "clipart", "license": "CC0-1.0",
+            "source": "openclipart", "style": "clipart", "license": "CC-PDDC",
             "svg": real, "title": title, "tags": tags[:12],
             "group": rel.split(os.sep)[0], "concept": "clipart:" + slug(title)})
     return records

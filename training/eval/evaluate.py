@@ -64,10 +64,11 @@ def build_prompt_sets(items, split, gpt_rows, n_seen=64, seed=5):
 
 
 @torch.no_grad()
-def sample_images(gpt, vq, tok, prompts, seeds, sampling, device, batch=256):
+def sample_images(gpt, vq, tok, prompts, seeds, sampling, device, batch=None):
     """prompts [P] x seeds [S] -> (tokens [P*S, N] long, premultiplied 128 px images, CPU fp16).
     Row order: prompt-major (prompt 0 seed 0, prompt 0 seed 1, ...)."""
     T = gpt.cfg.text_ctx
+    batch = batch or (512 if device.type == "cuda" else 64)
     ids = torch.tensor([tok.prefix(p, T) for p in prompts for _ in seeds], dtype=torch.long)
     null = torch.tensor(null_prefix(T), dtype=torch.long, device=device)
     toks, imgs = [], []

@@ -4,10 +4,18 @@
 Two sources, same result:
 
 * ``load_pack(pack_dir)``: the compact pack built by ``training/data/build.sh``
-  into ``<repo>/.devdata/pack`` (travels to the GPU machine). Needs numpy only
-  (stdlib lzma/zlib); PIL is used only for packs encoded as PNG.
+  into ``<repo>/.devdata/pack`` (travels to the GPU machine):
+  ``meta.json.xz`` (layout below plus a chunk index) and ``images.bin``
+  (chunks of xz-compressed raw RGBA). Needs numpy only (stdlib lzma).
 * ``load_cache(cache_dir)``: the full render cache
-  ``training/data/cache`` (one PNG per image; needs PIL).
+  ``training/data/cache`` (``items.json`` + one PNG per image; needs PIL).
+  It may hold more openclipart images than the pack (the pack is trimmed
+  to fit its size budget).
+
+On disk, ``items.json``/``meta.json.xz`` hold ``{"concepts": {concept id:
+{labels, tags, emoji, group}}, "items": [{id, source, style, concept,
+license, flip_ok}], "split": [...]}``; the loaders merge each item with its
+concept, giving the item dicts below.
 
 Both return ``(images, items, split)``:
 
@@ -39,7 +47,7 @@ Both return ``(images, items, split)``:
   ``flip_ok`` ``True`` when a horizontal flip keeps the caption true (no
               left/right words, no text, digits, flags or arrows)
   ``license`` SPDX id of the artwork (``"Apache-2.0"``, ``"CC-BY-4.0"``,
-              ``"MIT"``, ``"CC0-1.0"`` for openclipart public domain)
+              ``"MIT"``, ``"CC-PDDC"``: openclipart public domain)
   ==========  ===============================================================
 
   Items of one concept share their ``labels``/``tags`` dicts (read-only).
@@ -55,7 +63,6 @@ encoder sees at 64 px).
 import json
 import lzma
 import os
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -92,35 +99,25 @@ def _expand_items(meta):
 
 
 def _decode_chunk(blob, chunk, size, encoding):
+    """One chunk = xz/LZMA of ``count`` images. ``xz-rgba``: raw
+    [n, H, W, 4] bytes (what build.sh writes). ``lzma-planar``: [n, 4, H, W],
+    with ``"delta": true`` each byte minus its left neighbour (mod 256)."""
     raw = blob[chunk["offset"]: chunk["offset"] + chunk["length"]]
-    if encoding == "lzma-planar":
+    try:
         data = lzma.decompress(raw)
-    elif encoding == "zlib-planar":
-        data = zlib.decompress(raw)
-    else:
-        raise DatasetError(f"unknown pack encoding {encoding!r}")
+    except lzma.LZMAError as exc:
+        raise DatasetError(f"pack chunk at byte {chunk['offset']}: {exc}") from exc
     n = chunk["count"]
-    if len(data) != n * 4 * size * size:
+    if len(data) != n * size * size * 4:
         raise DatasetError(f"pack chunk at byte {chunk['offset']}: {len(data)} bytes, "
-                           f"expected {n * 4 * size * size}")
-    # Planar per image ([n, 4, H, W]) with a horizontal delta filter
-    # (each byte minus its left neighbour, mod 256) to help the compressor.
-    arr = np.frombuffer(data, dtype=np.uint8).reshape(n, 4, size, size)
+                           f"expected {n * size * size * 4}")
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if encoding == "xz-rgba":
+        return arr.reshape(n, size, size, 4)
+    arr = arr.reshape(n, 4, size, size)
     if chunk.get("delta", False):
         arr = np.cumsum(arr, axis=3, dtype=np.uint8)
     return np.ascontiguousarray(arr.transpose(0, 2, 3, 1))
-
-
-def _decode_png_chunk(blob, chunk, size):
-    import io
-
-    from PIL import Image
-
-    out = np.empty((len(chunk["png"]), size, size, 4), np.uint8)
-    for i, (off, length) in enumerate(chunk["png"]):
-        with Image.open(io.BytesIO(blob[off: off + length])) as im:
-            out[i] = np.asarray(im.convert("RGBA"))
-    return out
 
 
 def load_pack(pack_dir=None, workers=None):
@@ -139,13 +136,13 @@ def load_pack(pack_dir=None, workers=None):
     with open(blob_path, "rb") as f:
         blob = memoryview(f.read())
     size = meta["size"]
-    encoding = meta["encoding"]
+    encoding = meta.get("encoding")
+    if encoding not in ("xz-rgba", "lzma-planar"):
+        raise DatasetError(f"{meta_path}: unknown image encoding {encoding!r}")
     chunks = meta["chunks"]
     with ThreadPoolExecutor(_workers(workers)) as pool:
-        if encoding == "png":
-            parts = list(pool.map(lambda c: _decode_png_chunk(blob, c, size), chunks))
-        else:
-            parts = list(pool.map(lambda c: _decode_chunk(blob, c, size, encoding), chunks))
+        # lzma releases the GIL, so threads decode chunks in parallel.
+        parts = list(pool.map(lambda c: _decode_chunk(blob, c, size, encoding), chunks))
     images = np.concatenate(parts) if parts else np.zeros((0, size, size, 4), np.uint8)
     items = _expand_items(meta)
     split = np.asarray(meta["split"], dtype=np.uint8)

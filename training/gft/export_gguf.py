@@ -296,20 +296,20 @@ def main(argv=None):
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    if a.random:
-        gft, dec, cb, tok, known, sampling, vcfg = random_model(a.random, a.seed)
-        meta = {"name": f"gft-random-{a.random}-seed{a.seed}",
-                "description": f"untrained placeholder: random weights ({a.random} config, seed {a.seed})",
-                "license": "CC0-1.0"}
-    else:
-        gft, dec, cb, tok, known, sampling, vcfg, meta = load_checkpoint(a.checkpoint)
-    for k in ("name", "description", "license"):
-        if getattr(a, k) is not None:
-            meta[k] = getattr(a, k)
     try:
+        if a.random:
+            gft, dec, cb, tok, known, sampling, vcfg = random_model(a.random, a.seed)
+            meta = {"name": f"gft-random-{a.random}-seed{a.seed}",
+                    "description": f"untrained placeholder: random weights ({a.random} config, seed {a.seed})",
+                    "license": "CC0-1.0"}
+        else:
+            gft, dec, cb, tok, known, sampling, vcfg, meta = load_checkpoint(a.checkpoint)
+        for k in ("name", "description", "license"):
+            if getattr(a, k) is not None:
+                meta[k] = getattr(a, k)
         export_model(gft, dec, cb, tok, known, sampling, a.output, a.type, a.small, vcfg,
                      meta.get("name", ""), meta.get("description", ""), meta.get("license", ""))
-    except ValueError as e:
+    except (ValueError, KeyError, RuntimeError, OSError) as e:
         print(f"export_gguf: {e}", file=sys.stderr)
         return 1
     print(f"wrote {a.output}: {os.path.getsize(a.output)} bytes, vocab {tok.vocab_size}, "

@@ -30,10 +30,10 @@ from .vq import VQConfig
 
 TIERS = {
     "gpu": dict(
-        vq=dict(), vq_budget=190, vq_batch=256, vq_lr=3e-4,
+        vq=dict(), vq_budget=190, vq_batch=128, vq_lr=4e-4,
         gpt=dict(n_embd=384, n_layer=10, n_head=6, n_ff=1536, dropout=0.1),
         gpt_budget=270, gpt_batch=256, gpt_lr=8e-4, workers=12,
-        judge_budget=35, judge_width=(64, 128, 256, 384), judge_batch=512, deadline=560,
+        judge_budget=35, judge_width=(48, 96, 192, 256), judge_batch=512, deadline=560,
         reserve_after_gpt=100,
         n_seen=64, sweep_seeds=(0, 1), final_seeds=(0, 1, 2, 3),
         sweep=dict(guidances=(1.0, 2.0, 3.0, 4.5, 6.0, 8.0), temperatures=(0.8, 1.0), top_ks=(0, 100)),
@@ -241,7 +241,8 @@ def main(argv=None):
 
     ck = dict(gft=half_state(gpt.state_dict()) if a.shard else gpt.state_dict(),
               gft_cfg=dataclasses.asdict(gcfg),
-              vq={k: v.float() for k, v in vq.state_dict().items()}, vq_cfg=dataclasses.asdict(vcfg),
+              vq=half_state(vq.state_dict()) if a.shard else vq.state_dict(),
+              vq_cfg=dataclasses.asdict(vcfg),
               tokenizer=tok.to_dict(), known_words=list(known),
               sampling=dict(temperature=1.0, top_k=0, top_p=1.0, guidance=3.0),
               name="gft-emoji", license="CC-BY-4.0",

@@ -91,8 +91,10 @@ class KVGenerator:
         self.hd = cfg.n_embd // cfg.n_head
         L = cfg.text_ctx + cfg.n_image
         shape = (n_rows, cfg.n_head, L, self.hd)
-        self.k = [torch.empty(shape) for _ in range(cfg.n_layer)]
-        self.v = [torch.empty(shape) for _ in range(cfg.n_layer)]
+        w = gft.head.weight
+        self.device = w.device
+        self.k = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(cfg.n_layer)]
+        self.v = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(cfg.n_layer)]
         self.pos = 0
         grid = (gft.img_row[:, None, :] + gft.img_col[None, :, :]).reshape(cfg.n_image, -1)
         self.img_pos = grid.detach()
@@ -113,7 +115,7 @@ class KVGenerator:
             k, v = self.k[li][:, :, :p1], self.v[li][:, :, :p1]
             att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
             if causal and n > 1:
-                mask = torch.ones(n, p1, dtype=torch.bool).tril(p0)
+                mask = torch.ones(n, p1, dtype=torch.bool, device=x.device).tril(p0)
                 att = att.masked_fill(~mask, float("-inf"))
             y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, n, d)
             x = x + blk.attn_out(y)
@@ -148,7 +150,7 @@ def _decoder_and_codebook(vq):
 def decode_tokens(vq, tokens, grid_h, grid_w):
     """tokens [n, grid_h*grid_w] -> (premul float [n, H, W, 4], straight uint8 [n, H, W, 4])."""
     decoder, codebook = _decoder_and_codebook(vq)
-    idx = torch.as_tensor(tokens, dtype=torch.long).view(-1, grid_h, grid_w)
+    idx = torch.as_tensor(tokens, dtype=torch.long, device=codebook.device).view(-1, grid_h, grid_w)
     z = codebook[idx].permute(0, 3, 1, 2).contiguous()
     premul = decoder(z).clamp(0, 1).permute(0, 2, 3, 1).contiguous()
     return premul, unpremultiply_u8(premul)
@@ -170,21 +172,22 @@ def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_
     # the prefix is the same for every conditional (and unconditional) row:
     # run it once per kind, then copy the cache into all rows
     one = KVGenerator(gft, len(prefixes))
-    one.prefix(torch.tensor(prefixes, dtype=torch.long))
-    src = torch.tensor([0] * n + ([1] * n if guided else []))
+    dev = gen.device
+    one.prefix(torch.tensor(prefixes, dtype=torch.long, device=dev))
+    src = torch.tensor([0] * n + ([1] * n if guided else []), device=dev)
     for li in range(cfg.n_layer):
         gen.k[li][:, :, :T] = one.k[li][src, :, :T]
         gen.v[li][:, :, :T] = one.v[li][src, :, :T]
     gen.pos = T
     rngs = [PCG32((seed + i) & M64) for i in range(n)]
     out = np.zeros((n, cfg.n_image), dtype=np.int64)
-    prev = torch.full((rows,), cfg.codebook_size, dtype=torch.long)
+    prev = torch.full((rows,), cfg.codebook_size, dtype=torch.long, device=dev)
     for j in range(cfg.n_image):
-        logits = gen.step(prev).float().numpy()
+        logits = gen.step(prev).float().cpu().numpy()
         for i in range(n):
             l = mix_guidance(logits[i], logits[n + i] if guided else None, guidance)
             out[i, j] = sample_token(l, temperature, top_k, top_p, rngs[i])
-        nxt = torch.from_numpy(out[:, j])
+        nxt = torch.from_numpy(out[:, j]).to(dev)
         prev = torch.cat([nxt, nxt]) if guided else nxt
     return out
 
@@ -197,18 +200,20 @@ def generate(gft, vq, tokenizer, prompt, negative=None, temperature=1.0, top_k=0
                              guidance, seed, n_variations)
     with torch.inference_mode():
         _, rgba = decode_tokens(vq, tokens, gft.cfg.grid_h, gft.cfg.grid_w)
-    rgba = rgba.numpy()
+    rgba = rgba.cpu().numpy()
     return (rgba, tokens) if return_tokens else rgba
 
 
 def _load(args):
+    dev = torch.device(args.device)
     if args.model:
         from .gguf_import import load_gguf
         m = load_gguf(args.model)
+        m.gft, m.decoder, m.codebook = m.gft.to(dev), m.decoder.to(dev), m.codebook.to(dev)
         return m.gft, m, m.tokenizer, m.sampling
     from .export_gguf import random_model
     gft, dec, cb, tok, known, sampling, _ = random_model(args.config, 1)
-    return gft, (dec, cb), tok, sampling
+    return gft.to(dev), (dec.to(dev), cb.to(dev)), tok, sampling
 
 
 def main(argv=None):
@@ -224,6 +229,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-n", "--variations", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    ap.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
     ap.add_argument("--bench", action="store_true",
                     help="time 1 guided image and 4 guided variations; print ms")
     ap.add_argument("--repeat", type=int, default=1, help="bench repetitions (best is printed)")
@@ -240,8 +246,9 @@ def main(argv=None):
     if a.bench:
         cfg = gft.cfg
         print(f"config: d {cfg.n_embd}, {cfg.n_layer} layers, {cfg.grid_w}x{cfg.grid_h} tokens, "
-              f"K {cfg.codebook_size}; torch {torch.__version__}, {a.threads} threads; "
+              f"K {cfg.codebook_size}; torch {torch.__version__}, {a.device}, {a.threads} threads; "
               f"guidance {kw['guidance']}")
+        generate(gft, vq, tok, a.prompt, a.negative, seed=a.seed, n_variations=1, **kw)  # warm-up
         for n in (1, 4):
             best = None
             for _ in range(max(1, a.repeat)):

@@ -116,7 +116,7 @@ class CaptionFeeder:
         if self.pool is None:
             self.n += 1
             return make_batch(self.seed * 1_000_003 + self.n - 1, self.batch)
-        res = self.pending.popleft().get()
+        res = self.pending.popleft().get(timeout=120)
         self._submit()
         return res
 

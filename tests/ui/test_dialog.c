@@ -1,0 +1,552 @@
+/* Generate from Text: the GTK dialog with a real model, under a real X
+ * server (Xvfb).
+ *
+ * Usage: test-dialog TINY_MODEL [SHIPPED_MODEL] [GTest options]
+ * The tiny model is fast enough for the layout and preview checks; the
+ * shipped model (16x16 tokens) is slow enough to stop in the middle.
+ *
+ * Copyright (C) 2026 The Generate from Text authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "gft-dialog.h"
+
+static const char *tiny_model, *shipped_model;
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static gboolean wake(gpointer data)
+{
+    (void)data;
+    return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until *flag is set or the time is up. */
+static gboolean wait_for(const gboolean *flag, double seconds)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)(seconds * 1e6);
+    guint ticker = g_timeout_add(10, wake, NULL);
+    while (!*flag && g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, TRUE);
+    g_source_remove(ticker);
+    return *flag;
+}
+
+static void drain(void)
+{
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+}
+
+static GftDialog *new_dialog(const char *model)
+{
+    GError *error = NULL;
+    GftDialog *d = GFT_DIALOG(gft_dialog_new(NULL, NULL));
+    g_object_ref_sink(d);
+    if (!gft_dialog_set_model(d, model, &error))
+        g_error("cannot load %s: %s", model, error->message);
+    gtk_widget_show(GTK_WIDGET(d));
+    drain();
+    return d;
+}
+
+static void free_dialog(GftDialog *d)
+{
+    gtk_widget_destroy(GTK_WIDGET(d));
+    g_object_unref(d);
+    drain();
+}
+
+static void set_prompt(GftDialog *d, const char *text)
+{
+    GtkTextView *view = GTK_TEXT_VIEW(gft_dialog_get_control(d, "prompt"));
+    gtk_text_buffer_set_text(gtk_text_view_get_buffer(view), text, -1);
+}
+
+/* Fixed seed, given variations and batch; everything else as it is. */
+static void prepare(GftDialog *d, const char *prompt, int n, guint64 seed, double guidance)
+{
+    GftSettings s;
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    g_free(s.prompt);
+    s.prompt = g_strdup(prompt);
+    s.n_variations = n;
+    s.seed = seed;
+    s.fixed_seed = TRUE;
+    if (guidance >= 0)
+        s.guidance = guidance;
+    gft_dialog_set_settings(d, &s);
+    gft_settings_clear(&s);
+}
+
+typedef struct {
+    gboolean finished;
+    gint status;
+    gint64 finished_us;
+} Finish;
+
+static void on_finished(GftDialog *d, gint status, gpointer data)
+{
+    Finish *f = data;
+    (void)d;
+    f->finished = TRUE;
+    f->status = status;
+    f->finished_us = g_get_monotonic_time();
+}
+
+static gboolean sensitive(GftDialog *d, const char *id)
+{
+    GtkWidget *w = gft_dialog_get_control(d, id);
+    g_assert_nonnull(w);
+    return gtk_widget_is_sensitive(w);
+}
+
+static const char *const inputs[] = {"prompt",     "negative-prompt", "temperature", "top-k",
+                                     "top-p",      "guidance",        "seed",        "dice",
+                                     "fixed-seed", "variations",      "width",       "height",
+                                     "model",      "target",          "generate",    "ok",
+                                     "reset",      "close",           NULL};
+
+static void assert_inputs(GftDialog *d, gboolean expected)
+{
+    for (int i = 0; inputs[i]; i++)
+        if (sensitive(d, inputs[i]) != expected)
+            g_error("control \"%s\" is %s", inputs[i], expected ? "insensitive" : "sensitive");
+    g_assert_cmpint(sensitive(d, "stop"), ==, !expected);
+}
+
+/* ---- settings ------------------------------------------------------------------- */
+
+static void test_settings_round_trip(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    GftSettings in, out, parsed;
+    gchar *text;
+
+    gft_settings_init(&in);
+    gft_settings_init(&out);
+    gft_settings_init(&parsed);
+    g_free(in.prompt);
+    in.prompt = g_strdup("red apple\nsecond line, 苹果 \"quoted\"");
+    g_free(in.negative_prompt);
+    in.negative_prompt = g_strdup("blurry");
+    in.temperature = 0.73;
+    in.top_k = 17;
+    in.top_p = 0.42;
+    in.guidance = 7.5;
+    in.seed = 4000000000u;
+    in.fixed_seed = TRUE;
+    in.n_variations = 16;
+    in.out_width = 300;
+    in.out_height = 77;
+    g_free(in.model_path);
+    in.model_path = g_strdup(tiny_model);
+    in.target = GFT_TARGET_NEW_IMAGE;
+
+    gft_dialog_set_settings(d, &in);
+    gft_dialog_get_settings(d, &out);
+    if (!gft_settings_equal(&in, &out))
+        g_error("set/get differ:\n%s\n---\n%s", gft_settings_serialize(&in),
+                gft_settings_serialize(&out));
+
+    text = gft_settings_serialize(&out);
+    g_assert_true(gft_settings_parse(&parsed, text, NULL));
+    gft_dialog_set_settings(d, &parsed);
+    gft_settings_clear(&out);
+    gft_settings_init(&out);
+    gft_dialog_get_settings(d, &out);
+    g_assert_true(gft_settings_equal(&in, &out));
+    g_free(text);
+
+    /* out_width 0 means the model's own size */
+    in.out_width = 0;
+    in.out_height = 0;
+    gft_dialog_set_settings(d, &in);
+    gft_dialog_get_settings(d, &out);
+    g_assert_cmpint(out.out_width, ==, (gint)8);
+    g_assert_cmpint(out.out_height, ==, (gint)8);
+
+    gft_settings_clear(&in);
+    gft_settings_clear(&out);
+    gft_settings_clear(&parsed);
+    free_dialog(d);
+}
+
+static void test_reset(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    GftSettings s;
+    gft_model_info info;
+
+    gft_model_get_info(gft_dialog_get_model(d), &info);
+    prepare(d, "green tree", 9, 1234, 11.0);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(gft_dialog_get_control(d, "top-k")), 3);
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "reset")));
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    g_assert_cmpfloat_with_epsilon(s.temperature, info.defaults.temperature, 1e-6);
+    g_assert_cmpint(s.top_k, ==, info.defaults.top_k);
+    g_assert_cmpfloat_with_epsilon(s.top_p, info.defaults.top_p, 1e-6);
+    g_assert_cmpfloat_with_epsilon(s.guidance, info.defaults.guidance, 1e-6);
+    g_assert_cmpint(s.out_width, ==, (gint)info.image_width);
+    g_assert_false(s.fixed_seed);
+    g_assert_cmpstr(s.prompt, ==, "green tree");
+    gft_settings_clear(&s);
+    free_dialog(d);
+}
+
+static void test_bad_model_keeps_current(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    const gft_model *before = gft_dialog_get_model(d);
+    GError *error = NULL;
+    gchar *junk_path = g_build_filename(g_get_tmp_dir(), "gft-ui-junk.gguf", NULL);
+
+    g_assert_false(gft_dialog_set_model(d, "/nonexistent/model.gguf", &error));
+    g_assert_nonnull(strstr(error->message, "model.gguf"));
+    g_clear_error(&error);
+    g_assert_true(g_file_set_contents(junk_path, "GGUF but not really", -1, NULL));
+    g_assert_false(gft_dialog_set_model(d, junk_path, &error));
+    g_assert_nonnull(strstr(error->message, "gft-ui-junk.gguf"));
+    g_clear_error(&error);
+    g_assert_true(gft_dialog_get_model(d) == before);
+    g_assert_true(sensitive(d, "generate"));
+    g_unlink(junk_path);
+    g_free(junk_path);
+    free_dialog(d);
+}
+
+/* ---- generation ---------------------------------------------------------------- */
+
+typedef struct {
+    GftDialog *dialog;
+    gint updates;       /* preview updates of variation 0 */
+    gint rows_seen[64]; /* rows_done of each                */
+    gint opaque_rows[64];
+    guint32 checksum[64];
+    gboolean while_generating;
+    gboolean inputs_checked;
+} PreviewLog;
+
+/* The last pixel row with any non-zero byte, plus one. */
+static gint painted_rows(cairo_surface_t *surface, guint32 *checksum)
+{
+    guint8 *data;
+    gint w, h, stride, painted = 0;
+    guint32 sum = 2166136261u;
+
+    cairo_surface_flush(surface);
+    data = cairo_image_surface_get_data(surface);
+    w = cairo_image_surface_get_width(surface);
+    h = cairo_image_surface_get_height(surface);
+    stride = cairo_image_surface_get_stride(surface);
+    for (gint y = 0; y < h; y++)
+        for (gint x = 0; x < w * 4; x++) {
+            guint8 byte = data[y * stride + x];
+            sum = (sum ^ byte) * 16777619u;
+            if (byte)
+                painted = y + 1;
+        }
+    *checksum = sum;
+    return painted;
+}
+
+static void on_preview(GftDialog *d, gint variation, gint rows, gpointer data)
+{
+    PreviewLog *log = data;
+    if (variation != 0 || log->updates >= 64)
+        return;
+    log->while_generating = log->while_generating || gft_dialog_is_generating(d);
+    log->rows_seen[log->updates] = rows;
+    log->opaque_rows[log->updates] =
+        painted_rows(gft_dialog_get_preview_surface(d, 0), &log->checksum[log->updates]);
+    log->updates++;
+    if (!log->inputs_checked) {
+        assert_inputs(d, FALSE);
+        log->inputs_checked = TRUE;
+    }
+}
+
+static void test_preview_fills_row_by_row(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    PreviewLog log = {0};
+    Finish fin = {0};
+    gft_model_info info;
+    gint row_px;
+
+    gft_model_get_info(gft_dialog_get_model(d), &info);
+    row_px = info.image_height / info.grid_h;
+    prepare(d, "red apple", 2, 42, -1);
+    log.dialog = d;
+    g_signal_connect(d, "preview-updated", G_CALLBACK(on_preview), &log);
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "generate")));
+    g_assert_true(gft_dialog_is_generating(d));
+    assert_inputs(d, FALSE);
+    g_assert_true(wait_for(&fin.finished, 60));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    g_assert_true(log.inputs_checked);
+    g_assert_true(log.while_generating);
+
+    /* one update per token row, each showing exactly the rows done so far */
+    g_assert_cmpint(log.updates, ==, (gint)info.grid_h);
+    for (gint i = 0; i < log.updates; i++) {
+        g_assert_cmpint(log.rows_seen[i], ==, i + 1);
+        g_assert_cmpint(log.opaque_rows[i], <=, log.rows_seen[i] * row_px);
+        if (i > 0)
+            g_assert_cmpuint(log.checksum[i], !=, log.checksum[i - 1]);
+    }
+    g_assert_cmpint(log.opaque_rows[log.updates - 1], >, 0);
+
+    /* after the run: everything usable again, both variations selected */
+    assert_inputs(d, TRUE);
+    g_assert_true(gft_dialog_get_selected(d, 0));
+    g_assert_true(gft_dialog_get_selected(d, 1));
+    free_dialog(d);
+}
+
+static void test_ok_returns_selected(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    Finish fin = {0};
+    GftResult *r;
+    char hex[17];
+
+    prepare(d, "blue fish", 3, 1000, -1);
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 60));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    gft_dialog_set_selected(d, 1, FALSE);
+
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->n_images, ==, 2);
+    g_assert_cmpint(r->variation[0], ==, 0);
+    g_assert_cmpint(r->variation[1], ==, 2);
+    g_assert_cmpuint(r->seeds[0], ==, 1000);
+    g_assert_cmpuint(r->seeds[1], ==, 1002);
+    g_assert_cmpuint(r->settings.seed, ==, 1000);
+    g_assert_cmpstr(r->settings.prompt, ==, "blue fish");
+    g_assert_cmpint(r->width, ==, 8);
+    g_assert_cmpint(r->height, ==, 8);
+    gft_model_fingerprint(gft_dialog_get_model(d), hex);
+    g_assert_cmpstr(r->model_fingerprint, ==, hex);
+
+    /* the preview shows exactly the returned pixels (premultiplied) */
+    {
+        cairo_surface_t *s = gft_dialog_get_preview_surface(d, 2);
+        const guint8 *px = r->pixels[1];
+        guint8 *data = cairo_image_surface_get_data(s);
+        gint stride = cairo_image_surface_get_stride(s);
+        for (gint y = 0; y < r->height; y++)
+            for (gint x = 0; x < r->width; x++) {
+                guint32 argb = *(guint32 *)(data + y * stride + x * 4);
+                const guint8 *p = px + (y * r->width + x) * 4;
+                g_assert_cmpuint(argb >> 24, ==, p[3]);
+                g_assert_cmpuint((argb >> 16) & 255, ==, (p[0] * p[3] + 127) / 255);
+            }
+    }
+    gft_dialog_result_free(r);
+
+    /* deselecting everything leaves nothing to take */
+    for (int i = 0; i < 3; i++)
+        gft_dialog_set_selected(d, i, FALSE);
+    g_assert_null(gft_dialog_take_result(d));
+    free_dialog(d);
+}
+
+static gboolean press_ok(gpointer data)
+{
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(GFT_DIALOG(data), "ok")));
+    return G_SOURCE_REMOVE;
+}
+
+static void test_ok_without_results_generates(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    GftResult *r;
+
+    prepare(d, "yellow star", 2, 7, -1);
+    g_idle_add(press_ok, d);
+    g_assert_cmpint(gft_dialog_run(d), ==, GTK_RESPONSE_OK);
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->n_images, ==, 2);
+    g_assert_cmpuint(r->seeds[1], ==, 8);
+    gft_dialog_result_free(r);
+    free_dialog(d);
+}
+
+static void test_unknown_words(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    GtkWidget *label = gft_dialog_get_control(d, "unknown-words");
+    GtkTextBuffer *buffer =
+        gtk_text_view_get_buffer(GTK_TEXT_VIEW(gft_dialog_get_control(d, "prompt")));
+    char known[256];
+
+    g_assert_cmpint(gft_unknown_words(gft_dialog_get_model(d), "red apple", known, sizeof known),
+                    ==, 0);
+    set_prompt(d, "red apple");
+    drain();
+    g_assert_false(gtk_widget_is_visible(label));
+
+    /* typing, character by character, as the user would */
+    gtk_text_buffer_insert_at_cursor(buffer, " ", -1);
+    for (const char *c = "zqxwvj"; *c; c++)
+        gtk_text_buffer_insert_at_cursor(buffer, c, 1);
+    drain();
+    g_assert_true(gtk_widget_is_visible(label));
+    g_assert_nonnull(strstr(gtk_label_get_text(GTK_LABEL(label)), "zqxwvj"));
+    g_assert_null(strstr(gtk_label_get_text(GTK_LABEL(label)), "apple"));
+
+    set_prompt(d, "red apple");
+    drain();
+    g_assert_false(gtk_widget_is_visible(label));
+    free_dialog(d);
+}
+
+static void test_destroy_while_generating(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    prepare(d, "red apple", 16, 3, -1);
+    gft_dialog_set_max_batch(d, 1);
+    gft_dialog_generate(d);
+    g_assert_true(gft_dialog_is_generating(d));
+    /* the worker is stopped and joined; queued messages find no dialog */
+    free_dialog(d);
+    drain();
+}
+
+/* ---- stopping (the shipped model: slow enough to stop in the middle) ---------- */
+
+typedef struct {
+    GftDialog *dialog;
+    gint64 stop_us;
+    gint64 last_tick_us, max_gap_us;
+    gboolean generating;
+} StopState;
+
+static void stop_when_second_starts(GftDialog *d, gint variation, gint rows, gpointer data)
+{
+    StopState *st = data;
+    (void)rows;
+    if (variation >= 1 && st->stop_us == 0) {
+        st->stop_us = g_get_monotonic_time();
+        gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "stop")));
+    }
+}
+
+static gboolean tick(gpointer data)
+{
+    StopState *st = data;
+    gint64 now = g_get_monotonic_time();
+    if (st->last_tick_us && now - st->last_tick_us > st->max_gap_us)
+        st->max_gap_us = now - st->last_tick_us;
+    st->last_tick_us = now;
+    return G_SOURCE_CONTINUE;
+}
+
+static guint8 *reference_variation0(const char *prompt, guint64 seed, gsize *bytes)
+{
+    GftDialog *d = new_dialog(shipped_model);
+    Finish fin = {0};
+    GftResult *r;
+    guint8 *px;
+
+    prepare(d, prompt, 1, seed, 1.0);
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 900));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    *bytes = (gsize)r->width * r->height * 4;
+    px = g_memdup2(r->pixels[0], *bytes);
+    gft_dialog_result_free(r);
+    free_dialog(d);
+    return px;
+}
+
+static void test_stop_keeps_finished(void)
+{
+    GftDialog *d;
+    Finish fin = {0};
+    StopState st = {0};
+    GftResult *r;
+    gsize bytes;
+    guint8 *reference;
+    guint ticker;
+    double latency;
+
+    if (shipped_model == NULL) {
+        g_test_skip("no shipped model given");
+        return;
+    }
+    reference = reference_variation0("red apple", 77, &bytes);
+
+    d = new_dialog(shipped_model);
+    prepare(d, "red apple", 3, 77, 1.0);
+    gft_dialog_set_max_batch(d, 1); /* variations finish one by one */
+    st.dialog = d;
+    g_signal_connect(d, "preview-updated", G_CALLBACK(stop_when_second_starts), &st);
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    ticker = g_timeout_add(20, tick, &st);
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 900));
+    g_source_remove(ticker);
+
+    g_assert_cmpint(fin.status, ==, GFT_ERR_CANCELLED);
+    g_assert_cmpint(st.stop_us, >, 0);
+    latency = (fin.finished_us - st.stop_us) / 1e6;
+    g_test_message("stop latency %.3f s, longest main-loop gap %.3f s", latency,
+                   st.max_gap_us / 1e6);
+    printf("# stop latency %.3f s, longest main-loop gap %.3f s\n", latency, st.max_gap_us / 1e6);
+    g_assert_cmpfloat(latency, <, 5.0);
+    g_assert_cmpfloat(st.max_gap_us / 1e6, <, 2.0);
+
+    /* the finished variation is kept and selected, the others are not */
+    g_assert_true(gft_dialog_get_selected(d, 0));
+    g_assert_false(gft_dialog_get_selected(d, 1));
+    g_assert_false(gft_dialog_get_selected(d, 2));
+    assert_inputs(d, TRUE);
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->n_images, ==, 1);
+    g_assert_cmpuint(r->seeds[0], ==, 77);
+    /* and it is the very image an uninterrupted run makes */
+    g_assert_cmpmem(r->pixels[0], bytes, reference, bytes);
+    gft_dialog_result_free(r);
+    g_free(reference);
+    free_dialog(d);
+}
+
+int main(int argc, char **argv)
+{
+    gtk_test_init(&argc, &argv, NULL);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL]\n", argv[0]);
+        return 2;
+    }
+    tiny_model = argv[1];
+    shipped_model = argc > 2 && g_file_test(argv[2], G_FILE_TEST_EXISTS) ? argv[2] : NULL;
+    g_setenv("GFT_MODEL", tiny_model, TRUE); /* the dialog's default model */
+
+    g_test_add_func("/dialog/settings-round-trip", test_settings_round_trip);
+    g_test_add_func("/dialog/reset", test_reset);
+    g_test_add_func("/dialog/bad-model-keeps-current", test_bad_model_keeps_current);
+    g_test_add_func("/dialog/preview-fills-row-by-row", test_preview_fills_row_by_row);
+    g_test_add_func("/dialog/ok-returns-selected", test_ok_returns_selected);
+    g_test_add_func("/dialog/ok-without-results-generates", test_ok_without_results_generates);
+    g_test_add_func("/dialog/unknown-words", test_unknown_words);
+    g_test_add_func("/dialog/destroy-while-generating", test_destroy_while_generating);
+    g_test_add_func("/dialog/stop-keeps-finished", test_stop_keeps_finished);
+    return g_test_run();
+}

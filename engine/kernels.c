@@ -350,10 +350,13 @@ void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_ma
                 int n_outs)
 {
     matmul_job j = {x, ldx, R, outs, n_outs};
-    int64_t total = 0;
-    for (int m = 0; m < n_outs; m++)
+    int64_t total = 0, macs = 0;
+    for (int m = 0; m < n_outs; m++) {
         total += outs[m].w->ne[1];
-    gft_pool_for(pool, total, 16, matmul_worker, &j);
+        macs += outs[m].w->ne[1] * outs[m].w->ne[0] * R;
+    }
+    /* below ~64k multiply-adds a hand-over to other threads costs more than it saves */
+    gft_pool_for(pool, total, macs < 65536 ? total : 16, matmul_worker, &j);
 }
 
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out)

@@ -18,6 +18,9 @@
  * cost more than the work. Kept short so idle workers do not steal the CPU
  * from OpenBLAS or other processes. */
 #define SPIN_ROUNDS 20000
+/* pieces per thread: lets the others finish the work of a thread the OS has
+ * descheduled (busy machines) */
+#define PIECES_PER_THREAD 4
 
 struct gft_pool {
     int n_threads;
@@ -25,45 +28,43 @@ struct gft_pool {
     pthread_mutex_t mutex;
     pthread_cond_t wake;
     atomic_uint generation; /* bumped once per job */
-    atomic_int pending;     /* workers still running the current job */
     atomic_int quit;
-    /* the current job */
+    /* the current job: pieces are claimed with next, counted in done */
+    atomic_int next, done;
     gft_range_fn fn;
     void *arg;
     int64_t n, grain;
+    int n_pieces;
 };
 
-typedef struct {
-    gft_pool *pool;
-    int index;
-} worker_start;
-
-static void piece(const gft_pool *p, int part, int64_t *begin, int64_t *end)
+/* Piece i of the job: a fixed range that depends only on n, grain and the
+ * piece count, never on which thread runs it. */
+static void run_piece(gft_pool *p, int i)
 {
     int64_t blocks = (p->n + p->grain - 1) / p->grain;
-    int64_t b0 = blocks * part / p->n_threads;
-    int64_t b1 = blocks * (part + 1) / p->n_threads;
-    *begin = b0 * p->grain;
-    *end = b1 * p->grain < p->n ? b1 * p->grain : p->n;
+    int64_t b0 = blocks * i / p->n_pieces, b1 = blocks * (i + 1) / p->n_pieces;
+    int64_t begin = b0 * p->grain, end = b1 * p->grain < p->n ? b1 * p->grain : p->n;
+    if (begin < end)
+        p->fn(p->arg, begin, end, i);
 }
 
-static void run_piece(gft_pool *p, int part)
+/* Claims and runs pieces until none is left. The job fields are read only
+ * after a successful claim, which orders them after the job's setup. */
+static void work(gft_pool *p)
 {
-    int64_t b, e;
-    piece(p, part, &b, &e);
-    if (b < e)
-        p->fn(p->arg, b, e, part);
+    for (;;) {
+        int i = atomic_fetch_add_explicit(&p->next, 1, memory_order_acq_rel);
+        if (i >= p->n_pieces)
+            return;
+        run_piece(p, i);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
 }
 
 static void *worker_main(void *opaque)
 {
-    worker_start *ws = opaque;
-    gft_pool *p = ws->pool;
-    int index = ws->index;
-    free(ws);
-    /* Generation 0 is the pool's start: a job published before this thread
-     * got here must still be run (reading generation here could skip it). */
-    unsigned seen = 0;
+    gft_pool *p = opaque;
+    unsigned seen = 0; /* generation is 0 until the first job */
     for (;;) {
         unsigned gen = seen;
         for (int i = 0; i < SPIN_ROUNDS; i++) {
@@ -81,8 +82,7 @@ static void *worker_main(void *opaque)
         if (atomic_load(&p->quit))
             return NULL;
         seen = gen;
-        run_piece(p, index);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        work(p);
     }
 }
 
@@ -94,6 +94,7 @@ gft_pool *gft_pool_new(int n_threads)
     if (!p)
         return NULL;
     p->n_threads = 1;
+    atomic_store(&p->next, 1);
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->wake, NULL);
     if (n_threads > 1) {
@@ -103,15 +104,8 @@ gft_pool *gft_pool_new(int n_threads)
             return NULL;
         }
         for (int i = 1; i < n_threads; i++) {
-            worker_start *ws = malloc(sizeof *ws);
-            if (!ws)
+            if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
                 break;
-            ws->pool = p;
-            ws->index = i;
-            if (pthread_create(&p->threads[i], NULL, worker_main, ws) != 0) {
-                free(ws);
-                break;
-            }
             p->n_threads = i + 1;
         }
         if (p->n_threads != n_threads) {
@@ -149,23 +143,27 @@ void gft_pool_for(gft_pool *p, int64_t n, int64_t grain, gft_range_fn fn, void *
         return;
     if (grain < 1)
         grain = 1;
-    if (p->n_threads == 1 || n <= grain) {
+    int64_t blocks = (n + grain - 1) / grain;
+    if (p->n_threads == 1 || blocks == 1) {
         fn(arg, 0, n, 0);
         return;
     }
+    int64_t pieces = (int64_t)p->n_threads * PIECES_PER_THREAD;
     p->fn = fn;
     p->arg = arg;
     p->n = n;
     p->grain = grain;
-    atomic_store(&p->pending, p->n_threads - 1);
+    p->n_pieces = (int)(blocks < pieces ? blocks : pieces);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->next, 0, memory_order_release); /* opens the job */
     /* Publish under the mutex so a worker about to sleep cannot miss it. */
     pthread_mutex_lock(&p->mutex);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mutex);
-    run_piece(p, 0);
-    for (unsigned spins = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0;
-         spins++) {
+    work(p);
+    for (unsigned spins = 0;
+         atomic_load_explicit(&p->done, memory_order_acquire) < p->n_pieces; spins++) {
         if (spins < SPIN_ROUNDS)
             cpu_relax();
         else

@@ -144,7 +144,9 @@ static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, float 
         {&ly->attn_v, v_dst, (int64_t)kv_stride, GFT_EPI_STORE},
     };
     gft_matmul(pool, tf->h, d, R, qkv, 3);
-    gft_pool_for(pool, (int64_t)R * tf->n_head, 1, attn_worker, aj);
+    int64_t tasks = (int64_t)R * tf->n_head;
+    int64_t macs = tasks * aj->n_pos * tf->hd * 2;
+    gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1, attn_worker, aj);
     gft_matmul_out o = {&ly->attn_out, tf->x, d, GFT_EPI_ADD};
     gft_matmul(pool, tf->att, d, R, &o, 1);
     for (int r = 0; r < R; r++)

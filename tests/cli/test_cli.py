@@ -16,12 +16,13 @@ import stat
 import subprocess
 import sys
 import tempfile
+from math import prod
 
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "training"))
-from gft.gguf_writer import GGUFFile  # noqa: E402
+from gft.gguf_writer import GGUFFile, tensor_nbytes  # noqa: E402
 from gft import text as gft_text  # noqa: E402
 
 GFT = None
@@ -178,7 +179,12 @@ def case_unknown_words_warning():
 def case_truncated_model():
     """Truncated model files: a clear message and exit 1, never a crash."""
     data = read(MODEL)
-    cuts = sorted({0, 3, 4, 8, 24, 100, len(data) // 3, len(data) // 2, len(data) - 1})
+    g = GGUFFile(MODEL)
+    # the last byte any tensor uses (the file may end with alignment padding)
+    data_end = g.data_start + max(off + tensor_nbytes(t, prod(dims))
+                                  for dims, t, off in g.tensor_info.values())
+    cuts = sorted({0, 3, 4, 8, 24, 100, g.data_start - 1, len(data) // 3, len(data) // 2,
+                   data_end - 1})
     for cut in cuts:
         bad = tmp(f"cut{cut}.gguf")
         with open(bad, "wb") as f:
@@ -285,12 +291,7 @@ def case_info():
     f = info_fields()
     check(f["file"] == MODEL, f"file: {f['file']}")
     check(f["file size"].split()[0] == str(os.path.getsize(MODEL)), f"file size: {f['file size']}")
-    n_params = 0
-    for dims, _, _ in g.tensor_info.values():
-        n = 1
-        for d in dims:
-            n *= d
-        n_params += n
+    n_params = sum(prod(dims) for dims, _, _ in g.tensor_info.values())
     check(f["parameters"].split()[0] == str(n_params), f"parameters {f['parameters']} != {n_params}")
     fnv = 0xCBF29CE484222325
     for byte in read(MODEL):

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Generate from Text, GIMP 3 front end: the GimpPlugIn subclass, the two
+ * PDB procedures and their runs. GimpProcedureConfig remembers the values
+ * of interactive and with-last-values runs.
+ */
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <glib/gi18n-lib.h>
+
+#include "gft-gimp3-dialog.h"
+#include "gft-gimp3-layers.h"
+
+#define PLUG_IN_BINARY "generate-from-text"
+
+typedef struct {
+    GimpPlugIn parent_instance;
+} GftPlugIn;
+
+typedef struct {
+    GimpPlugInClass parent_class;
+} GftPlugInClass;
+
+#define GFT_TYPE_PLUG_IN (gft_plug_in_get_type())
+GType gft_plug_in_get_type(void);
+G_DEFINE_TYPE(GftPlugIn, gft_plug_in, GIMP_TYPE_PLUG_IN)
+
+static GList *query_procedures(GimpPlugIn *plug_in);
+static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name);
+static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name,
+                         gchar **gettext_domain, gchar **catalog_dir);
+
+static void gft_plug_in_class_init(GftPlugInClass *klass)
+{
+    GimpPlugInClass *plug_in_class = GIMP_PLUG_IN_CLASS(klass);
+
+    plug_in_class->query_procedures = query_procedures;
+    plug_in_class->create_procedure = create_procedure;
+    plug_in_class->set_i18n = set_i18n;
+}
+
+static void gft_plug_in_init(GftPlugIn *self)
+{
+    (void)self;
+}
+
+GIMP_MAIN(GFT_TYPE_PLUG_IN)
+
+static char *plugin_dir(void)
+{
+    return gft_plugin_own_dir(gimp_get_progname());
+}
+
+/* User installs carry locale/ next to the binary (libgimp's default); a
+ * system install uses the installed locale folder, bound here. */
+static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name,
+                         gchar **gettext_domain, gchar **catalog_dir)
+{
+    char *dir = plugin_dir();
+    char *locale_dir = gft_plugin_locale_dir(dir);
+    char *own = dir ? g_build_filename(dir, "locale", NULL) : NULL;
+    gboolean own_catalogs = own && strcmp(own, locale_dir) == 0;
+
+    (void)plug_in;
+    (void)procedure_name;
+    *gettext_domain = g_strdup(GETTEXT_PACKAGE);
+    *catalog_dir = NULL;
+    if (!own_catalogs) {
+        bindtextdomain(GETTEXT_PACKAGE, locale_dir);
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    }
+    g_free(own);
+    g_free(locale_dir);
+    g_free(dir);
+    return own_catalogs;
+}
+
+static GList *query_procedures(GimpPlugIn *plug_in)
+{
+    GList *list = NULL;
+
+    (void)plug_in;
+    list = g_list_append(list, g_strdup(GFT_PLUG_IN_PROC));
+    list = g_list_append(list, g_strdup(GFT_PLUG_IN_REGEN_PROC));
+    return list;
+}
+
+static GimpValueArray *run_generate(GimpProcedure *procedure, GimpRunMode run_mode,
+                                    GimpImage *image, GimpDrawable **drawables,
+                                    GimpProcedureConfig *config, gpointer data);
+static GimpValueArray *run_regenerate(GimpProcedure *procedure, GimpRunMode run_mode,
+                                      GimpImage *image, GimpDrawable **drawables,
+                                      GimpProcedureConfig *config, gpointer data);
+
+static void add_generate_arguments(GimpProcedure *p)
+{
+    const GParamFlags rw = G_PARAM_READWRITE;
+
+    gimp_procedure_add_string_argument(p, "prompt", _("_Prompt"), _("What to draw"), "", rw);
+    gimp_procedure_add_string_argument(p, "negative-prompt", _("_Negative prompt"),
+                                       _("What to steer away from (\"\": nothing)"), "", rw);
+    gimp_procedure_add_double_argument(p, "temperature", _("_Temperature"),
+                                       _("0 = greedy; negative: the model's default"), -1.0,
+                                       10.0, -1.0, rw);
+    gimp_procedure_add_int_argument(p, "top-k", _("Top-_k"),
+                                    _("Keep the k likeliest tokens, 0 = off; negative: the "
+                                      "model's default"),
+                                    -1, 65536, -1, rw);
+    gimp_procedure_add_double_argument(p, "top-p", _("Top-_p"),
+                                       _("Nucleus sampling, 1 = off; 0 or less: the model's "
+                                         "default"),
+                                       -1.0, 1.0, -1.0, rw);
+    gimp_procedure_add_double_argument(p, "guidance", _("_Guidance"),
+                                       _("Classifier-free guidance, 1 = off; negative: the "
+                                         "model's default"),
+                                       -1.0, 30.0, -1.0, rw);
+    gimp_procedure_add_int_argument(p, "seed", _("_Seed"),
+                                    _("Seed of the first variation (-1: random)"), -1,
+                                    G_MAXINT, -1, rw);
+    gimp_procedure_add_int_argument(p, "variations", _("_Variations"), _("Number of pictures"),
+                                    1, GFT_MAX_VARIATIONS, 1, rw);
+    gimp_procedure_add_int_argument(p, "width", _("_Width"),
+                                    _("Layer width (0: the image's width, 512 for a new image)"),
+                                    0, GFT_MAX_SIDE, 0, rw);
+    gimp_procedure_add_int_argument(p, "height", _("_Height"),
+                                    _("Layer height (0: the image's height, 512 for a new "
+                                      "image)"),
+                                    0, GFT_MAX_SIDE, 0, rw);
+    gimp_procedure_add_string_argument(p, "model", _("_Model"),
+                                       _("Model file (.gguf); \"\": the shipped model"), "", rw);
+    gimp_procedure_add_int_argument(p, "target", _("_Target"),
+                                    _("0: new layers in the image, 1: a new image"), 0, 1, 0,
+                                    rw);
+    /* The dialog's own full state (not part of the PDB signature). */
+    gimp_procedure_add_string_aux_argument(p, "dialog-settings", "Dialog settings",
+                                           "The dialog's remembered state", "", rw);
+}
+
+static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name)
+{
+    GimpProcedure *p;
+
+    if (strcmp(name, GFT_PLUG_IN_PROC) == 0) {
+        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_generate,
+                                     NULL, NULL);
+        gimp_procedure_set_image_types(p, "*");
+        gimp_procedure_set_sensitivity_mask(p, GIMP_PROCEDURE_SENSITIVE_ALWAYS);
+        gimp_procedure_set_menu_label(p, _("Generate from _Text..."));
+        gimp_procedure_add_menu_path(p, "<Image>/Filters/Render");
+        gimp_procedure_add_menu_path(p, "<Image>/File/Create");
+        gimp_procedure_set_documentation(
+            p, _("Generate pictures from a text prompt"),
+            _("Runs a small text-to-image transformer inside the plug-in and adds each "
+              "variation as a new RGBA layer named \"<prompt> (seed N)\" above the selected "
+              "layer (several go into a layer group), or creates a new image when none is open "
+              "or target is 1. Each layer keeps its settings in the \"gft-settings\" parasite. "
+              "Indexed images are converted to RGB in the same undo step."),
+            name);
+        gimp_procedure_set_attribution(p, "Generate from Text authors",
+                                       "Generate from Text authors", "2026");
+        add_generate_arguments(p);
+        gimp_procedure_add_image_return_value(p, "result-image", _("Result image"),
+                                              _("The image holding the new layers"), TRUE,
+                                              G_PARAM_READWRITE);
+        return p;
+    }
+    if (strcmp(name, GFT_PLUG_IN_REGEN_PROC) == 0) {
+        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_regenerate,
+                                     NULL, NULL);
+        gimp_procedure_set_image_types(p, "RGB*, GRAY*");
+        gimp_procedure_set_sensitivity_mask(p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
+        gimp_procedure_set_menu_label(p, _("_Regenerate from Text..."));
+        gimp_procedure_add_menu_path(p, "<Image>/Filters/Render");
+        gimp_procedure_set_documentation(
+            p, _("Regenerate a generated layer, or vary it"),
+            _("Reads the \"gft-settings\" parasite of a layer made by Generate from Text and "
+              "generates it again above it: with the same seed, seed + 1, or a random seed."),
+            name);
+        gimp_procedure_set_attribution(p, "Generate from Text authors",
+                                       "Generate from Text authors", "2026");
+        gimp_procedure_add_int_argument(p, "mode", _("_Mode"),
+                                        _("0: same seed, 1: seed + 1 (vary), 2: random seed"),
+                                        GFT_REGEN_SAME_SEED, GFT_REGEN_RANDOM_SEED,
+                                        GFT_REGEN_NEXT_SEED, G_PARAM_READWRITE);
+        gimp_procedure_add_image_return_value(p, "result-image", _("Result image"),
+                                              _("The image holding the new layer"), TRUE,
+                                              G_PARAM_READWRITE);
+        return p;
+    }
+    return NULL;
+}
+
+/* ---- shared run pieces ------------------------------------------------------ */
+
+static void on_progress(double fraction, void *user_data)
+{
+    (void)user_data;
+    gimp_progress_update(fraction);
+}
+
+static gboolean load_model(const char *requested, GftLoadedModel *m, GError **error)
+{
+    char *dir = plugin_dir();
+    gboolean ok = gft_plugin_load_model(requested, dir, m, error);
+
+    g_free(dir);
+    return ok;
+}
+
+static void settings_from_config(GimpProcedureConfig *config, GftPluginSettings *s)
+{
+    gint seed;
+
+    gft_plugin_settings_clear(s);
+    g_object_get(config, "prompt", &s->prompt, "negative-prompt", &s->negative_prompt,
+                 "temperature", &s->temperature, "top-k", &s->top_k, "top-p", &s->top_p,
+                 "guidance", &s->guidance, "seed", &seed, "variations", &s->variations, "width",
+                 &s->width, "height", &s->height, "model", &s->model, "target", &s->target,
+                 NULL);
+    s->seed = seed;
+    if (!s->prompt)
+        s->prompt = g_strdup("");
+    if (!s->negative_prompt)
+        s->negative_prompt = g_strdup("");
+    if (!s->model)
+        s->model = g_strdup("");
+}
+
+static GimpValueArray *finish(GimpProcedure *procedure, gboolean ok, GimpImage *image,
+                              GError *error)
+{
+    GimpValueArray *values;
+
+    if (ok) {
+        values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, NULL);
+        GIMP_VALUES_SET_IMAGE(values, 1, image);
+        return values;
+    }
+    if (!error) /* the user cancelled */
+        return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, NULL);
+    return gimp_procedure_new_return_values(procedure,
+                                            error->code == G_FILE_ERROR_INVAL
+                                                ? GIMP_PDB_CALLING_ERROR
+                                                : GIMP_PDB_EXECUTION_ERROR,
+                                            error);
+}
+
+GimpImage *gft3_deliver(GimpImage *image, GimpDrawable **drawables, GimpRunMode run_mode,
+                        const GftPictures *pictures, const GftLayerRecord *record, int out_w,
+                        int out_h)
+{
+    gboolean new_image = image == NULL;
+    Gft3Place place = {image, new_image ? NULL : gft3_anchor_layer(image, drawables)};
+
+    if (new_image) {
+        place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
+        gimp_image_undo_disable(place.image);
+    } else {
+        gimp_image_undo_group_start(image);
+        gft3_prepare_image(image);
+    }
+    gft3_add_pictures(&place, pictures, record, out_w, out_h);
+    if (new_image) {
+        gimp_image_undo_enable(place.image);
+        if (run_mode == GIMP_RUN_INTERACTIVE)
+            gimp_display_new(place.image);
+    } else {
+        gimp_image_undo_group_end(image);
+    }
+    if (run_mode != GIMP_RUN_NONINTERACTIVE)
+        gimp_displays_flush();
+    return place.image;
+}
+
+/* ---- plug-in-generate-from-text ------------------------------------------------ */
+
+static gboolean generate_now(const GftPluginSettings *s, GimpImage *image,
+                             GimpDrawable **drawables, GimpRunMode run_mode,
+                             GimpImage **out_image, GError **error)
+{
+    GftPluginSettings resolved;
+    GftLayerRecord record;
+    GftPictures pictures;
+    GftLoadedModel m;
+    gft_result result;
+    int out_w, out_h;
+    gboolean ok = FALSE;
+
+    if (!load_model(s->model, &m, error))
+        return FALSE;
+    gft_plugin_settings_copy(&resolved, s);
+    gft_plugin_settings_resolve(&resolved, &m.info);
+    gimp_progress_init(_("Generating from text..."));
+    if (gft_plugin_generate(&m, &resolved, on_progress, NULL, &result, error)) {
+        gft_pictures_from_result(&result, &pictures);
+        gft_output_size(&resolved, image ? gimp_image_get_width(image) : 0,
+                        image ? gimp_image_get_height(image) : 0, &out_w, &out_h);
+        gft_record_init(&record, &resolved, &m, out_w, out_h);
+        *out_image =
+            gft3_deliver(image, drawables, run_mode, &pictures, &record, out_w, out_h);
+        gft_record_clear(&record);
+        gft_result_free(&result);
+        ok = TRUE;
+    }
+    gimp_progress_end();
+    gft_plugin_model_clear(&m);
+    gft_plugin_settings_clear(&resolved);
+    return ok;
+}
+
+static GimpValueArray *run_generate(GimpProcedure *procedure, GimpRunMode run_mode,
+                                    GimpImage *image, GimpDrawable **drawables,
+                                    GimpProcedureConfig *config, gpointer data)
+{
+    GftPluginSettings s;
+    GimpImage *out_image = NULL;
+    GError *error = NULL;
+    gboolean ok;
+
+    (void)data;
+    gegl_init(NULL, NULL);
+    gft_plugin_settings_init(&s);
+    settings_from_config(config, &s);
+    if (image && !gimp_image_is_valid(image))
+        image = NULL;
+
+    if (!gft_plugin_settings_check(&s, &error)) {
+        ok = FALSE;
+    } else {
+        if (s.target == GFT_PLUGIN_TARGET_NEW_IMAGE)
+            image = NULL;
+#ifdef GFT_HAVE_UI
+        if (run_mode == GIMP_RUN_INTERACTIVE)
+            ok = gft3_interactive(config, &s, image, drawables, &out_image, &error);
+        else
+#endif
+            ok = generate_now(&s, image, drawables, run_mode, &out_image, &error);
+    }
+    gft_plugin_settings_clear(&s);
+    return finish(procedure, ok, out_image, error);
+}
+
+/* ---- plug-in-generate-from-text-regenerate ---------------------------------------- */
+
+static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode,
+                           GimpRunMode run_mode, GError **error)
+{
+    GftLayerRecord old, record;
+    GftLoadedModel m;
+    GftPictures pictures;
+    gft_result result;
+    Gft3Place place;
+    gboolean ok = FALSE;
+
+    if (!gft3_read_record(drawable, &old, error))
+        return FALSE;
+    /* The recorded model file, or the shipped one when it has moved away. */
+    if (!load_model(g_file_test(old.settings.model, G_FILE_TEST_IS_REGULAR) ? old.settings.model
+                                                                            : "",
+                    &m, error)) {
+        gft_record_clear(&old);
+        return FALSE;
+    }
+    if (mode == GFT_REGEN_NEXT_SEED)
+        old.settings.seed = (old.settings.seed + 1) % ((gint64)G_MAXUINT32 + 1);
+    else if (mode == GFT_REGEN_RANDOM_SEED)
+        old.settings.seed = -1;
+    gft_plugin_settings_resolve(&old.settings, &m.info);
+
+    gimp_progress_init(_("Regenerating from text..."));
+    if (gft_plugin_generate(&m, &old.settings, on_progress, NULL, &result, error)) {
+        gft_pictures_from_result(&result, &pictures);
+        gft_record_init(&record, &old.settings, &m, old.settings.width, old.settings.height);
+        place.image = image;
+        place.above = GIMP_LAYER(drawable);
+        gimp_image_undo_group_start(image);
+        gft3_add_pictures(&place, &pictures, &record, old.settings.width, old.settings.height);
+        gimp_image_undo_group_end(image);
+        if (run_mode != GIMP_RUN_NONINTERACTIVE)
+            gimp_displays_flush();
+        gft_record_clear(&record);
+        gft_result_free(&result);
+        ok = TRUE;
+    }
+    gimp_progress_end();
+    gft_plugin_model_clear(&m);
+    gft_record_clear(&old);
+    return ok;
+}
+
+static GimpValueArray *run_regenerate(GimpProcedure *procedure, GimpRunMode run_mode,
+                                      GimpImage *image, GimpDrawable **drawables,
+                                      GimpProcedureConfig *config, gpointer data)
+{
+    GimpDrawable *drawable = drawables ? drawables[0] : NULL;
+    GError *error = NULL;
+    gboolean ok = FALSE;
+    int mode;
+
+    (void)data;
+    gegl_init(NULL, NULL);
+    g_object_get(config, "mode", &mode, NULL);
+    if (!image || !drawable) {
+        g_set_error_literal(&error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                            _("Open an image and select a generated layer first."));
+    } else if (run_mode == GIMP_RUN_INTERACTIVE && !gft3_ask_regen_mode(drawable, &mode)) {
+        /* cancelled: error stays NULL */
+    } else {
+        g_object_set(config, "mode", mode, NULL);
+        ok = regenerate(image, drawable, mode, run_mode, &error);
+    }
+    return finish(procedure, ok, image, error);
+}

@@ -160,10 +160,9 @@ static gboolean done_idle(gpointer data)
         g_thread_join(job->thread);
         job->thread = NULL;
         d->job = NULL;
-        if (job->have_result && (job->status == GFT_OK || job->status == GFT_ERR_CANCELLED) &&
-            job->result.pixels)
+        if (job->have_result && job->result.pixels)
             keep_result(d, job);
-        else
+        else if (job->status != GFT_ERR_CANCELLED)
             message = *job->error ? job->error : gft_status_string(job->status);
         job->dialog = NULL;
         job_unref(job); /* the dialog's reference */
@@ -301,6 +300,7 @@ void gft_dialog_start_job(GftDialog *d)
     job->params.cancel = &job->cancel;
 
     gft_run_clear(&d->run);
+    d->run.n_variations = job->settings.n_variations; /* for the status line */
     gft_preview_grid_setup(d->grid, job->settings.n_variations, job->width, job->height);
     caption_cells(d, &job->settings);
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(d->progress), 0);

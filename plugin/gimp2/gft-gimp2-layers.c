@@ -126,3 +126,29 @@ gboolean gft2_read_record(gint32 layer, GftLayerRecord *record, GError **error)
     gimp_parasite_free(parasite);
     return ok;
 }
+
+gint32 gft2_deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
+                    const GftPictures *pictures, const GftLayerRecord *record, int out_w, int out_h)
+{
+    gboolean new_image = image == -1;
+    Gft2Place place = {image, new_image ? -1 : gft2_anchor_layer(image, drawable)};
+
+    if (new_image) {
+        place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
+        gimp_image_undo_disable(place.image);
+    } else {
+        gimp_image_undo_group_start(image);
+        gft2_prepare_image(image);
+    }
+    gft2_add_pictures(&place, pictures, record, out_w, out_h);
+    if (new_image) {
+        gimp_image_undo_enable(place.image);
+        if (run_mode == GIMP_RUN_INTERACTIVE)
+            gimp_display_new(place.image);
+    } else {
+        gimp_image_undo_group_end(image);
+    }
+    if (run_mode != GIMP_RUN_NONINTERACTIVE)
+        gimp_displays_flush();
+    return place.image;
+}

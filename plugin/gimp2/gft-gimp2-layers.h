@@ -35,4 +35,10 @@ gint32 gft2_add_pictures(const Gft2Place *place, const GftPictures *pictures,
 /* Reads the record of a generated layer; FALSE with a message otherwise. */
 gboolean gft2_read_record(gint32 layer, GftLayerRecord *record, GError **error);
 
+/* Puts pictures into image (-1: a new image) as one undo step, above
+ * drawable (or the active layer); shows a new image when interactive.
+ * Returns the image. */
+gint32 gft2_deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
+                    const GftPictures *pictures, const GftLayerRecord *record, int out_w, int out_h);
+
 #endif /* GFT_GIMP2_LAYERS_H */

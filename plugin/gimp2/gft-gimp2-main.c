@@ -150,35 +150,6 @@ static void settings_from_params(const GimpParam *p, GftPluginSettings *s)
     s->target = p[14].data.d_int32;
 }
 
-/* Puts the pictures into `image` (or a new image when image is -1) as one
- * undo step and returns the image. */
-static gint32 deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
-                      const GftPictures *pictures, const GftLayerRecord *record, int out_w,
-                      int out_h)
-{
-    gboolean new_image = image == -1;
-    Gft2Place place = {image, new_image ? -1 : gft2_anchor_layer(image, drawable)};
-
-    if (new_image) {
-        place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
-        gimp_image_undo_disable(place.image);
-    } else {
-        gimp_image_undo_group_start(image);
-        gft2_prepare_image(image);
-    }
-    gft2_add_pictures(&place, pictures, record, out_w, out_h);
-    if (new_image) {
-        gimp_image_undo_enable(place.image);
-        if (run_mode == GIMP_RUN_INTERACTIVE)
-            gimp_display_new(place.image);
-    } else {
-        gimp_image_undo_group_end(image);
-    }
-    if (run_mode != GIMP_RUN_NONINTERACTIVE)
-        gimp_displays_flush();
-    return place.image;
-}
-
 /* ---- plug-in-generate-from-text --------------------------------------------- */
 
 static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpParam *param,
@@ -218,7 +189,7 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
 
 #ifdef GFT_HAVE_UI
     if (run_mode == GIMP_RUN_INTERACTIVE) {
-        ok = gft2_interactive(&s, image, out_image, error);
+        ok = gft2_interactive(&s, image, drawable, out_image, error);
         if (ok)
             save_last_values(GFT_PLUG_IN_PROC, &s);
         gft_plugin_settings_clear(&s);
@@ -238,7 +209,7 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
         gft_output_size(&resolved, image == -1 ? 0 : gimp_image_width(image),
                         image == -1 ? 0 : gimp_image_height(image), &out_w, &out_h);
         gft_record_init(&record, &resolved, &m, out_w, out_h);
-        *out_image = deliver(image, drawable, run_mode, &pictures, &record, out_w, out_h);
+        *out_image = gft2_deliver(image, drawable, run_mode, &pictures, &record, out_w, out_h);
         gft_record_clear(&record);
         gft_result_free(&result);
         ok = TRUE;

@@ -20,11 +20,4 @@ gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *
 /* Asks how to regenerate `drawable`; FALSE when cancelled. */
 gboolean gft3_ask_regen_mode(GimpDrawable *drawable, int *mode);
 
-/* Puts pictures into image (NULL: a new image) as one undo step, above the
- * first selected layer; shows a new image when interactive. Returns the
- * image. (gft-gimp3-main.c) */
-GimpImage *gft3_deliver(GimpImage *image, GimpDrawable **drawables, GimpRunMode run_mode,
-                        const GftPictures *pictures, const GftLayerRecord *record, int out_w,
-                        int out_h);
-
 #endif /* GFT_GIMP3_DIALOG_H */

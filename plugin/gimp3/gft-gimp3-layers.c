@@ -138,3 +138,30 @@ gboolean gft3_read_record(GimpDrawable *drawable, GftLayerRecord *record, GError
     gimp_parasite_free(parasite);
     return ok;
 }
+
+GimpImage *gft3_deliver(GimpImage *image, GimpDrawable **drawables, GimpRunMode run_mode,
+                        const GftPictures *pictures, const GftLayerRecord *record, int out_w,
+                        int out_h)
+{
+    gboolean new_image = image == NULL;
+    Gft3Place place = {image, new_image ? NULL : gft3_anchor_layer(image, drawables)};
+
+    if (new_image) {
+        place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
+        gimp_image_undo_disable(place.image);
+    } else {
+        gimp_image_undo_group_start(image);
+        gft3_prepare_image(image);
+    }
+    gft3_add_pictures(&place, pictures, record, out_w, out_h);
+    if (new_image) {
+        gimp_image_undo_enable(place.image);
+        if (run_mode == GIMP_RUN_INTERACTIVE)
+            gimp_display_new(place.image);
+    } else {
+        gimp_image_undo_group_end(image);
+    }
+    if (run_mode != GIMP_RUN_NONINTERACTIVE)
+        gimp_displays_flush();
+    return place.image;
+}

@@ -35,4 +35,11 @@ GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures
 /* Reads the record of a generated layer; FALSE with a message otherwise. */
 gboolean gft3_read_record(GimpDrawable *drawable, GftLayerRecord *record, GError **error);
 
+/* Puts pictures into image (NULL: a new image) as one undo step, above the
+ * first selected layer; shows a new image when interactive. Returns the
+ * image. */
+GimpImage *gft3_deliver(GimpImage *image, GimpDrawable **drawables, GimpRunMode run_mode,
+                        const GftPictures *pictures, const GftLayerRecord *record, int out_w,
+                        int out_h);
+
 #endif /* GFT_GIMP3_LAYERS_H */

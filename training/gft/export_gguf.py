@@ -141,19 +141,34 @@ def _vq_cfg_from_dict(d):
     return VQConfig(**d)
 
 
+def _strip_wrappers(sd):
+    """Drops torch.compile / DataParallel key prefixes."""
+    out = {}
+    for k, v in sd.items():
+        for pre in ("_orig_mod.", "module."):
+            if k.startswith(pre):
+                k = k[len(pre):]
+        out[k] = v
+    return out
+
+
 def load_checkpoint(path):
     """-> (gft, decoder, codebook, tokenizer, known_words, sampling, vq_cfg, meta)."""
-    ck = torch.load(path, map_location="cpu")
+    try:  # our own file: allow the plain Python objects next to the tensors (torch >= 2.6)
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # torch without the weights_only argument
+        ck = torch.load(path, map_location="cpu")
     missing = [k for k in ("gft", "gft_cfg", "vq", "vq_cfg", "tokenizer", "known_words") if k not in ck]
     if missing:
         raise ValueError(f"{path}: checkpoint lacks {', '.join(missing)}")
     gcfg = GFTConfig(**ck["gft_cfg"])
     gft = GFT(gcfg)
-    gft.load_state_dict(ck["gft"])
+    gft.load_state_dict(_strip_wrappers(ck["gft"]))
     vq_cfg = _vq_cfg_from_dict(ck["vq_cfg"])
     dec = Decoder(vq_cfg)
-    dec.load_state_dict({k[len("decoder."):]: v for k, v in ck["vq"].items() if k.startswith("decoder.")})
-    codebook = ck["vq"]["quantizer.codebook"]
+    vq_sd = _strip_wrappers(ck["vq"])
+    dec.load_state_dict({k[len("decoder."):]: v for k, v in vq_sd.items() if k.startswith("decoder.")})
+    codebook = vq_sd["quantizer.codebook"]
     tok = BPETokenizer.from_dict(ck["tokenizer"])
     meta = {k: ck.get(k, "") for k in ("name", "description", "license")}
     return gft.eval(), dec.eval(), codebook, tok, list(ck["known_words"]), ck.get("sampling"), vq_cfg, meta

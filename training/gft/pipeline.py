@@ -127,6 +127,7 @@ def main(argv=None):
     ap.add_argument("--tier", choices=sorted(TIERS), required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--pack", default=None, help="pack dir (default <repo>/.devdata/pack)")
+    ap.add_argument("--cache", default=None, help="use the render cache dir instead of a pack")
     ap.add_argument("--tokenizer", default=None, help="tokenizer.json from gft.prep (else trained here)")
     ap.add_argument("--shard", action="store_true", help="write final.pt as <= 15 MiB parts")
     ap.add_argument("--seed", type=int, default=1234)
@@ -144,11 +145,11 @@ def main(argv=None):
 
     # ---- data (CPU) and caption workers, before CUDA starts -------------------------------
     from .captions import all_caption_texts
-    from .dataset import load_pack
+    from .dataset import load_cache, load_pack
     from .text import BPETokenizer, build_known_words, train_bpe
     from .train_gpt import CaptionFeeder
 
-    images, items, split = load_pack(a.pack)
+    images, items, split = load_cache(a.cache) if a.cache else load_pack(a.pack)
     if tier["max_images"] and len(images) > tier["max_images"]:
         keep = np.random.RandomState(0).choice(len(images), tier["max_images"], replace=False)
         keep.sort()

@@ -10,18 +10,19 @@ import sys
 import time
 
 from .captions import all_caption_texts
-from .dataset import load_pack
+from .dataset import load_cache, load_pack
 from .text import build_known_words, train_bpe
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pack", default=None)
+    ap.add_argument("--cache", default=None, help="use the render cache dir instead of a pack")
     ap.add_argument("--vocab", type=int, default=4096)
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     t = time.time()
-    _, items, split = load_pack(a.pack)
+    _, items, split = load_cache(a.cache) if a.cache else load_pack(a.pack)
     train_items = [it for it, s in zip(items, split) if s == 0]
     texts = all_caption_texts(train_items)
     tok = train_bpe(texts, a.vocab)

@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Runs plug-in-generate-from-text in GIMP 3 (python-fu-eval) for gimp_test.py,
+# the same scenarios as gimp2-scenarios.scm plus the error cases. Reads
+# GFT_TEST_MODEL (model file) and GFT_TEST_OUT (output folder); saves XCFs.
+import os
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+from gi.repository import Gimp, Gio  # noqa: E402
+
+MODEL = os.environ["GFT_TEST_MODEL"]
+OUT = os.environ["GFT_TEST_OUT"]
+PDB = Gimp.get_pdb()
+NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
+
+
+def say(*parts):
+    print("".join(str(p) for p in parts), flush=True)
+
+
+def call(name, image, drawables, run_mode=NONINTERACTIVE, **args):
+    proc = PDB.lookup_procedure(name)
+    cfg = proc.create_config()
+    cfg.set_property("run-mode", run_mode)
+    cfg.set_property("image", image)
+    cfg.set_core_object_array("drawables", drawables)
+    for key, value in args.items():
+        cfg.set_property(key.replace("_", "-"), value)
+    result = proc.run(cfg)
+    status = result.index(0)
+    if status != Gimp.PDBStatusType.SUCCESS:
+        message = result.index(1) if result.length() > 1 else ""
+        say("GFTERROR|", name, "|", status, "|", message)
+        return None
+    return result.index(1)
+
+
+def generate(image, drawables, prompt, seed, variations, width, height, target,
+             model=None, run_mode=NONINTERACTIVE):
+    return call("plug-in-generate-from-text", image, drawables, run_mode, prompt=prompt,
+                negative_prompt="", temperature=-1.0, top_k=-1, top_p=-1.0, guidance=-1.0,
+                seed=seed, variations=variations, width=width, height=height,
+                model=MODEL if model is None else model, target=target)
+
+
+def regenerate(image, layer, mode):
+    return call("plug-in-generate-from-text-regenerate", image, [layer], mode=mode)
+
+
+def save(image, name):
+    path = os.path.join(OUT, name)
+    Gimp.file_save(NONINTERACTIVE, image, Gio.File.new_for_path(path), None)
+
+
+def new_image(w, h, base):
+    return Gimp.Image.new(w, h, base)
+
+
+def add_layer(image, name, layer_type):
+    layer = Gimp.Layer.new(image, name, image.get_width(), image.get_height(), layer_type,
+                           100.0, Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, -1)
+    layer.fill(Gimp.FillType.WHITE)
+    return layer
+
+
+def scenarios():
+    # new-image: no image open, 3 variations, 96x80
+    made = generate(None, [], "a red fox on a hill", 7, 3, 96, 80, 0)
+    if made:
+        save(made, "new-image.xcf")
+
+    # rgb: above the selected layer, automatic size, then regenerate
+    img = new_image(120, 90, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    add_layer(img, "top", Gimp.ImageType.RGBA_IMAGE)
+    img.set_selected_layers([bg])
+    if generate(img, [bg], "a cat", 42, 1, 0, 0, 0):
+        made = img.get_layers()[1]
+        regenerate(img, made, 1)
+        regenerate(img, made, 0)
+    save(img, "rgb.xcf")
+
+    # grey: GRAYA layers, 2 variations in a group, 32x32 centred on 64x48
+    img = new_image(64, 48, Gimp.ImageBaseType.GRAY)
+    bg = add_layer(img, "bg", Gimp.ImageType.GRAY_IMAGE)
+    generate(img, [bg], "a grey owl", 5, 2, 32, 32, 0)
+    save(img, "grey.xcf")
+
+    # indexed: converted to RGB in the same undo group
+    img = new_image(50, 40, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    img.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE, 16,
+                        False, False, None)
+    generate(img, [bg], "a blue bird", 11, 1, 0, 0, 0)
+    save(img, "indexed.xcf")
+
+    # target 1: a new image even though one is open; the open one is untouched
+    img = new_image(30, 30, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    made = generate(img, [bg], "a green tree", 3, 2, 64, 64, 1)
+    if made:
+        say("GFTRESULT|target-new-image|", "same" if made == img else "new", "|",
+            len(img.get_layers()))
+        save(made, "target-new.xcf")
+
+    # with last values in a fresh profile: the defaults, and the model
+    # gft-emoji.gguf from the plug-in's own folder
+    made = generate(None, [], "ignored", 1, 1, 0, 0, 0, model="",
+                    run_mode=Gimp.RunMode.WITH_LAST_VALS)
+    if made:
+        save(made, "last-values.xcf")
+
+    # errors: each must fail with a clear message
+    generate(None, [], "x", 1, 1, 0, 0, 0, model="/nonexistent/gft.gguf")
+    img = new_image(10, 10, Gimp.ImageBaseType.RGB)
+    plain = add_layer(img, "plain", Gimp.ImageType.RGB_IMAGE)
+    regenerate(img, plain, 0)
+
+
+def bad_variations():
+    # out of the PDB range: GIMP itself or the plug-in must refuse it
+    try:
+        generate(None, [], "x", 1, 17, 0, 0, 0)
+    except Exception as e:  # the config refuses out-of-range values
+        say("GFTERROR|plug-in-generate-from-text|range|", e)
+
+
+scenarios()
+bad_variations()

@@ -8,18 +8,17 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-double cli_transformer_flops_per_row(const gft_model_info *i)
+double cli_transformer_flops(const gft_model_info *i, int prefix_rows, int image_rows)
 {
     double d = i->n_embd, ff = i->n_ff, layers = i->n_layer;
     double t = i->text_ctx, n = (double)i->grid_w * i->grid_h, k = i->codebook_size;
-    double matrix_params = layers * (4.0 * d * d + 2.0 * d * ff); /* q, k, v, out, up, down */
-    double flops = 2.0 * matrix_params * (t + n);
-    flops += 2.0 * k * d * n; /* output head */
-    /* query-key pairs: the prefix sees itself whole; image position j sees the
-     * prefix and image positions 0..j. Each pair costs q.k and p*v: 4*d. */
-    double pairs = t * t + n * t + n * (n + 1.0) / 2.0;
-    flops += layers * 4.0 * d * pairs;
-    return flops;
+    double matrix_flops = 2.0 * layers * (4.0 * d * d + 2.0 * d * ff); /* per position */
+    /* query-key pairs cost q.k and p*v: 4*d each. The prefix sees itself
+     * whole; image position j sees the prefix and image positions 0..j. */
+    double prefix = t * matrix_flops + layers * 4.0 * d * (t * t);
+    double image = n * matrix_flops + 2.0 * k * d * n /* output head */ +
+                   layers * 4.0 * d * (n * t + n * (n + 1.0) / 2.0);
+    return prefix_rows * prefix + image_rows * image;
 }
 
 static int compare_doubles(const void *a, const void *b)

@@ -7,11 +7,13 @@
 
 #include <stdint.h>
 
-/* Floating-point operations of the transformer for one sequence row of one
- * image: every position of the text prefix and of the image (matrix products
- * count 2 FLOPs per weight; attention 4 * n_embd per query-key pair; the
- * output head only at image positions). Embedding lookups are free. */
-double cli_transformer_flops_per_row(const gft_model_info *info);
+/* Floating-point operations of the transformer: `prefix_rows` text
+ * prefixes and `image_rows` rows of image positions (matrix products count 2
+ * FLOPs per weight, attention 4 * n_embd per query-key pair, the output head
+ * only at image positions; embedding lookups are free). Guided generation of
+ * n variations needs 2 distinct prefixes (prompt, null/negative prompt) and
+ * 2n image rows; counting each prefix once gives the least work possible. */
+double cli_transformer_flops(const gft_model_info *info, int prefix_rows, int image_rows);
 
 /* OpenBLAS single-precision 1024 x 1024 x 1024 matrix product, median of
  * `runs` after one warm-up, in GFLOP/s; threads = 0 keeps BLAS's own count.

@@ -33,7 +33,7 @@ typedef struct {
     int threads, blas_threads, runs;
     float guidance;
     double load_ms, one_ms, four_ms, vq_ms, sgemm_gflops;
-    double flops_per_row;
+    double flops_2_rows, flops_8_rows;
     uint64_t peak_rss;
 } bench_report;
 
@@ -148,7 +148,8 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
     gft_model_get_info(model, &b->info);
     b->runs = o->runs;
     b->threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    b->flops_per_row = cli_transformer_flops_per_row(&b->info);
+    b->flops_2_rows = cli_transformer_flops(&b->info, 2, 2);
+    b->flops_8_rows = cli_transformer_flops(&b->info, 2, 8);
 
     gft_generate_params p;
     gft_generate_params_init(&p, model);
@@ -204,8 +205,8 @@ static bench_derived derive(const bench_report *b)
         loop4 = b->four_ms;
     d.tokens_per_s_1 = n_tokens / (b->one_ms / 1e3);
     d.tokens_per_s_4 = 4.0 * n_tokens / (b->four_ms / 1e3);
-    d.gflops_2_rows = 2.0 * b->flops_per_row / (loop1 * 1e6);
-    d.gflops_8_rows = 8.0 * b->flops_per_row / (loop4 * 1e6);
+    d.gflops_2_rows = b->flops_2_rows / (loop1 * 1e6);
+    d.gflops_8_rows = b->flops_8_rows / (loop4 * 1e6);
     d.ratio_4_to_1 = b->four_ms / b->one_ms;
     d.pct_sgemm_8_rows = 100.0 * d.gflops_8_rows / b->sgemm_gflops;
     d.rss_over_file = (double)b->peak_rss / (double)b->info.file_size;
@@ -240,18 +241,19 @@ static void print_json(const bench_report *b, const bench_derived *d)
     printf(", \"threads\": %d, \"blas_threads\": %d, \"runs\": %d, \"guidance\": %g", b->threads,
            b->blas_threads, b->runs, (double)b->guidance);
     printf(", \"image_tokens\": %u", b->info.grid_w * b->info.grid_h);
-    printf(", \"load_ms\": %.3f, \"one_image_ms\": %.3f, \"four_variations_ms\": %.3f", b->load_ms,
+    printf(", \"load_ms\": %.4f, \"one_image_ms\": %.4f, \"four_variations_ms\": %.4f", b->load_ms,
            b->one_ms, b->four_ms);
     printf(", \"ratio_four_to_one\": %.4f", d->ratio_4_to_1);
     printf(", \"tokens_per_s_one\": %.2f, \"tokens_per_s_four\": %.2f", d->tokens_per_s_1,
            d->tokens_per_s_4);
-    printf(", \"vq_decoder_ms\": %.3f", b->vq_ms);
-    printf(", \"transformer_gflop_per_row\": %.6f", b->flops_per_row / 1e9);
-    printf(", \"decode_gflops_2_rows\": %.3f, \"decode_gflops_8_rows\": %.3f", d->gflops_2_rows,
+    printf(", \"vq_decoder_ms\": %.4f", b->vq_ms);
+    printf(", \"transformer_gflop_one\": %.6f, \"transformer_gflop_four\": %.6f",
+           b->flops_2_rows / 1e9, b->flops_8_rows / 1e9);
+    printf(", \"decode_gflops_2_rows\": %.4f, \"decode_gflops_8_rows\": %.4f", d->gflops_2_rows,
            d->gflops_8_rows);
-    printf(", \"sgemm_1024_gflops\": %.3f, \"decode_pct_of_sgemm_8_rows\": %.2f", b->sgemm_gflops,
+    printf(", \"sgemm_1024_gflops\": %.4f, \"decode_pct_of_sgemm_8_rows\": %.2f", b->sgemm_gflops,
            d->pct_sgemm_8_rows);
-    printf(", \"peak_rss_bytes\": %llu, \"peak_rss_over_file_size\": %.3f}\n",
+    printf(", \"peak_rss_bytes\": %llu, \"peak_rss_over_file_size\": %.4f}\n",
            (unsigned long long)b->peak_rss, d->rss_over_file);
 }
 
@@ -289,13 +291,13 @@ int cli_cmd_bench(int argc, char **argv)
     if (!model)
         return CLI_EXIT_FAILURE;
     int rc = measure(&o, model, &b);
+    if (rc == 0) {
+        bench_derived d = derive(&b);
+        if (o.json) /* b.info's strings live in the model: print before freeing it */
+            print_json(&b, &d);
+        else
+            print_table(&b, &d);
+    }
     gft_model_free(model);
-    if (rc != 0)
-        return CLI_EXIT_FAILURE;
-    bench_derived d = derive(&b);
-    if (o.json)
-        print_json(&b, &d);
-    else
-        print_table(&b, &d);
-    return CLI_EXIT_OK;
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

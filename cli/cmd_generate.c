@@ -188,7 +188,7 @@ static void install_interrupt_handler(void)
 typedef struct {
     int terminal; /* redraw one line with \r */
     int lines;    /* one line per step (for scripts and tests) */
-    double last_ms;
+    double start_ms, last_ms;
     int n_variations;
 } progress_state;
 
@@ -204,9 +204,12 @@ static void on_progress(void *user_data, const gft_progress *p)
     if (p->tokens_done < p->tokens_total && now - ps->last_ms < 100)
         return;
     ps->last_ms = now;
-    int pct = p->tokens_total > 0 ? (int)(100.0 * p->tokens_done / p->tokens_total) : 0;
-    fprintf(stderr, "\rgenerating: %3d%%  variation %d/%d  ", pct, p->variation + 1,
-            ps->n_variations);
+    double done = p->tokens_total > 0 ? (double)p->tokens_done / p->tokens_total : 0.0;
+    double elapsed_s = (now - ps->start_ms) / 1000.0;
+    fprintf(stderr, "\rgenerating %d image%s: %3d%%", ps->n_variations,
+            ps->n_variations == 1 ? "" : "s", (int)(100.0 * done));
+    if (done > 0.02)
+        fprintf(stderr, ", %.0f s left  ", elapsed_s * (1.0 - done) / done);
 }
 
 /* ---- run -------------------------------------------------------------------- */
@@ -292,6 +295,7 @@ static int run_generation(const generate_options *o, gft_model *model)
     gft_result result;
     memset(&result, 0, sizeof result);
     double t0 = cli_now_ms();
+    ps.start_ms = ps.last_ms = t0;
     gft_status st = gft_generate(ctx, &params, &result);
     double elapsed = cli_now_ms() - t0;
     if (ps.terminal)

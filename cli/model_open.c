@@ -3,10 +3,19 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 gft_model *cli_load_model(const char *explicit_path, char *path, size_t path_size, double *load_ms)
 {
+    const char *via = "";
+    const char *from_env = getenv("GFT_MODEL");
+    if (!explicit_path && from_env && from_env[0]) {
+        /* unlike the engine's search, a wrong $GFT_MODEL is an error here,
+         * not a silent fall-back to another model */
+        explicit_path = from_env;
+        via = " (from $GFT_MODEL)";
+    }
     if (explicit_path) {
         snprintf(path, path_size, "%s", explicit_path);
     } else if (!gft_find_default_model(NULL, path, path_size)) {
@@ -21,8 +30,8 @@ gft_model *cli_load_model(const char *explicit_path, char *path, size_t path_siz
     if (load_ms)
         *load_ms = cli_now_ms() - t0;
     if (st != GFT_OK || !model) {
-        cli_error("cannot load model '%s': %s%s%s", path, gft_status_string(st), err[0] ? ": " : "",
-                  err);
+        cli_error("cannot load model '%s'%s: %s%s%s", path, via, gft_status_string(st),
+                  err[0] ? ": " : "", err);
         return NULL;
     }
     return model;

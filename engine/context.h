@@ -14,7 +14,10 @@ typedef struct {
     int d, n_ff, n_head, hd, T, N, L, K; /* L = T + N positions */
     int rows_cap;   /* rows the KV cache and scratch hold */
     int scratch_rows; /* max(rows_cap, T): rows of x/h/q/att/ff */
-    float *kc, *vc; /* [n_layer][rows_cap][L][d] */
+    /* [n_layer][rows_cap][L][d], F16 when kv_f16 else F32 */
+    void *kc, *vc;
+    int kv_f16;     /* Q8_0 models: their weights' rounding dwarfs the cache's */
+    float *kn, *vn; /* [rows][d] new K/V before conversion to F16 */
     float *x, *h, *q, *att, *ff, *logits, *scores;
     /* the null prompt's prefix K/V [n_layer][T][d], computed once */
     float *null_k, *null_v;

@@ -15,7 +15,10 @@
 #if defined(__AVX512F__)
 typedef __m512 vf;
 #define VL 16
-#define TILE_O 4
+/* 3 outputs x 8 rows = 24 accumulators of the 32 registers: the 8 rows of 4
+ * guided images share each dequantised weight vector */
+#define TILE_O 3
+#define TILE_R 8
 static inline vf v_zero(void)
 {
     return _mm512_setzero_ps();
@@ -36,6 +39,14 @@ static inline float v_sum(vf a)
     q = _mm_add_ss(q, _mm_movehdup_ps(q));
     return _mm_cvtss_f32(q);
 }
+static inline vf v_set1(float a)
+{
+    return _mm512_set1_ps(a);
+}
+static inline void v_store(float *p, vf a)
+{
+    _mm512_storeu_ps(p, a);
+}
 static inline vf v_q8(const int8_t *q, float d)
 {
     __m512i i = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)q));
@@ -49,6 +60,7 @@ static inline vf v_f16(const uint16_t *h)
 typedef __m256 vf;
 #define VL 8
 #define TILE_O 2
+#define TILE_R 4
 static inline vf v_zero(void)
 {
     return _mm256_setzero_ps();
@@ -68,6 +80,14 @@ static inline float v_sum(vf a)
     q = _mm_add_ss(q, _mm_movehdup_ps(q));
     return _mm_cvtss_f32(q);
 }
+static inline vf v_set1(float a)
+{
+    return _mm256_set1_ps(a);
+}
+static inline void v_store(float *p, vf a)
+{
+    _mm256_storeu_ps(p, a);
+}
 static inline vf v_q8(const int8_t *q, float d)
 {
     __m256i i = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q));
@@ -81,6 +101,7 @@ static inline vf v_f16(const uint16_t *h)
 /* Portable fallback: plain arrays the compiler may vectorise. */
 #define VL 8
 #define TILE_O 2
+#define TILE_R 4
 typedef struct {
     float v[VL];
 } vf;
@@ -110,6 +131,17 @@ static inline float v_sum(vf a)
             a.v[l] += a.v[l + w];
     return a.v[0];
 }
+static inline vf v_set1(float a)
+{
+    vf r;
+    for (int l = 0; l < VL; l++)
+        r.v[l] = a;
+    return r;
+}
+static inline void v_store(float *p, vf a)
+{
+    memcpy(p, a.v, sizeof a.v);
+}
 static inline vf v_q8(const int8_t *q, float d)
 {
     vf r;
@@ -125,8 +157,6 @@ static inline vf v_f16(const uint16_t *h)
     return r;
 }
 #endif
-
-#define TILE_R 4
 
 #if defined(__F16C__)
 #define half_to_float_fast(h) _cvtsh_ss(h)
@@ -247,6 +277,28 @@ tile(gft_type type, int NO, int NR, const uint8_t *w0, size_t row_bytes, int64_t
     {                                                                                         \
         tile(GFT_TYPE_##T, NO, NR, w0, rb, n_in, x, ldx, y, ldy, epi);                        \
     }
+#if TILE_R == 8
+#define DEFINE_TILES_WIDE(T)                                                                    \
+    DEFINE_TILE(T, TILE_O, 5)                                                                   \
+    DEFINE_TILE(T, TILE_O, 6)                                                                   \
+    DEFINE_TILE(T, TILE_O, 7)                                                                   \
+    DEFINE_TILE(T, TILE_O, 8)                                                                   \
+    DEFINE_TILE(T, 1, 5)                                                                        \
+    DEFINE_TILE(T, 1, 6)                                                                        \
+    DEFINE_TILE(T, 1, 7)                                                                        \
+    DEFINE_TILE(T, 1, 8)
+#define TILE_ROW(T, NO)                                                                         \
+    {                                                                                           \
+        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4,     \
+            tile_##T##_##NO##_5, tile_##T##_##NO##_6, tile_##T##_##NO##_7, tile_##T##_##NO##_8  \
+    }
+#else
+#define DEFINE_TILES_WIDE(T)
+#define TILE_ROW(T, NO)                                                                         \
+    {                                                                                           \
+        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4      \
+    }
+#endif
 #define DEFINE_TILES(T)                                                                         \
     DEFINE_TILE(T, TILE_O, 1)                                                                   \
     DEFINE_TILE(T, TILE_O, 2)                                                                   \
@@ -255,7 +307,8 @@ tile(gft_type type, int NO, int NR, const uint8_t *w0, size_t row_bytes, int64_t
     DEFINE_TILE(T, 1, 1)                                                                        \
     DEFINE_TILE(T, 1, 2)                                                                        \
     DEFINE_TILE(T, 1, 3)                                                                        \
-    DEFINE_TILE(T, 1, 4)
+    DEFINE_TILE(T, 1, 4)                                                                        \
+    DEFINE_TILES_WIDE(T)
 DEFINE_TILES(F32)
 DEFINE_TILES(F16)
 DEFINE_TILES(Q8_0)
@@ -265,15 +318,12 @@ typedef void (*tile_fn)(const uint8_t *, size_t, int64_t, const float *, int64_t
 
 #define TILE_TABLE(T)                                                                           \
     {                                                                                           \
-        {tile_##T##_1_1, tile_##T##_1_2, tile_##T##_1_3, tile_##T##_1_4},                       \
-        {                                                                                       \
-            tile_##T##_TILE_O_1, tile_##T##_TILE_O_2, tile_##T##_TILE_O_3, tile_##T##_TILE_O_4  \
-        }                                                                                       \
+        TILE_ROW(T, 1), TILE_ROW(T, TILE_O)                                                     \
     }
 
-static const tile_fn tiles_f32[2][4] = TILE_TABLE(F32);
-static const tile_fn tiles_f16[2][4] = TILE_TABLE(F16);
-static const tile_fn tiles_q8[2][4] = TILE_TABLE(Q8_0);
+static const tile_fn tiles_f32[2][TILE_R] = TILE_TABLE(F32);
+static const tile_fn tiles_f16[2][TILE_R] = TILE_TABLE(F16);
+static const tile_fn tiles_q8[2][TILE_R] = TILE_TABLE(Q8_0);
 
 static size_t row_bytes(const gft_tensor *w)
 {
@@ -295,7 +345,7 @@ static size_t row_bytes(const gft_tensor *w)
 void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
                       int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi)
 {
-    const tile_fn(*tab)[4] = w->type == GFT_TYPE_F16    ? tiles_f16
+    const tile_fn(*tab)[TILE_R] = w->type == GFT_TYPE_F16    ? tiles_f16
                              : w->type == GFT_TYPE_Q8_0 ? tiles_q8
                                                         : tiles_f32;
     size_t rb = row_bytes(w);
@@ -356,7 +406,7 @@ void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_ma
         macs += outs[m].w->ne[1] * outs[m].w->ne[0] * R;
     }
     /* below ~64k multiply-adds a hand-over to other threads costs more than it saves */
-    gft_pool_for(pool, total, macs < 65536 ? total : 16, matmul_worker, &j);
+    gft_pool_for(pool, total, macs < 65536 ? total : TILE_O * 16, matmul_worker, &j);
 }
 
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out)
@@ -401,4 +451,125 @@ void gft_axpy(float s, const float *x, float *y, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         y[i] = fmaf(s, x[i], y[i]);
+}
+
+float gft_dot_f16(const float *a, const uint16_t *b, int64_t n)
+{
+    vf acc = v_zero();
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL)
+        acc = v_fma(v_load(a + i), v_f16(b + i), acc);
+    float s = v_sum(acc);
+    for (; i < n; i++)
+        s = fmaf(a[i], gft_half_to_float(b[i]), s);
+    return s;
+}
+
+void gft_axpy_f16(float s, const uint16_t *x, float *y, int64_t n)
+{
+    int64_t i = 0;
+#if defined(__F16C__) && defined(__FMA__)
+    for (; i + 8 <= n; i += 8) {
+        __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i)));
+        __m256 yv = _mm256_loadu_ps(y + i);
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(_mm256_set1_ps(s), xv, yv));
+    }
+#endif
+    for (; i < n; i++)
+        y[i] = fmaf(s, gft_half_to_float(x[i]), y[i]);
+}
+
+void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
+{
+    int64_t i = 0;
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+#endif
+    for (; i < n; i++)
+        y[i] = gft_f32_to_f16(x[i]);
+}
+
+/* ---- attention ------------------------------------------------------------ */
+
+static inline vf load_kv(const void *base, int f16, size_t at)
+{
+    return f16 ? v_f16((const uint16_t *)base + at) : v_load((const float *)base + at);
+}
+
+static inline float kv_at(const void *base, int f16, size_t at)
+{
+    return f16 ? gft_half_to_float(((const uint16_t *)base)[at]) : ((const float *)base)[at];
+}
+
+/* Four positions at a time for instruction-level parallelism; each score is
+ * summed exactly as gft_dot / gft_dot_f16 would. */
+void gft_attn_scores(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
+                     float div, float *s)
+{
+    int n_vec = n / VL * VL;
+    int p = 0;
+    for (; p + 4 <= n_pos; p += 4) {
+        vf a0 = v_zero(), a1 = v_zero(), a2 = v_zero(), a3 = v_zero();
+        size_t b = (size_t)p * stride;
+        for (int i = 0; i < n_vec; i += VL) {
+            vf qv = v_load(q + i);
+            a0 = v_fma(qv, load_kv(k, f16, b + i), a0);
+            a1 = v_fma(qv, load_kv(k, f16, b + stride + i), a1);
+            a2 = v_fma(qv, load_kv(k, f16, b + 2 * stride + i), a2);
+            a3 = v_fma(qv, load_kv(k, f16, b + 3 * stride + i), a3);
+        }
+        float r[4] = {v_sum(a0), v_sum(a1), v_sum(a2), v_sum(a3)};
+        for (int j = 0; j < 4; j++) {
+            for (int i = n_vec; i < n; i++)
+                r[j] = fmaf(q[i], kv_at(k, f16, b + j * stride + i), r[j]);
+            s[p + j] = r[j] / div;
+        }
+    }
+    for (; p < n_pos; p++) {
+        vf a = v_zero();
+        size_t b = (size_t)p * stride;
+        for (int i = 0; i < n_vec; i += VL)
+            a = v_fma(v_load(q + i), load_kv(k, f16, b + i), a);
+        float r = v_sum(a);
+        for (int i = n_vec; i < n; i++)
+            r = fmaf(q[i], kv_at(k, f16, b + i), r);
+        s[p] = r / div;
+    }
+}
+
+/* o[i] = sum over p in order of w[p] * v[p][i], fused multiply-adds; up to
+ * four vectors of o stay in registers over all positions. */
+void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                     float *o)
+{
+    int n_vec = n / VL * VL, i = 0;
+    for (; i + 4 * VL <= n_vec; i += 4 * VL) {
+        vf o0 = v_zero(), o1 = v_zero(), o2 = v_zero(), o3 = v_zero();
+        for (int p = 0; p < n_pos; p++) {
+            vf wp = v_set1(w[p]);
+            size_t b = (size_t)p * stride + i;
+            o0 = v_fma(wp, load_kv(v, f16, b), o0);
+            o1 = v_fma(wp, load_kv(v, f16, b + VL), o1);
+            o2 = v_fma(wp, load_kv(v, f16, b + 2 * VL), o2);
+            o3 = v_fma(wp, load_kv(v, f16, b + 3 * VL), o3);
+        }
+        v_store(o + i, o0);
+        v_store(o + i + VL, o1);
+        v_store(o + i + 2 * VL, o2);
+        v_store(o + i + 3 * VL, o3);
+    }
+    for (; i < n_vec; i += VL) {
+        vf acc = v_zero();
+        for (int p = 0; p < n_pos; p++)
+            acc = v_fma(v_set1(w[p]), load_kv(v, f16, (size_t)p * stride + i), acc);
+        v_store(o + i, acc);
+    }
+    for (; i < n; i++) {
+        float acc = 0.0f;
+        for (int p = 0; p < n_pos; p++)
+            acc = fmaf(w[p], kv_at(v, f16, (size_t)p * stride + i), acc);
+        o[i] = acc;
+    }
 }

@@ -48,8 +48,25 @@ void gft_softmax(float *x, int64_t n);
 /* sum_i a[i] * b[i] in a fixed order (vectorised lanes, then a fixed lane sum). */
 float gft_dot(const float *a, const float *b, int64_t n);
 
+/* the same with b in F16 */
+float gft_dot_f16(const float *a, const uint16_t *b, int64_t n);
+
 /* y[i] += s * x[i] */
 void gft_axpy(float s, const float *x, float *y, int64_t n);
+
+/* y[i] += s * x[i], x in F16 */
+void gft_axpy_f16(float s, const uint16_t *x, float *y, int64_t n);
+
+/* n floats to F16 (round to nearest even) */
+void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
+
+/* Attention for one head: K/V rows (F32, or F16 when f16) are stride
+ * elements apart. s[p] = dot(q, k[p]) / div for p < n_pos (each summed as
+ * gft_dot does); o[i] = sum_p w[p] * v[p][i] in increasing p. */
+void gft_attn_scores(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
+                     float div, float *s);
+void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                     float *o);
 
 /* Half to float without relying on engine/util.c (exact conversion). */
 float gft_half_to_float(uint16_t h);

@@ -33,6 +33,7 @@ int gft_tf_init(gft_tf *tf, const gft_model *m)
     tf->N = (int)(hp->grid_w * hp->grid_h);
     tf->L = tf->T + tf->N;
     tf->K = (int)hp->codebook_size;
+    tf->kv_f16 = m->layers[0].attn_k.type == GFT_TYPE_Q8_0;
     return 1;
 }
 
@@ -47,7 +48,11 @@ static void free_scratch(gft_tf *tf)
     free(tf->ff);
     free(tf->logits);
     free(tf->scores);
-    tf->kc = tf->vc = tf->x = tf->h = tf->q = tf->att = tf->ff = tf->logits = tf->scores = NULL;
+    free(tf->kn);
+    free(tf->vn);
+    tf->kn = tf->vn = NULL;
+    tf->kc = tf->vc = NULL;
+    tf->x = tf->h = tf->q = tf->att = tf->ff = tf->logits = tf->scores = NULL;
     tf->rows_cap = tf->scratch_rows = 0;
 }
 
@@ -70,8 +75,11 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     size_t nl = tf->m->hp.n_layer, d = (size_t)tf->d;
     int sr = rows > tf->T ? rows : tf->T;
     size_t kv = nl * (size_t)rows * (size_t)tf->L * d;
-    tf->kc = malloc(kv * sizeof(float));
-    tf->vc = malloc(kv * sizeof(float));
+    size_t es = tf->kv_f16 ? 2 : 4;
+    tf->kc = malloc(kv * es);
+    tf->vc = malloc(kv * es);
+    tf->kn = malloc((size_t)rows * d * sizeof(float));
+    tf->vn = malloc((size_t)rows * d * sizeof(float));
     tf->x = malloc((size_t)sr * d * sizeof(float));
     tf->h = malloc((size_t)sr * d * sizeof(float));
     tf->q = malloc((size_t)sr * d * sizeof(float));
@@ -79,7 +87,7 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     tf->ff = malloc((size_t)sr * (size_t)tf->n_ff * sizeof(float));
     tf->logits = malloc((size_t)rows * (size_t)tf->K * sizeof(float));
     tf->scores = malloc((size_t)sr * (size_t)tf->n_head * (size_t)tf->L * sizeof(float));
-    if (!tf->kc || !tf->vc || !tf->x || !tf->h || !tf->q || !tf->att || !tf->ff || !tf->logits ||
+    if (!tf->kc || !tf->vc || !tf->kn || !tf->vn || !tf->x || !tf->h || !tf->q || !tf->att || !tf->ff || !tf->logits ||
         !tf->scores) {
         free_scratch(tf);
         return 0;
@@ -94,8 +102,9 @@ int gft_tf_reserve(gft_tf *tf, int rows)
 typedef struct {
     const gft_tf *tf;
     const float *q; /* [rows][d] */
-    /* K/V of row r start at k + r * row_stride; positions are d floats apart */
-    const float *k, *v;
+    /* K/V of row r start at element r * row_stride; positions are d apart */
+    const void *k, *v;
+    int f16; /* K/V elements are F16 (else F32) */
     size_t row_stride;
     int n_pos;      /* every row sees positions 0 .. n_pos - 1 */
     float *out;     /* [rows][d] */
@@ -113,25 +122,37 @@ static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
         int r = (int)(task / nh), h = (int)(task % nh);
         int n_pos = j->n_pos;
         const float *q = j->q + (size_t)r * d + (size_t)h * hd;
-        const float *k = j->k + (size_t)r * j->row_stride + (size_t)h * hd;
-        const float *v = j->v + (size_t)r * j->row_stride + (size_t)h * hd;
+        size_t off = (size_t)r * j->row_stride + (size_t)h * hd;
         float *s = j->scores + ((size_t)r * nh + h) * tf->L;
-        for (int p = 0; p < n_pos; p++)
-            s[p] = gft_dot(q, k + (size_t)p * d, hd) / scale;
-        gft_softmax(s, n_pos);
         float *o = j->out + (size_t)r * d + (size_t)h * hd;
-        memset(o, 0, (size_t)hd * sizeof *o);
-        for (int p = 0; p < n_pos; p++)
-            gft_axpy(s[p], v + (size_t)p * d, o, hd);
+        const void *k, *v;
+        if (j->f16) {
+            k = (const uint16_t *)j->k + off;
+            v = (const uint16_t *)j->v + off;
+        } else {
+            k = (const float *)j->k + off;
+            v = (const float *)j->v + off;
+        }
+        gft_attn_scores(q, k, j->f16, (size_t)d, n_pos, hd, scale, s);
+        gft_softmax(s, n_pos);
+        gft_attn_values(s, v, j->f16, (size_t)d, n_pos, hd, o);
     }
 }
 
 /* ---- one block, shared by prefill and decode ---------------------------- */
 
-/* x: [R][d] residual stream. K/V outputs for row r go to k_dst + r * kv_stride
- * (d floats). Attention is run by the caller-provided job template. */
-static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, float *k_dst,
-                  float *v_dst, size_t kv_stride, attn_job *aj)
+/* Where a block's new K/V rows go: F32 rows k32 + r * stride32, then (when
+ * k16 is set) converted to F16 rows k16 + r * stride16. */
+typedef struct {
+    float *k32, *v32;
+    size_t stride32;
+    uint16_t *k16, *v16;
+    size_t stride16;
+} kv_dst;
+
+/* x: [R][d] residual stream. Attention is run by the caller's job template. */
+static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, const kv_dst *kv,
+                  attn_job *aj)
 {
     const gft_hparams *hp = &tf->m->hp;
     int d = tf->d;
@@ -140,10 +161,16 @@ static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, float 
                     tf->h + (size_t)r * d);
     gft_matmul_out qkv[3] = {
         {&ly->attn_q, tf->q, d, GFT_EPI_STORE},
-        {&ly->attn_k, k_dst, (int64_t)kv_stride, GFT_EPI_STORE},
-        {&ly->attn_v, v_dst, (int64_t)kv_stride, GFT_EPI_STORE},
+        {&ly->attn_k, kv->k32, (int64_t)kv->stride32, GFT_EPI_STORE},
+        {&ly->attn_v, kv->v32, (int64_t)kv->stride32, GFT_EPI_STORE},
     };
     gft_matmul(pool, tf->h, d, R, qkv, 3);
+    if (kv->k16) {
+        for (int r = 0; r < R; r++) {
+            gft_f32_to_f16_row(kv->k32 + r * kv->stride32, kv->k16 + r * kv->stride16, d);
+            gft_f32_to_f16_row(kv->v32 + r * kv->stride32, kv->v16 + r * kv->stride16, d);
+        }
+    }
     int64_t tasks = (int64_t)R * tf->n_head;
     int64_t macs = tasks * aj->n_pos * tf->hd * 2;
     gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1, attn_worker, aj);
@@ -174,8 +201,9 @@ void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out,
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
         float *k = k_out + (size_t)l * T * d, *v = v_out + (size_t)l * T * d;
         /* every prefix position sees the whole prefix: same K/V base for all rows */
-        attn_job aj = {tf, tf->q, k, v, 0, T, tf->att, tf->scores};
-        block(tf, pool, &m->layers[l], T, k, v, (size_t)d, &aj);
+        attn_job aj = {tf, tf->q, k, v, 0, 0, T, tf->att, tf->scores};
+        kv_dst kv = {k, v, (size_t)d, NULL, NULL, 0};
+        block(tf, pool, &m->layers[l], T, &kv, &aj);
     }
 }
 
@@ -204,8 +232,14 @@ void gft_tf_load_prefix(gft_tf *tf, int row, const float *k, const float *v)
     size_t d = (size_t)tf->d, T = (size_t)tf->T, L = (size_t)tf->L;
     for (uint32_t l = 0; l < tf->m->hp.n_layer; l++) {
         size_t dst = (((size_t)l * tf->rows_cap + row) * L) * d;
-        memcpy(tf->kc + dst, k + (size_t)l * T * d, T * d * sizeof(float));
-        memcpy(tf->vc + dst, v + (size_t)l * T * d, T * d * sizeof(float));
+        const float *ks = k + (size_t)l * T * d, *vs = v + (size_t)l * T * d;
+        if (tf->kv_f16) {
+            gft_f32_to_f16_row(ks, (uint16_t *)tf->kc + dst, (int64_t)(T * d));
+            gft_f32_to_f16_row(vs, (uint16_t *)tf->vc + dst, (int64_t)(T * d));
+        } else {
+            memcpy((float *)tf->kc + dst, ks, T * d * sizeof(float));
+            memcpy((float *)tf->vc + dst, vs, T * d * sizeof(float));
+        }
     }
 }
 
@@ -229,10 +263,20 @@ void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok
             x[i] = e[i] + pe[i];
     }
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
-        size_t base = (size_t)l * tf->rows_cap * L * d;
-        float *k = tf->kc + base, *v = tf->vc + base;
-        attn_job aj = {tf, tf->q, k, v, L * d, pos + 1, tf->att, tf->scores};
-        block(tf, pool, &m->layers[l], B, k + (size_t)pos * d, v + (size_t)pos * d, L * d, &aj);
+        size_t base = (size_t)l * tf->rows_cap * L * d, at = base + (size_t)pos * d;
+        attn_job aj = {tf, tf->q, NULL, NULL, tf->kv_f16, L * d, pos + 1, tf->att, tf->scores};
+        kv_dst kv;
+        if (tf->kv_f16) {
+            aj.k = (const uint16_t *)tf->kc + base;
+            aj.v = (const uint16_t *)tf->vc + base;
+            kv = (kv_dst){tf->kn, tf->vn, (size_t)d, (uint16_t *)tf->kc + at,
+                          (uint16_t *)tf->vc + at, L * d};
+        } else {
+            aj.k = (const float *)tf->kc + base;
+            aj.v = (const float *)tf->vc + base;
+            kv = (kv_dst){(float *)tf->kc + at, (float *)tf->vc + at, L * d, NULL, NULL, 0};
+        }
+        block(tf, pool, &m->layers[l], B, &kv, &aj);
     }
     for (int b = 0; b < B; b++)
         gft_rmsnorm(tf->x + (size_t)b * d, m->out_norm.data, d, m->hp.norm_eps,

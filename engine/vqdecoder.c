@@ -41,8 +41,8 @@ struct gft_vqdec {
     size_t map_floats, col_floats;
 };
 
-/* Budget for one im2col band, in floats (4 MiB). */
-#define COL_BUDGET (1u << 20)
+/* Budget for one im2col band, in floats (2 MiB). */
+#define COL_BUDGET (1u << 19)
 
 static int take_conv(gft_vqdec *dec, conv3 *c, const gft_tensor *w, const gft_tensor *b)
 {
@@ -122,6 +122,14 @@ void gft_vqdec_free(gft_vqdec *dec)
     free(dec);
 }
 
+static int is_up(const gft_vqdec *dec, const conv3 *c)
+{
+    for (int l = 0; l + 1 < dec->n_levels; l++)
+        if (c == &dec->up[l])
+            return 1;
+    return 0;
+}
+
 /* Sizes the scratch for the largest map and im2col band. */
 static int ensure_scratch(gft_vqdec *dec)
 {
@@ -149,9 +157,14 @@ static int ensure_scratch(gft_vqdec *dec)
     scale[nc++] = 1 << (dec->n_levels - 1);
     for (int i = 0; i < nc; i++) {
         size_t W = (size_t)w * scale[i], H = (size_t)h * scale[i], P = W * H;
-        size_t c = (size_t)(convs[i]->cin > convs[i]->cout ? convs[i]->cin : convs[i]->cout);
+        /* outputs at P; inputs at P too, except conv_in and up convs, whose inputs
+         * are earlier outputs (counted already) */
+        size_t c = (size_t)convs[i]->cout;
         if (c * P > maxmap)
             maxmap = c * P;
+        size_t cin_p = (size_t)convs[i]->cin * P;
+        if (convs[i] != &dec->conv_in && !is_up(dec, convs[i]) && cin_p > maxmap)
+            maxmap = cin_p;
         size_t per_row = (size_t)convs[i]->cin * 9 * W;
         size_t rows = COL_BUDGET / per_row;
         if (rows < 1)

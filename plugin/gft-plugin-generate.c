@@ -22,8 +22,8 @@ char *gft_plugin_own_dir(const char *progname)
     return abs;
 }
 
-gboolean gft_plugin_load_model(const char *requested, const char *plugin_dir,
-                               GftLoadedModel *out, GError **error)
+gboolean gft_plugin_load_model(const char *requested, const char *plugin_dir, GftLoadedModel *out,
+                               GError **error)
 {
     char path[4096];
     char err[GFT_ERROR_SIZE] = "";
@@ -44,8 +44,8 @@ gboolean gft_plugin_load_model(const char *requested, const char *plugin_dir,
     if (st != GFT_OK) {
         char *shown = g_filename_display_name(path);
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    _("Could not load the model \"%s\" (%s): %s"), shown,
-                    gft_status_string(st), err);
+                    _("Could not load the model \"%s\" (%s): %s"), shown, gft_status_string(st),
+                    err);
         g_free(shown);
         return FALSE;
     }

@@ -27,8 +27,8 @@ typedef struct {
 
 /* Resolves `requested` ("" = the shipped default: the plug-in's own folder
  * first, then the engine's search) and loads it. */
-gboolean gft_plugin_load_model(const char *requested, const char *plugin_dir,
-                               GftLoadedModel *out, GError **error);
+gboolean gft_plugin_load_model(const char *requested, const char *plugin_dir, GftLoadedModel *out,
+                               GError **error);
 void gft_plugin_model_clear(GftLoadedModel *m);
 
 /* fraction in [0, 1] */

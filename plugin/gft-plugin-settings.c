@@ -197,7 +197,7 @@ char *gft_plugin_settings_to_text(const GftPluginSettings *s, gsize *length)
 }
 
 gboolean gft_plugin_settings_from_text(const char *text, gsize length, GftPluginSettings *s,
-                                GError **error)
+                                       GError **error)
 {
     GError *e = NULL;
     GKeyFile *kf = parse(text, length, &e);

@@ -65,7 +65,7 @@ void gft_plugin_settings_resolve(GftPluginSettings *s, const gft_model_info *inf
 char *gft_plugin_settings_to_text(const GftPluginSettings *s, gsize *length);
 /* Replaces *s (initialised) only when text is valid and in range. */
 gboolean gft_plugin_settings_from_text(const char *text, gsize length, GftPluginSettings *s,
-                                GError **error);
+                                       GError **error);
 
 /* The record stored in each generated layer's "gft-settings" parasite:
  * resolved settings with the layer's own seed, plus the model identity. */

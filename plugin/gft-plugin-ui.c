@@ -30,13 +30,12 @@ static void ui_from_plugin(GftSettings *ui, const GftPluginSettings *s)
         ui->out_width = s->width;
         ui->out_height = s->height;
     }
-    ui->target = s->target == GFT_PLUGIN_TARGET_NEW_IMAGE ? GFT_TARGET_NEW_IMAGE
-                                                           : GFT_TARGET_NEW_LAYERS;
+    ui->target =
+        s->target == GFT_PLUGIN_TARGET_NEW_IMAGE ? GFT_TARGET_NEW_IMAGE : GFT_TARGET_NEW_LAYERS;
 }
 
 /* native_w/h: the size 0 stands for in the dialog (the model's own). */
-static void plugin_from_ui(GftPluginSettings *s, const GftSettings *ui, int native_w,
-                           int native_h)
+static void plugin_from_ui(GftPluginSettings *s, const GftSettings *ui, int native_w, int native_h)
 {
     gft_plugin_settings_clear(s);
     gft_plugin_settings_init(s);
@@ -55,8 +54,8 @@ static void plugin_from_ui(GftPluginSettings *s, const GftSettings *ui, int nati
     s->variations = ui->n_variations;
     s->width = ui->out_width > 0 ? ui->out_width : native_w;
     s->height = ui->out_height > 0 ? ui->out_height : native_h;
-    s->target = ui->target == GFT_TARGET_NEW_IMAGE ? GFT_PLUGIN_TARGET_NEW_IMAGE
-                                                   : GFT_PLUGIN_TARGET_LAYERS;
+    s->target =
+        ui->target == GFT_TARGET_NEW_IMAGE ? GFT_PLUGIN_TARGET_NEW_IMAGE : GFT_PLUGIN_TARGET_LAYERS;
 }
 
 static void fill_record(GftDialogOutcome *o, const char *plugin_dir)

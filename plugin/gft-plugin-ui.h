@@ -11,7 +11,7 @@
 #include "gft-plugin-generate.h"
 
 typedef struct {
-    GftResult *result;       /* the chosen variations (NULL when cancelled) */
+    GftResult *result;        /* the chosen variations (NULL when cancelled) */
     GftPluginSettings chosen; /* the dialog's settings in PDB terms          */
     char *dialog_state;       /* the dialog's full state, to remember        */
     int out_w, out_h;         /* the layers' size                            */

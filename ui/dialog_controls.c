@@ -120,6 +120,19 @@ static void on_prompt_changed(GtkTextBuffer *buffer, gpointer data)
     gft_dialog_update_unknown_words(GFT_DIALOG(data));
 }
 
+/* Ctrl+Enter in a prompt generates (plain Enter starts a new line). */
+static gboolean on_prompt_key(GtkWidget *view, GdkEventKey *event, gpointer data)
+{
+    GftDialog *d = data;
+    (void)view;
+    if ((event->keyval == GDK_KEY_Return || event->keyval == GDK_KEY_KP_Enter) &&
+        (event->state & GDK_CONTROL_MASK)) {
+        gft_dialog_generate(d);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 static void on_dice(GtkButton *button, gpointer data)
 {
     GftDialog *d = data;
@@ -158,8 +171,9 @@ static void build_prompt(GftDialog *d, GtkBox *box)
     gtk_label_set_mnemonic_widget(GTK_LABEL(label), d->prompt_view);
     gtk_widget_set_tooltip_text(d->prompt_view,
                                 _("Describe the image you want, for example \"a red apple "
-                                  "on a white background\""));
+                                  "on a white background\"; Ctrl+Enter generates"));
     g_signal_connect(d->prompt_buffer, "changed", G_CALLBACK(on_prompt_changed), d);
+    g_signal_connect(d->prompt_view, "key-press-event", G_CALLBACK(on_prompt_key), d);
     gtk_box_pack_start(box, scrolled, FALSE, FALSE, 0);
 
     d->unknown_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
@@ -182,6 +196,7 @@ static void build_prompt(GftDialog *d, GtkBox *box)
     gtk_widget_set_tooltip_text(d->negative_view,
                                 _("What the image should not look like; used with guidance "
                                   "above 1"));
+    g_signal_connect(d->negative_view, "key-press-event", G_CALLBACK(on_prompt_key), d);
     gtk_container_add(GTK_CONTAINER(d->negative_expander), neg_scrolled);
     gtk_box_pack_start(box, d->negative_expander, FALSE, FALSE, 0);
 }

@@ -21,7 +21,7 @@ void gft_dialog_show_help(GftDialog *d)
           "more closely; the negative prompt names what to avoid."),
         _("The seed decides the random choices: the same prompt, settings and seed always "
           "give the same image. Each variation uses the next seed. Tick Fixed to keep the "
-          "seed, or use the dice button for a new one."),
+          "seed, or use the button next to it for a new one."),
         _("Stop ends a run early and keeps the variations that are finished. Click a "
           "preview to select or deselect it; OK adds the selected ones as new layers or a "
           "new image."),

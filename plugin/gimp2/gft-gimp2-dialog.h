@@ -13,8 +13,8 @@
 /* Shows the generation dialog for s (updated with the user's choices),
  * then adds the chosen pictures to image (-1: a new image) above drawable. Returns FALSE
  * with *error NULL when the user cancelled. */
-gboolean gft2_interactive(GftPluginSettings *s, gint32 image, gint32 drawable,
-                          gint32 *out_image, GError **error);
+gboolean gft2_interactive(GftPluginSettings *s, gint32 image, gint32 drawable, gint32 *out_image,
+                          GError **error);
 
 /* gtk_init_check once; FALSE when there is no display. */
 gboolean gft2_init_gtk(void);

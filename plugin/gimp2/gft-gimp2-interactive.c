@@ -27,8 +27,8 @@ static char *load_dialog_state(void)
     return text;
 }
 
-gboolean gft2_interactive(GftPluginSettings *s, gint32 image, gint32 drawable,
-                          gint32 *out_image, GError **error)
+gboolean gft2_interactive(GftPluginSettings *s, gint32 image, gint32 drawable, gint32 *out_image,
+                          GError **error)
 {
     char *dir = gft_plugin_own_dir(gimp_get_progname());
     char *locale_dir = gft_plugin_locale_dir(dir);
@@ -60,8 +60,8 @@ gboolean gft2_interactive(GftPluginSettings *s, gint32 image, gint32 drawable,
         gft_pictures_from_outcome(&outcome, &pictures);
         if (outcome.chosen.target == GFT_PLUGIN_TARGET_NEW_IMAGE)
             image = -1;
-        *out_image = gft2_deliver(image, drawable, GIMP_RUN_INTERACTIVE, &pictures,
-                                  &outcome.record, outcome.out_w, outcome.out_h);
+        *out_image = gft2_deliver(image, drawable, GIMP_RUN_INTERACTIVE, &pictures, &outcome.record,
+                                  outcome.out_w, outcome.out_h);
     }
     gft_dialog_outcome_clear(&outcome);
     g_free(locale_dir);

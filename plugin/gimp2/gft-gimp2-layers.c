@@ -44,9 +44,9 @@ static void attach_record(gint32 layer, const GftLayerRecord *record, guint64 se
     own.settings.seed = (gint64)seed;
     own.settings.variations = 1;
     text = gft_record_to_text(&own, &length);
-    parasite = gimp_parasite_new(GFT_PARASITE_NAME,
-                                 GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
-                                 (guint32)length + 1, text);
+    parasite =
+        gimp_parasite_new(GFT_PARASITE_NAME, GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                          (guint32)length + 1, text);
     gimp_item_attach_parasite(layer, parasite);
     gimp_parasite_free(parasite);
     g_free(text);

@@ -39,6 +39,7 @@ gboolean gft2_read_record(gint32 layer, GftLayerRecord *record, GError **error);
  * drawable (or the active layer); shows a new image when interactive.
  * Returns the image. */
 gint32 gft2_deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
-                    const GftPictures *pictures, const GftLayerRecord *record, int out_w, int out_h);
+                    const GftPictures *pictures, const GftLayerRecord *record, int out_w,
+                    int out_h);
 
 #endif /* GFT_GIMP2_LAYERS_H */

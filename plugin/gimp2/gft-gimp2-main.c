@@ -171,8 +171,8 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
     if (run_mode == GIMP_RUN_NONINTERACTIVE) {
         if (n_params != N_GENERATE_ARGS) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_PROC,
-                        N_GENERATE_ARGS, n_params);
+                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_PROC, N_GENERATE_ARGS,
+                        n_params);
             gft_plugin_settings_clear(&s);
             return FALSE;
         }
@@ -286,8 +286,8 @@ static gboolean run_regenerate(GimpRunMode run_mode, gint n_params, const GimpPa
     if (run_mode == GIMP_RUN_NONINTERACTIVE) {
         if (n_params != N_REGEN_ARGS) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_REGEN_PROC,
-                        N_REGEN_ARGS, n_params);
+                        _("%s takes %d arguments, got %d."), GFT_PLUG_IN_REGEN_PROC, N_REGEN_ARGS,
+                        n_params);
             return FALSE;
         }
         mode = param[3].data.d_int32;

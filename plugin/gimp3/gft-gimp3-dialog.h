@@ -13,9 +13,8 @@
 /* Shows the generation dialog (initial state from config / s), stores the
  * user's choices back into config, then adds the chosen pictures to image
  * (NULL: a new image). Returns FALSE with *error NULL when cancelled. */
-gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *s,
-                          GimpImage *image, GimpDrawable **drawables, GimpImage **out_image,
-                          GError **error);
+gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *s, GimpImage *image,
+                          GimpDrawable **drawables, GimpImage **out_image, GError **error);
 
 /* Asks how to regenerate `drawable`; FALSE when cancelled. */
 gboolean gft3_ask_regen_mode(GimpDrawable *drawable, int *mode);

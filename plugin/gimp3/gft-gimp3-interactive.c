@@ -16,19 +16,17 @@ static void store_in_config(GimpProcedureConfig *config, const GftDialogOutcome 
 {
     const GftPluginSettings *c = &o->chosen;
 
-    g_object_set(config, "prompt", c->prompt, "negative-prompt", c->negative_prompt,
-                 "temperature", CLAMP(c->temperature, 0.0, 10.0), "top-k",
-                 CLAMP(c->top_k, 0, 65536), "top-p", CLAMP(c->top_p, 0.0, 1.0), "guidance",
-                 CLAMP(c->guidance, 0.0, 30.0), "seed", (gint)CLAMP(c->seed, -1, G_MAXINT),
-                 "variations", CLAMP(c->variations, 1, GFT_MAX_VARIATIONS), "width",
+    g_object_set(config, "prompt", c->prompt, "negative-prompt", c->negative_prompt, "temperature",
+                 CLAMP(c->temperature, 0.0, 10.0), "top-k", CLAMP(c->top_k, 0, 65536), "top-p",
+                 CLAMP(c->top_p, 0.0, 1.0), "guidance", CLAMP(c->guidance, 0.0, 30.0), "seed",
+                 (gint)CLAMP(c->seed, -1, G_MAXINT), "variations",
+                 CLAMP(c->variations, 1, GFT_MAX_VARIATIONS), "width",
                  CLAMP(c->width, 0, GFT_MAX_SIDE), "height", CLAMP(c->height, 0, GFT_MAX_SIDE),
-                 "model", c->model, "target", c->target, "dialog-settings", o->dialog_state,
-                 NULL);
+                 "model", c->model, "target", c->target, "dialog-settings", o->dialog_state, NULL);
 }
 
-gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *s,
-                          GimpImage *image, GimpDrawable **drawables, GimpImage **out_image,
-                          GError **error)
+gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *s, GimpImage *image,
+                          GimpDrawable **drawables, GimpImage **out_image, GError **error)
 {
     char *dir = gft_plugin_own_dir(gimp_get_progname());
     char *locale_dir = gft_plugin_locale_dir(dir);

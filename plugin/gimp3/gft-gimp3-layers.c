@@ -10,8 +10,7 @@ GimpLayer *gft3_anchor_layer(GimpImage *image, GimpDrawable **drawables)
 {
     GimpDrawable *first = drawables ? drawables[0] : NULL;
 
-    if (!image || !first || !GIMP_IS_LAYER(first) ||
-        gimp_item_get_image(GIMP_ITEM(first)) != image)
+    if (!image || !first || !GIMP_IS_LAYER(first) || gimp_item_get_image(GIMP_ITEM(first)) != image)
         return NULL;
     return GIMP_LAYER(first);
 }
@@ -32,9 +31,9 @@ static void attach_record(GimpLayer *layer, const GftLayerRecord *record, guint6
     own.settings.seed = (gint64)seed;
     own.settings.variations = 1;
     text = gft_record_to_text(&own, &length);
-    parasite = gimp_parasite_new(GFT_PARASITE_NAME,
-                                 GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
-                                 (guint32)length + 1, text);
+    parasite =
+        gimp_parasite_new(GFT_PARASITE_NAME, GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                          (guint32)length + 1, text);
     gimp_item_attach_parasite(GIMP_ITEM(layer), parasite);
     gimp_parasite_free(parasite);
     g_free(text);
@@ -59,8 +58,8 @@ static GimpLayer *new_picture_layer(GimpImage *image, const GftPictures *picture
     GimpImageType type =
         gimp_image_get_base_type(image) == GIMP_GRAY ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE;
     char *name = gft_layer_name(prompt, pictures->seeds[index]);
-    GimpLayer *layer = gimp_layer_new(image, name, pictures->width, pictures->height, type,
-                                      100.0, gimp_image_get_default_new_layer_mode(image));
+    GimpLayer *layer = gimp_layer_new(image, name, pictures->width, pictures->height, type, 100.0,
+                                      gimp_image_get_default_new_layer_mode(image));
 
     g_free(name);
     return layer;

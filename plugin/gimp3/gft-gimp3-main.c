@@ -28,8 +28,8 @@ G_DEFINE_TYPE(GftPlugIn, gft_plug_in, GIMP_TYPE_PLUG_IN)
 
 static GList *query_procedures(GimpPlugIn *plug_in);
 static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name);
-static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name,
-                         gchar **gettext_domain, gchar **catalog_dir);
+static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_domain,
+                         gchar **catalog_dir);
 
 static void gft_plug_in_class_init(GftPlugInClass *klass)
 {
@@ -54,8 +54,8 @@ static char *plugin_dir(void)
 
 /* User installs carry locale/ next to the binary (libgimp's default); a
  * system install uses the installed locale folder, bound here. */
-static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name,
-                         gchar **gettext_domain, gchar **catalog_dir)
+static gboolean set_i18n(GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_domain,
+                         gchar **catalog_dir)
 {
     char *dir = plugin_dir();
     char *locale_dir = gft_plugin_locale_dir(dir);
@@ -101,8 +101,8 @@ static void add_generate_arguments(GimpProcedure *p)
     gimp_procedure_add_string_argument(p, "negative-prompt", _("_Negative prompt"),
                                        _("What to steer away from (\"\": nothing)"), "", rw);
     gimp_procedure_add_double_argument(p, "temperature", _("_Temperature"),
-                                       _("0 = greedy; negative: the model's default"), -1.0,
-                                       10.0, -1.0, rw);
+                                       _("0 = greedy; negative: the model's default"), -1.0, 10.0,
+                                       -1.0, rw);
     gimp_procedure_add_int_argument(p, "top-k", _("Top-_k"),
                                     _("Keep the k likeliest tokens, 0 = off; negative: the "
                                       "model's default"),
@@ -115,14 +115,13 @@ static void add_generate_arguments(GimpProcedure *p)
                                        _("Classifier-free guidance, 1 = off; negative: the "
                                          "model's default"),
                                        -1.0, 30.0, -1.0, rw);
-    gimp_procedure_add_int_argument(p, "seed", _("_Seed"),
-                                    _("Seed of the first variation (-1: random)"), -1,
-                                    G_MAXINT, -1, rw);
-    gimp_procedure_add_int_argument(p, "variations", _("_Variations"), _("Number of pictures"),
-                                    1, GFT_MAX_VARIATIONS, 1, rw);
+    gimp_procedure_add_int_argument(
+        p, "seed", _("_Seed"), _("Seed of the first variation (-1: random)"), -1, G_MAXINT, -1, rw);
+    gimp_procedure_add_int_argument(p, "variations", _("_Variations"), _("Number of pictures"), 1,
+                                    GFT_MAX_VARIATIONS, 1, rw);
     gimp_procedure_add_int_argument(p, "width", _("_Width"),
-                                    _("Layer width (0: the image's width, 512 for a new image)"),
-                                    0, GFT_MAX_SIDE, 0, rw);
+                                    _("Layer width (0: the image's width, 512 for a new image)"), 0,
+                                    GFT_MAX_SIDE, 0, rw);
     gimp_procedure_add_int_argument(p, "height", _("_Height"),
                                     _("Layer height (0: the image's height, 512 for a new "
                                       "image)"),
@@ -130,8 +129,7 @@ static void add_generate_arguments(GimpProcedure *p)
     gimp_procedure_add_string_argument(p, "model", _("_Model"),
                                        _("Model file (.gguf); \"\": the shipped model"), "", rw);
     gimp_procedure_add_int_argument(p, "target", _("_Target"),
-                                    _("0: new layers in the image, 1: a new image"), 0, 1, 0,
-                                    rw);
+                                    _("0: new layers in the image, 1: a new image"), 0, 1, 0, rw);
     /* The dialog's own full state (not part of the PDB signature). */
     gimp_procedure_add_string_aux_argument(p, "dialog-settings", "Dialog settings",
                                            "The dialog's remembered state", "", rw);
@@ -142,8 +140,8 @@ static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name)
     GimpProcedure *p;
 
     if (strcmp(name, GFT_PLUG_IN_PROC) == 0) {
-        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_generate,
-                                     NULL, NULL);
+        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_generate, NULL,
+                                     NULL);
         gimp_procedure_set_image_types(p, "*");
         gimp_procedure_set_sensitivity_mask(p, GIMP_PROCEDURE_SENSITIVE_ALWAYS);
         gimp_procedure_set_menu_label(p, _("Generate from _Text..."));
@@ -166,8 +164,8 @@ static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name)
         return p;
     }
     if (strcmp(name, GFT_PLUG_IN_REGEN_PROC) == 0) {
-        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_regenerate,
-                                     NULL, NULL);
+        p = gimp_image_procedure_new(plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run_regenerate, NULL,
+                                     NULL);
         gimp_procedure_set_image_types(p, "RGB*, GRAY*");
         gimp_procedure_set_sensitivity_mask(p, GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
         gimp_procedure_set_menu_label(p, _("_Regenerate from Text..."));
@@ -179,10 +177,9 @@ static GimpProcedure *create_procedure(GimpPlugIn *plug_in, const gchar *name)
             name);
         gimp_procedure_set_attribution(p, "Generate from Text authors",
                                        "Generate from Text authors", "2026");
-        gimp_procedure_add_int_argument(p, "mode", _("_Mode"),
-                                        _("0: same seed, 1: seed + 1 (vary), 2: random seed"),
-                                        GFT_REGEN_SAME_SEED, GFT_REGEN_RANDOM_SEED,
-                                        GFT_REGEN_NEXT_SEED, G_PARAM_READWRITE);
+        gimp_procedure_add_int_argument(
+            p, "mode", _("_Mode"), _("0: same seed, 1: seed + 1 (vary), 2: random seed"),
+            GFT_REGEN_SAME_SEED, GFT_REGEN_RANDOM_SEED, GFT_REGEN_NEXT_SEED, G_PARAM_READWRITE);
         gimp_procedure_add_image_return_value(p, "result-image", _("Result image"),
                                               _("The image holding the new layer"), TRUE,
                                               G_PARAM_READWRITE);
@@ -214,10 +211,9 @@ static void settings_from_config(GimpProcedureConfig *config, GftPluginSettings 
 
     gft_plugin_settings_clear(s);
     g_object_get(config, "prompt", &s->prompt, "negative-prompt", &s->negative_prompt,
-                 "temperature", &s->temperature, "top-k", &s->top_k, "top-p", &s->top_p,
-                 "guidance", &s->guidance, "seed", &seed, "variations", &s->variations, "width",
-                 &s->width, "height", &s->height, "model", &s->model, "target", &s->target,
-                 NULL);
+                 "temperature", &s->temperature, "top-k", &s->top_k, "top-p", &s->top_p, "guidance",
+                 &s->guidance, "seed", &seed, "variations", &s->variations, "width", &s->width,
+                 "height", &s->height, "model", &s->model, "target", &s->target, NULL);
     s->seed = seed;
     if (!s->prompt)
         s->prompt = g_strdup("");
@@ -239,18 +235,16 @@ static GimpValueArray *finish(GimpProcedure *procedure, gboolean ok, GimpImage *
     }
     if (!error) /* the user cancelled */
         return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, NULL);
-    return gimp_procedure_new_return_values(procedure,
-                                            error->code == G_FILE_ERROR_INVAL
-                                                ? GIMP_PDB_CALLING_ERROR
-                                                : GIMP_PDB_EXECUTION_ERROR,
-                                            error);
+    return gimp_procedure_new_return_values(
+        procedure,
+        error->code == G_FILE_ERROR_INVAL ? GIMP_PDB_CALLING_ERROR : GIMP_PDB_EXECUTION_ERROR,
+        error);
 }
 
 /* ---- plug-in-generate-from-text ------------------------------------------------ */
 
-static gboolean generate_now(const GftPluginSettings *s, GimpImage *image,
-                             GimpDrawable **drawables, GimpRunMode run_mode,
-                             GimpImage **out_image, GError **error)
+static gboolean generate_now(const GftPluginSettings *s, GimpImage *image, GimpDrawable **drawables,
+                             GimpRunMode run_mode, GimpImage **out_image, GError **error)
 {
     GftPluginSettings resolved;
     GftLayerRecord record;
@@ -270,8 +264,7 @@ static gboolean generate_now(const GftPluginSettings *s, GimpImage *image,
         gft_output_size(&resolved, image ? gimp_image_get_width(image) : 0,
                         image ? gimp_image_get_height(image) : 0, &out_w, &out_h);
         gft_record_init(&record, &resolved, &m, out_w, out_h);
-        *out_image =
-            gft3_deliver(image, drawables, run_mode, &pictures, &record, out_w, out_h);
+        *out_image = gft3_deliver(image, drawables, run_mode, &pictures, &record, out_w, out_h);
         gft_record_clear(&record);
         gft_result_free(&result);
         ok = TRUE;
@@ -316,8 +309,8 @@ static GimpValueArray *run_generate(GimpProcedure *procedure, GimpRunMode run_mo
 
 /* ---- plug-in-generate-from-text-regenerate ---------------------------------------- */
 
-static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode,
-                           GimpRunMode run_mode, GError **error)
+static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode, GimpRunMode run_mode,
+                           GError **error)
 {
     GftLayerRecord old, record;
     GftLoadedModel m;

@@ -48,7 +48,9 @@ static void test_logits(const tm_config *cfg, const char *label)
         for (int i = 0; i < (n_image + 1) * K; i++)
             worst = fmax(worst, fabs(got[i] - want[i]) / scale);
         CHECK(scale > 0.5, "%s: logits too flat to test (%g)", label, scale);
-        CHECK(worst < 1e-4, "%s prompt '%s': logits off by %g (relative to max %g)", label,
+        /* Q8_0 models keep the KV cache in F16 (their weights' rounding is far larger) */
+        double limit = cfg->wtype == GFT_TYPE_Q8_0 ? 1e-3 : 1e-4;
+        CHECK(worst < limit, "%s prompt '%s': logits off by %g (relative to max %g)", label,
               prompts[pi], worst, scale);
         free(got);
         free(want);
@@ -141,8 +143,8 @@ int main(void)
     c = tm_small(GFT_TYPE_Q8_0);
     c.n_res = 2;
     c.d = 96;
-    c.n_head = 3;
-    test_logits(&c, "Q8_0 d96 3 heads 2 res");
+    c.n_head = 4; /* head size 24: vector tails in the F16 attention */
+    test_logits(&c, "Q8_0 d96 4 heads 2 res");
     if (failures)
         fprintf(stderr, "%d failures\n", failures);
     else

@@ -522,6 +522,16 @@ static void test_stop_keeps_finished(void)
     g_assert_cmpint(r->n_images, ==, 1);
     g_assert_cmpuint(r->seeds[0], ==, 77);
     /* and it is the very image an uninterrupted run makes */
+    if (memcmp(r->pixels[0], reference, bytes) != 0) {
+        gsize differ = 0, first = 0;
+        for (gsize i = 0; i < bytes; i += 4)
+            if (memcmp(r->pixels[0] + i, reference + i, 4) != 0 && differ++ == 0)
+                first = i / 4;
+        printf("# %zu of %zu pixels differ, the first at row %zu\n", differ, bytes / 4,
+               first / (gsize)r->width);
+        g_file_set_contents("/tmp/gft-stop-kept.rgba", (const gchar *)r->pixels[0], bytes, NULL);
+        g_file_set_contents("/tmp/gft-stop-ref.rgba", (const gchar *)reference, bytes, NULL);
+    }
     g_assert_cmpmem(r->pixels[0], bytes, reference, bytes);
     gft_dialog_result_free(r);
     g_free(reference);

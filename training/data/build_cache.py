@@ -7,6 +7,7 @@ Usage: build_cache.py [--no-openclipart] [--workers N]
 import argparse
 import collections
 import os
+import re
 import time
 
 import build_items
@@ -42,7 +43,8 @@ def main():
     write_json(os.path.join(CACHE_DIR, "items.json"), data)
     per_source = collections.Counter(it["source"] for it in data["items"])
     n_val = sum(data["split"])
-    failed = collections.Counter(v.split(":")[0] for v in status.values() if v != "ok")
+    failed = collections.Counter(re.sub(r"\d+x\d+", "WxH", v.split(":")[0])
+                                 for v in status.values() if v != "ok")
     print(f"items: {len(data['items'])} images {dict(per_source)}, "
           f"{len(data['concepts'])} concepts, {n_val} val images; "
           f"render failures {dict(failed)} ({time.time() - t0:.1f} s)")

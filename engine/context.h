@@ -12,8 +12,8 @@
 typedef struct {
     const gft_model *m;
     int d, n_ff, n_head, hd, T, N, L, K; /* L = T + N positions */
-    int rows_cap;   /* rows the KV cache and scratch hold */
-    int scratch_rows; /* max(rows_cap, T): rows of x/h/q/att/ff */
+    int rows_cap;                        /* rows the KV cache and scratch hold */
+    int scratch_rows;                    /* max(rows_cap, T): rows of x/h/q/att/ff */
     /* [n_layer][rows_cap][L][d], F16 when kv_f16 else F32 */
     void *kc, *vc;
     int kv_f16;     /* Q8_0 models: their weights' rounding dwarfs the cache's */

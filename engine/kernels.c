@@ -194,6 +194,57 @@ float gft_gelu(float x)
     return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
 }
 
+#if defined(__AVX512F__)
+/* exp(x) for x <= 0: Cody-Waite reduction by ln 2, degree-7 Taylor polynomial
+ * on |r| <= ln2/2 (error below 1e-8 relative), scaled by 2^n. */
+static inline __m512 exp_neg_avx512(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-100.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* GELU 0.5 x (1 + erf(x / sqrt 2)) in place, erf by Abramowitz & Stegun
+ * 7.1.26 (absolute error <= 1.5e-7). Tails use masks so every element goes
+ * through the same lanes' arithmetic wherever the range starts. */
+static void gelu_avx512(float *y, int64_t n)
+{
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(m, y + i);
+        __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752440f));
+        __m512 a = _mm512_abs_ps(z);
+        __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), one));
+        __m512 poly = _mm512_set1_ps(1.061405429f);
+        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
+        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
+        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
+        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
+        poly = _mm512_mul_ps(poly, t);
+        __m512 e = exp_neg_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a));
+        __m512 erf_abs = _mm512_fnmadd_ps(poly, e, one);
+        /* erf is odd: copy z's sign */
+        __m512 erf = _mm512_castsi512_ps(_mm512_or_si512(
+            _mm512_castps_si512(erf_abs),
+            _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u))));
+        __m512 g = _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_add_ps(one, erf));
+        _mm512_mask_storeu_ps(y + i, m, g);
+    }
+}
+#endif
+
 static inline float apply_epi(gft_epilogue epi, float old, float s)
 {
     switch (epi) {
@@ -208,9 +259,10 @@ static inline float apply_epi(gft_epilogue epi, float old, float s)
 
 /* ---- the tile: NO outputs x NR rows ---------------------------------- */
 
-static inline __attribute__((always_inline)) void
-tile(gft_type type, int NO, int NR, const uint8_t *w0, size_t row_bytes, int64_t n_in,
-     const float *x, int64_t ldx, float *y, int64_t ldy, gft_epilogue epi)
+static inline __attribute__((always_inline)) void tile(gft_type type, int NO, int NR,
+                                                       const uint8_t *w0, size_t row_bytes,
+                                                       int64_t n_in, const float *x, int64_t ldx,
+                                                       float *y, int64_t ldy, gft_epilogue epi)
 {
     vf acc[TILE_O][TILE_R];
     for (int o = 0; o < NO; o++)
@@ -270,55 +322,54 @@ tile(gft_type type, int NO, int NR, const uint8_t *w0, size_t row_bytes, int64_t
 }
 
 /* One instantiation per (type, NO, NR) so the accumulators live in registers. */
-#define DEFINE_TILE(T, NO, NR)                                                                  \
-    static void tile_##T##_##NO##_##NR(const uint8_t *w0, size_t rb, int64_t n_in,            \
-                                       const float *x, int64_t ldx, float *y, int64_t ldy,    \
-                                       gft_epilogue epi)                                      \
-    {                                                                                         \
-        tile(GFT_TYPE_##T, NO, NR, w0, rb, n_in, x, ldx, y, ldy, epi);                        \
+#define DEFINE_TILE(T, NO, NR)                                                                     \
+    static void tile_##T##_##NO##_##NR(const uint8_t *w0, size_t rb, int64_t n_in, const float *x, \
+                                       int64_t ldx, float *y, int64_t ldy, gft_epilogue epi)       \
+    {                                                                                              \
+        tile(GFT_TYPE_##T, NO, NR, w0, rb, n_in, x, ldx, y, ldy, epi);                             \
     }
 #if TILE_R == 8
-#define DEFINE_TILES_WIDE(T)                                                                    \
-    DEFINE_TILE(T, TILE_O, 5)                                                                   \
-    DEFINE_TILE(T, TILE_O, 6)                                                                   \
-    DEFINE_TILE(T, TILE_O, 7)                                                                   \
-    DEFINE_TILE(T, TILE_O, 8)                                                                   \
-    DEFINE_TILE(T, 1, 5)                                                                        \
-    DEFINE_TILE(T, 1, 6)                                                                        \
-    DEFINE_TILE(T, 1, 7)                                                                        \
+#define DEFINE_TILES_WIDE(T)                                                                       \
+    DEFINE_TILE(T, TILE_O, 5)                                                                      \
+    DEFINE_TILE(T, TILE_O, 6)                                                                      \
+    DEFINE_TILE(T, TILE_O, 7)                                                                      \
+    DEFINE_TILE(T, TILE_O, 8)                                                                      \
+    DEFINE_TILE(T, 1, 5)                                                                           \
+    DEFINE_TILE(T, 1, 6)                                                                           \
+    DEFINE_TILE(T, 1, 7)                                                                           \
     DEFINE_TILE(T, 1, 8)
-#define TILE_ROW(T, NO)                                                                         \
-    {                                                                                           \
-        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4,     \
-            tile_##T##_##NO##_5, tile_##T##_##NO##_6, tile_##T##_##NO##_7, tile_##T##_##NO##_8  \
+#define TILE_ROW(T, NO)                                                                            \
+    {                                                                                              \
+        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4,        \
+            tile_##T##_##NO##_5, tile_##T##_##NO##_6, tile_##T##_##NO##_7, tile_##T##_##NO##_8     \
     }
 #else
 #define DEFINE_TILES_WIDE(T)
-#define TILE_ROW(T, NO)                                                                         \
-    {                                                                                           \
-        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4      \
+#define TILE_ROW(T, NO)                                                                            \
+    {                                                                                              \
+        tile_##T##_##NO##_1, tile_##T##_##NO##_2, tile_##T##_##NO##_3, tile_##T##_##NO##_4         \
     }
 #endif
-#define DEFINE_TILES(T)                                                                         \
-    DEFINE_TILE(T, TILE_O, 1)                                                                   \
-    DEFINE_TILE(T, TILE_O, 2)                                                                   \
-    DEFINE_TILE(T, TILE_O, 3)                                                                   \
-    DEFINE_TILE(T, TILE_O, 4)                                                                   \
-    DEFINE_TILE(T, 1, 1)                                                                        \
-    DEFINE_TILE(T, 1, 2)                                                                        \
-    DEFINE_TILE(T, 1, 3)                                                                        \
-    DEFINE_TILE(T, 1, 4)                                                                        \
+#define DEFINE_TILES(T)                                                                            \
+    DEFINE_TILE(T, TILE_O, 1)                                                                      \
+    DEFINE_TILE(T, TILE_O, 2)                                                                      \
+    DEFINE_TILE(T, TILE_O, 3)                                                                      \
+    DEFINE_TILE(T, TILE_O, 4)                                                                      \
+    DEFINE_TILE(T, 1, 1)                                                                           \
+    DEFINE_TILE(T, 1, 2)                                                                           \
+    DEFINE_TILE(T, 1, 3)                                                                           \
+    DEFINE_TILE(T, 1, 4)                                                                           \
     DEFINE_TILES_WIDE(T)
 DEFINE_TILES(F32)
 DEFINE_TILES(F16)
 DEFINE_TILES(Q8_0)
 
-typedef void (*tile_fn)(const uint8_t *, size_t, int64_t, const float *, int64_t, float *,
-                        int64_t, gft_epilogue);
+typedef void (*tile_fn)(const uint8_t *, size_t, int64_t, const float *, int64_t, float *, int64_t,
+                        gft_epilogue);
 
-#define TILE_TABLE(T)                                                                           \
-    {                                                                                           \
-        TILE_ROW(T, 1), TILE_ROW(T, TILE_O)                                                     \
+#define TILE_TABLE(T)                                                                              \
+    {                                                                                              \
+        TILE_ROW(T, 1), TILE_ROW(T, TILE_O)                                                        \
     }
 
 static const tile_fn tiles_f32[2][TILE_R] = TILE_TABLE(F32);
@@ -346,11 +397,17 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
                       int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi)
 {
     const tile_fn(*tab)[TILE_R] = w->type == GFT_TYPE_F16    ? tiles_f16
-                             : w->type == GFT_TYPE_Q8_0 ? tiles_q8
-                                                        : tiles_f32;
+                                  : w->type == GFT_TYPE_Q8_0 ? tiles_q8
+                                                             : tiles_f32;
     size_t rb = row_bytes(w);
     int64_t n_in = w->ne[0];
     const uint8_t *base = w->data;
+#if defined(__AVX512F__)
+    /* GELU in a vectorised pass over the outputs (erff per element is slow) */
+    int gelu_after = epi == GFT_EPI_GELU;
+    if (gelu_after)
+        epi = GFT_EPI_STORE;
+#endif
     for (int g0 = 0; g0 < R; g0 += ROW_GROUP) {
         int g1 = g0 + ROW_GROUP < R ? g0 + ROW_GROUP : R;
         int64_t o = o0;
@@ -369,6 +426,11 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
             }
         }
     }
+#if defined(__AVX512F__)
+    if (gelu_after)
+        for (int r = 0; r < R; r++)
+            gelu_avx512(y + r * ldy + o0, o1 - o0);
+#endif
 }
 
 typedef struct {
@@ -435,50 +497,6 @@ void gft_softmax(float *x, int64_t n)
         x[i] *= inv;
 }
 
-float gft_dot(const float *a, const float *b, int64_t n)
-{
-    vf acc = v_zero();
-    int64_t i = 0;
-    for (; i + VL <= n; i += VL)
-        acc = v_fma(v_load(a + i), v_load(b + i), acc);
-    float s = v_sum(acc);
-    for (; i < n; i++)
-        s = fmaf(a[i], b[i], s);
-    return s;
-}
-
-void gft_axpy(float s, const float *x, float *y, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++)
-        y[i] = fmaf(s, x[i], y[i]);
-}
-
-float gft_dot_f16(const float *a, const uint16_t *b, int64_t n)
-{
-    vf acc = v_zero();
-    int64_t i = 0;
-    for (; i + VL <= n; i += VL)
-        acc = v_fma(v_load(a + i), v_f16(b + i), acc);
-    float s = v_sum(acc);
-    for (; i < n; i++)
-        s = fmaf(a[i], gft_half_to_float(b[i]), s);
-    return s;
-}
-
-void gft_axpy_f16(float s, const uint16_t *x, float *y, int64_t n)
-{
-    int64_t i = 0;
-#if defined(__F16C__) && defined(__FMA__)
-    for (; i + 8 <= n; i += 8) {
-        __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i)));
-        __m256 yv = _mm256_loadu_ps(y + i);
-        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(_mm256_set1_ps(s), xv, yv));
-    }
-#endif
-    for (; i < n; i++)
-        y[i] = fmaf(s, gft_half_to_float(x[i]), y[i]);
-}
-
 void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
 {
     int64_t i = 0;
@@ -537,6 +555,43 @@ void gft_attn_scores(const float *q, const void *k, int f16, size_t stride, int 
             r = fmaf(q[i], kv_at(k, f16, b + i), r);
         s[p] = r / div;
     }
+}
+
+void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
+                       float div, float *s)
+{
+    int p = 0;
+    /* lanes are positions: lane p sums q[i] * k[i][p] in increasing i, the
+     * same chain as the scalar tail below */
+    for (; p + 4 * VL <= n_pos; p += 4 * VL) {
+        vf a0 = v_zero(), a1 = v_zero(), a2 = v_zero(), a3 = v_zero();
+        for (int i = 0; i < n; i++) {
+            vf qv = v_set1(q[i]);
+            size_t b = (size_t)i * stride + p;
+            a0 = v_fma(qv, load_kv(k, f16, b), a0);
+            a1 = v_fma(qv, load_kv(k, f16, b + VL), a1);
+            a2 = v_fma(qv, load_kv(k, f16, b + 2 * VL), a2);
+            a3 = v_fma(qv, load_kv(k, f16, b + 3 * VL), a3);
+        }
+        v_store(s + p, a0);
+        v_store(s + p + VL, a1);
+        v_store(s + p + 2 * VL, a2);
+        v_store(s + p + 3 * VL, a3);
+    }
+    for (; p + VL <= n_pos; p += VL) {
+        vf a = v_zero();
+        for (int i = 0; i < n; i++)
+            a = v_fma(v_set1(q[i]), load_kv(k, f16, (size_t)i * stride + p), a);
+        v_store(s + p, a);
+    }
+    for (; p < n_pos; p++) {
+        float a = 0.0f;
+        for (int i = 0; i < n; i++)
+            a = fmaf(q[i], kv_at(k, f16, (size_t)i * stride + p), a);
+        s[p] = a;
+    }
+    for (p = 0; p < n_pos; p++)
+        s[p] /= div;
 }
 
 /* o[i] = sum over p in order of w[p] * v[p][i], fused multiply-adds; up to

@@ -45,18 +45,6 @@ float gft_gelu(float x);
 /* In place softmax over n floats (max-subtracted, sum in index order). */
 void gft_softmax(float *x, int64_t n);
 
-/* sum_i a[i] * b[i] in a fixed order (vectorised lanes, then a fixed lane sum). */
-float gft_dot(const float *a, const float *b, int64_t n);
-
-/* the same with b in F16 */
-float gft_dot_f16(const float *a, const uint16_t *b, int64_t n);
-
-/* y[i] += s * x[i] */
-void gft_axpy(float s, const float *x, float *y, int64_t n);
-
-/* y[i] += s * x[i], x in F16 */
-void gft_axpy_f16(float s, const uint16_t *x, float *y, int64_t n);
-
 /* n floats to F16 (round to nearest even) */
 void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
 
@@ -65,6 +53,10 @@ void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
  * gft_dot does); o[i] = sum_p w[p] * v[p][i] in increasing p. */
 void gft_attn_scores(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
                      float div, float *s);
+/* The same scores from K stored transposed: feature i of position p at
+ * k[i * stride + p]; each score is a chain of fused multiply-adds over i. */
+void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
+                       float div, float *s);
 void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
                      float *o);
 

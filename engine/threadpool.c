@@ -162,8 +162,8 @@ void gft_pool_for(gft_pool *p, int64_t n, int64_t grain, gft_range_fn fn, void *
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mutex);
     work(p);
-    for (unsigned spins = 0;
-         atomic_load_explicit(&p->done, memory_order_acquire) < p->n_pieces; spins++) {
+    for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < p->n_pieces;
+         spins++) {
         if (spins < SPIN_ROUNDS)
             cpu_relax();
         else

@@ -87,8 +87,8 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     tf->ff = malloc((size_t)sr * (size_t)tf->n_ff * sizeof(float));
     tf->logits = malloc((size_t)rows * (size_t)tf->K * sizeof(float));
     tf->scores = malloc((size_t)sr * (size_t)tf->n_head * (size_t)tf->L * sizeof(float));
-    if (!tf->kc || !tf->vc || !tf->kn || !tf->vn || !tf->x || !tf->h || !tf->q || !tf->att || !tf->ff || !tf->logits ||
-        !tf->scores) {
+    if (!tf->kc || !tf->vc || !tf->kn || !tf->vn || !tf->x || !tf->h || !tf->q || !tf->att ||
+        !tf->ff || !tf->logits || !tf->scores) {
         free_scratch(tf);
         return 0;
     }
@@ -102,13 +102,15 @@ int gft_tf_reserve(gft_tf *tf, int rows)
 typedef struct {
     const gft_tf *tf;
     const float *q; /* [rows][d] */
-    /* K/V of row r start at element r * row_stride; positions are d apart */
+    /* K/V of row r start at element r * row_stride. V: positions d apart.
+     * K: the same, or with k_t transposed ([d][L]: features L apart). */
     const void *k, *v;
     int f16; /* K/V elements are F16 (else F32) */
+    int k_t;
     size_t row_stride;
-    int n_pos;      /* every row sees positions 0 .. n_pos - 1 */
-    float *out;     /* [rows][d] */
-    float *scores;  /* [rows][n_head][L] */
+    int n_pos;     /* every row sees positions 0 .. n_pos - 1 */
+    float *out;    /* [rows][d] */
+    float *scores; /* [rows][n_head][L] */
 } attn_job;
 
 static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
@@ -123,17 +125,15 @@ static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
         int n_pos = j->n_pos;
         const float *q = j->q + (size_t)r * d + (size_t)h * hd;
         size_t off = (size_t)r * j->row_stride + (size_t)h * hd;
+        size_t koff = j->k_t ? (size_t)r * j->row_stride + (size_t)h * hd * tf->L : off;
         float *s = j->scores + ((size_t)r * nh + h) * tf->L;
         float *o = j->out + (size_t)r * d + (size_t)h * hd;
-        const void *k, *v;
-        if (j->f16) {
-            k = (const uint16_t *)j->k + off;
-            v = (const uint16_t *)j->v + off;
-        } else {
-            k = (const float *)j->k + off;
-            v = (const float *)j->v + off;
-        }
-        gft_attn_scores(q, k, j->f16, (size_t)d, n_pos, hd, scale, s);
+        size_t es = j->f16 ? 2 : 4;
+        const void *k = (const uint8_t *)j->k + koff * es, *v = (const uint8_t *)j->v + off * es;
+        if (j->k_t)
+            gft_attn_scores_t(q, k, j->f16, (size_t)tf->L, n_pos, hd, scale, s);
+        else
+            gft_attn_scores(q, k, j->f16, (size_t)d, n_pos, hd, scale, s);
         gft_softmax(s, n_pos);
         gft_attn_values(s, v, j->f16, (size_t)d, n_pos, hd, o);
     }
@@ -141,19 +141,40 @@ static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
 
 /* ---- one block, shared by prefill and decode ---------------------------- */
 
-/* Where a block's new K/V rows go: F32 rows k32 + r * stride32, then (when
- * k16 is set) converted to F16 rows k16 + r * stride16. */
-typedef struct {
-    float *k32, *v32;
-    size_t stride32;
-    uint16_t *k16, *v16;
-    size_t stride16;
-} kv_dst;
+/* Decode: writes the R new K/V rows (tf->kn, tf->vn) into the cache of
+ * layer l at position pos: V as [pos][d], K transposed as [d][L]. */
+static void store_kv(gft_tf *tf, uint32_t l, int R, int pos)
+{
+    size_t d = (size_t)tf->d, L = (size_t)tf->L;
+    for (int r = 0; r < R; r++) {
+        size_t row = ((size_t)l * tf->rows_cap + r) * L * d;
+        const float *kn = tf->kn + r * d, *vn = tf->vn + r * d;
+        if (tf->kv_f16) {
+            uint16_t *kc = (uint16_t *)tf->kc + row + pos, *vc = (uint16_t *)tf->vc + row;
+            gft_f32_to_f16_row(vn, vc + (size_t)pos * d, (int64_t)d);
+            uint16_t tmp[8];
+            for (size_t f = 0; f < d; f += 8) {
+                size_t n = d - f < 8 ? d - f : 8;
+                gft_f32_to_f16_row(kn + f, tmp, (int64_t)n);
+                for (size_t i = 0; i < n; i++)
+                    kc[(f + i) * L] = tmp[i];
+            }
+        } else {
+            float *kc = (float *)tf->kc + row + pos, *vc = (float *)tf->vc + row;
+            memcpy(vc + (size_t)pos * d, vn, d * sizeof *vn);
+            for (size_t f = 0; f < d; f++)
+                kc[f * L] = kn[f];
+        }
+    }
+}
 
 /* x: [R][d] residual stream. Attention is run by the caller's job template. */
-static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, const kv_dst *kv,
+/* K/V rows go to k32/v32 (d floats apart); with pos >= 0 (decode) they are
+ * then stored into the cache of layer l. */
+static void block(gft_tf *tf, gft_pool *pool, uint32_t l, int R, float *k32, float *v32, int pos,
                   attn_job *aj)
 {
+    const gft_layer *ly = &tf->m->layers[l];
     const gft_hparams *hp = &tf->m->hp;
     int d = tf->d;
     for (int r = 0; r < R; r++)
@@ -161,16 +182,12 @@ static void block(gft_tf *tf, gft_pool *pool, const gft_layer *ly, int R, const 
                     tf->h + (size_t)r * d);
     gft_matmul_out qkv[3] = {
         {&ly->attn_q, tf->q, d, GFT_EPI_STORE},
-        {&ly->attn_k, kv->k32, (int64_t)kv->stride32, GFT_EPI_STORE},
-        {&ly->attn_v, kv->v32, (int64_t)kv->stride32, GFT_EPI_STORE},
+        {&ly->attn_k, k32, d, GFT_EPI_STORE},
+        {&ly->attn_v, v32, d, GFT_EPI_STORE},
     };
     gft_matmul(pool, tf->h, d, R, qkv, 3);
-    if (kv->k16) {
-        for (int r = 0; r < R; r++) {
-            gft_f32_to_f16_row(kv->k32 + r * kv->stride32, kv->k16 + r * kv->stride16, d);
-            gft_f32_to_f16_row(kv->v32 + r * kv->stride32, kv->v16 + r * kv->stride16, d);
-        }
-    }
+    if (pos >= 0)
+        store_kv(tf, l, R, pos);
     int64_t tasks = (int64_t)R * tf->n_head;
     int64_t macs = tasks * aj->n_pos * tf->hd * 2;
     gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1, attn_worker, aj);
@@ -201,9 +218,8 @@ void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out,
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
         float *k = k_out + (size_t)l * T * d, *v = v_out + (size_t)l * T * d;
         /* every prefix position sees the whole prefix: same K/V base for all rows */
-        attn_job aj = {tf, tf->q, k, v, 0, 0, T, tf->att, tf->scores};
-        kv_dst kv = {k, v, (size_t)d, NULL, NULL, 0};
-        block(tf, pool, &m->layers[l], T, &kv, &aj);
+        attn_job aj = {tf, tf->q, k, v, 0, 0, 0, T, tf->att, tf->scores};
+        block(tf, pool, l, T, k, v, -1, &aj);
     }
 }
 
@@ -234,11 +250,17 @@ void gft_tf_load_prefix(gft_tf *tf, int row, const float *k, const float *v)
         size_t dst = (((size_t)l * tf->rows_cap + row) * L) * d;
         const float *ks = k + (size_t)l * T * d, *vs = v + (size_t)l * T * d;
         if (tf->kv_f16) {
-            gft_f32_to_f16_row(ks, (uint16_t *)tf->kc + dst, (int64_t)(T * d));
+            uint16_t *kc = (uint16_t *)tf->kc + dst;
             gft_f32_to_f16_row(vs, (uint16_t *)tf->vc + dst, (int64_t)(T * d));
+            for (size_t f = 0; f < d; f++)
+                for (size_t t = 0; t < T; t++)
+                    kc[f * L + t] = gft_f32_to_f16(ks[t * d + f]);
         } else {
-            memcpy((float *)tf->kc + dst, ks, T * d * sizeof(float));
+            float *kc = (float *)tf->kc + dst;
             memcpy((float *)tf->vc + dst, vs, T * d * sizeof(float));
+            for (size_t f = 0; f < d; f++)
+                for (size_t t = 0; t < T; t++)
+                    kc[f * L + t] = ks[t * d + f];
         }
     }
 }
@@ -263,20 +285,18 @@ void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok
             x[i] = e[i] + pe[i];
     }
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
-        size_t base = (size_t)l * tf->rows_cap * L * d, at = base + (size_t)pos * d;
-        attn_job aj = {tf, tf->q, NULL, NULL, tf->kv_f16, L * d, pos + 1, tf->att, tf->scores};
-        kv_dst kv;
-        if (tf->kv_f16) {
-            aj.k = (const uint16_t *)tf->kc + base;
-            aj.v = (const uint16_t *)tf->vc + base;
-            kv = (kv_dst){tf->kn, tf->vn, (size_t)d, (uint16_t *)tf->kc + at,
-                          (uint16_t *)tf->vc + at, L * d};
-        } else {
-            aj.k = (const float *)tf->kc + base;
-            aj.v = (const float *)tf->vc + base;
-            kv = (kv_dst){(float *)tf->kc + at, (float *)tf->vc + at, L * d, NULL, NULL, 0};
-        }
-        block(tf, pool, &m->layers[l], B, &kv, &aj);
+        size_t base = (size_t)l * tf->rows_cap * L * d, es = tf->kv_f16 ? 2 : 4;
+        attn_job aj = {tf,
+                       tf->q,
+                       (const uint8_t *)tf->kc + base * es,
+                       (const uint8_t *)tf->vc + base * es,
+                       tf->kv_f16,
+                       1,
+                       L * d,
+                       pos + 1,
+                       tf->att,
+                       tf->scores};
+        block(tf, pool, l, B, tf->kn, tf->vn, pos, &aj);
     }
     for (int b = 0; b < B; b++)
         gft_rmsnorm(tf->x + (size_t)b * d, m->out_norm.data, d, m->hp.norm_eps,

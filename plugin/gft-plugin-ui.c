@@ -85,16 +85,28 @@ gboolean gft_plugin_run_dialog(const GftPluginSettings *initial, const char *dia
 {
     GtkWidget *dialog;
     GftSettings ui;
+    gboolean remembered;
     gint response;
 
     memset(outcome, 0, sizeof *outcome);
     gft_plugin_settings_init(&outcome->chosen);
     gft_settings_init(&ui);
-    if (!dialog_state || !*dialog_state || !gft_settings_parse(&ui, dialog_state, NULL))
+    remembered = dialog_state && *dialog_state && gft_settings_parse(&ui, dialog_state, NULL);
+    if (!remembered)
         ui_from_plugin(&ui, initial);
 
     dialog = gft_dialog_new(NULL, plugin_dir);
     gft_dialog_set_settings(GFT_DIALOG(dialog), &ui);
+    if (!remembered) {
+        /* "Model default" values: the loaded model's tuned defaults, then
+         * whatever the caller did set explicitly. */
+        gft_dialog_reset(GFT_DIALOG(dialog));
+        gft_settings_clear(&ui);
+        gft_settings_init(&ui);
+        gft_dialog_get_settings(GFT_DIALOG(dialog), &ui);
+        ui_from_plugin(&ui, initial);
+        gft_dialog_set_settings(GFT_DIALOG(dialog), &ui);
+    }
     response = gft_dialog_run(GFT_DIALOG(dialog));
     if (response == GTK_RESPONSE_OK)
         outcome->result = gft_dialog_take_result(GFT_DIALOG(dialog));

@@ -28,7 +28,7 @@ fi
 
 echo "== engine: gft bench ($threads threads, median of $runs runs)"
 json=$("$build/cli/gft" bench -m "$model" --threads "$threads" --runs "$runs" --json)
-"$build/cli/gft" bench -m "$model" --threads "$threads" --runs "$runs"
+echo "$json"
 
 echo
 echo "== PyTorch reference: gft.sample --bench ($threads threads, best of $runs)"
@@ -43,6 +43,19 @@ import json, os, re
 b = json.loads(os.environ["GFT_JSON"])
 ref = dict((int(n), float(ms)) for n, ms in
            re.findall(r"reference_ms n_variations=(\d+): ([0-9.]+)", os.environ["GFT_REF"]))
+print("== engine (gft bench)")
+print(f"model load           {b['load_ms']:10.2f} ms")
+for n, key, tps, gf, rows in ((1, "one_image_ms", "tokens_per_s_one", "decode_gflops_2_rows", 2),
+                              (4, "four_variations_ms", "tokens_per_s_four", "decode_gflops_8_rows", 8)):
+    print(f"{n} guided {'image     ' if n == 1 else 'variations'} {b[key]:10.2f} ms  {b[tps]:8.1f} tokens/s"
+          f"  {b[gf]:7.2f} GFLOP/s ({rows} rows)")
+print(f"4 variations / 1     {b['ratio_four_to_one']:10.2f} x")
+print(f"VQ decoder           {b['vq_decoder_ms']:10.2f} ms per image")
+print(f"sgemm 1024^3         {b['sgemm_1024_gflops']:10.2f} GFLOP/s; decode loop at 8 rows: "
+      f"{b['decode_pct_of_sgemm_8_rows']:.1f} % of it")
+print(f"peak RSS             {b['peak_rss_bytes'] / 2**20:10.1f} MiB = "
+      f"{b['peak_rss_over_file_size']:.2f} x the model file")
+print()
 print("== engine vs PyTorch (same machine, same run; engine median, PyTorch best)")
 for n, key in ((1, "one_image_ms"), (4, "four_variations_ms")):
     if n in ref:

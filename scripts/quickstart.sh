@@ -21,8 +21,8 @@ sample="$build/sample.png"
 "$build/cli/gft" generate -p "a red heart" --seed 1 --variations 4 -o "$sample"
 
 echo "== 4/4 GIMP plug-in"
-if [ -x "$root/scripts/install-plugin.sh" ]; then
-    GFT_BUILD_DIR="$build" "$root/scripts/install-plugin.sh"
+if [ -f "$root/scripts/install-plugin.sh" ]; then
+    sh "$root/scripts/install-plugin.sh" --build "$build"
 else
     echo "(scripts/install-plugin.sh not found: plug-in not installed)"
 fi

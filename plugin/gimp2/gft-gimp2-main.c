@@ -100,6 +100,7 @@ static void load_last_values(const char *key, GftPluginSettings *s)
     g_free(text);
 }
 
+#ifdef GFT_HAVE_UI
 static void save_last_values(const char *key, const GftPluginSettings *s)
 {
     gsize length;
@@ -108,6 +109,7 @@ static void save_last_values(const char *key, const GftPluginSettings *s)
     gimp_set_data(key, text, (guint32)length + 1);
     g_free(text);
 }
+#endif
 
 /* ---- shared run pieces ---------------------------------------------------- */
 

@@ -36,8 +36,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 32 * ff; i++)
         x[i] = (float)tm_gauss(&rng);
     int Rs[] = {1, 2, 8, 16};
-    printf("threads %d, d %d, n_ff %d, %d layers (up + down per layer)\n", threads, d, ff,
-           n_layer);
+    printf("threads %d, d %d, n_ff %d, %d layers (up + down per layer)\n", threads, d, ff, n_layer);
     printf("%4s %12s %12s %12s\n", "R", "Q8_0 GF/s", "F32 GF/s", "sgemm GF/s");
     for (int ri = 0; ri < 4; ri++) {
         int R = Rs[ri];

@@ -67,8 +67,7 @@ static void test_determinism(gft_context *ctx, float guidance, const char *neg)
         CHECK(run(ctx, &q, &one) == GFT_OK, "single");
         CHECK(all.seeds[k] == q.seed, "seed of variation %d", k);
         CHECK(memcmp(all.pixels + k * img_bytes, one.pixels, img_bytes) == 0,
-              "guidance %g: variation %d differs from a single run with seed + %d", guidance, k,
-              k);
+              "guidance %g: variation %d differs from a single run with seed + %d", guidance, k, k);
         gft_result_free(&one);
     }
     /* the variations are not all the same picture */
@@ -210,7 +209,8 @@ static void test_bad_params(gft_context *ctx)
 {
     gft_generate_params p;
     p = base_params(), p.n_variations = 0, expect_invalid(ctx, &p, "variations");
-    p = base_params(), p.n_variations = GFT_MAX_VARIATIONS + 1, expect_invalid(ctx, &p, "variations");
+    p = base_params(), p.n_variations = GFT_MAX_VARIATIONS + 1,
+    expect_invalid(ctx, &p, "variations");
     p = base_params(), p.n_threads = -1, expect_invalid(ctx, &p, "threads");
     p = base_params(), p.n_threads = 257, expect_invalid(ctx, &p, "threads");
     p = base_params(), p.max_batch = -1, expect_invalid(ctx, &p, "batch");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Multi-row matmul kernels against a double-precision reference, for F32,
  * F16 and Q8_0 and R = 1..16, and bit-identity across batch position, output
- * range and thread count. Also RMSNorm, GELU, softmax, dot. */
+ * range and thread count. Also RMSNorm, GELU, softmax, attention. */
 #include "kernels.h"
 #include "test_model.h"
 
@@ -146,13 +146,51 @@ static void test_row_ops(uint64_t *rng)
     gft_softmax(s, 37);
     for (int i = 0; i < 37; i++)
         CHECK(fabs(s[i] - ref[i] / sum) <= 1e-6, "softmax %d", i);
-    for (int n = 0; n < 70; n += 7) {
-        double r = 0, mag = 0;
-        for (int i = 0; i < n; i++) {
-            r += (double)x[i] * g[i];
-            mag += fabs((double)x[i] * g[i]);
+    /* attention: scores and weighted values against double sums, F32 and F16
+     * K/V, head sizes with and without vector tails; bits do not depend on
+     * how many positions one call covers */
+    for (int f16 = 0; f16 < 2; f16++) {
+        for (int hd = 8; hd <= 72; hd += 16) {
+            enum { NP = 11, STRIDE = 80 };
+            float q[80], kf[NP * STRIDE], w[NP], sc[NP], sc1, o[80], o2[80];
+            uint16_t kh[NP * STRIDE];
+            for (int i = 0; i < hd; i++)
+                q[i] = (float)tm_gauss(rng);
+            for (int i = 0; i < NP * STRIDE; i++) {
+                kh[i] = gft_f32_to_f16((float)tm_gauss(rng));
+                kf[i] = gft_f16_to_f32(kh[i]);
+            }
+            const void *k = f16 ? (const void *)kh : (const void *)kf;
+            for (int p = 0; p < NP; p++)
+                w[p] = (float)(0.1 + 0.05 * p);
+            for (int n_pos = 1; n_pos <= NP; n_pos++) {
+                gft_attn_scores(q, k, f16, STRIDE, n_pos, hd, 8.0f, sc);
+                for (int p = 0; p < n_pos; p++) {
+                    double r = 0, mag = 0;
+                    for (int i = 0; i < hd; i++) {
+                        r += (double)q[i] * kf[p * STRIDE + i];
+                        mag += fabs((double)q[i] * kf[p * STRIDE + i]);
+                    }
+                    CHECK(fabs(sc[p] - r / 8) <= 1e-6 * mag, "scores f16 %d hd %d", f16, hd);
+                    gft_attn_scores(q, (const uint8_t *)k + (size_t)p * STRIDE * (f16 ? 2 : 4), f16,
+                                    STRIDE, 1, hd, 8.0f, &sc1);
+                    CHECK(memcmp(&sc1, &sc[p], 4) == 0, "score bits depend on the position count");
+                }
+                gft_attn_values(w, k, f16, STRIDE, n_pos, hd, o);
+                for (int i = 0; i < hd; i++) {
+                    double r = 0, mag = 0;
+                    for (int p = 0; p < n_pos; p++) {
+                        r += (double)w[p] * kf[p * STRIDE + i];
+                        mag += fabs((double)w[p] * kf[p * STRIDE + i]);
+                    }
+                    CHECK(fabs(o[i] - r) <= 1e-6 * mag, "values f16 %d hd %d", f16, hd);
+                }
+                /* the same head in a wider call (o columns computed in other groups) */
+                gft_attn_values(w, k, f16, STRIDE, n_pos, 80, o2);
+                CHECK(memcmp(o, o2, sizeof(float) * hd) == 0 || hd % 64 != 0,
+                      "value bits depend on the head width");
+            }
         }
-        CHECK(fabs(gft_dot(x, g, n) - r) <= 1e-6 * (mag + 1e-30), "dot n=%d", n);
     }
     /* half conversion matches the engine-io helper on every half value */
     for (uint32_t h = 0; h < 65536; h++) {

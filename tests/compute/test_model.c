@@ -229,7 +229,7 @@ void tm_free(gft_model *m)
     tm_tensor_free(&m->img_col);
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
         gft_layer *ly = &m->layers[l];
-        gft_tensor *ts[] = {&ly->attn_norm, &ly->attn_q,   &ly->attn_k,  &ly->attn_v,
+        gft_tensor *ts[] = {&ly->attn_norm, &ly->attn_q,   &ly->attn_k, &ly->attn_v,
                             &ly->attn_out,  &ly->ffn_norm, &ly->ffn_up, &ly->ffn_down};
         for (size_t i = 0; i < sizeof ts / sizeof *ts; i++)
             tm_tensor_free(ts[i]);
@@ -407,8 +407,8 @@ static void ref_gn_silu(const gft_tensor *g, const gft_tensor *bb, int groups, d
         var /= cpg * P;
         for (int c = gi * cpg; c < (gi + 1) * cpg; c++)
             for (int p = 0; p < P; p++) {
-                double v = (in[(size_t)c * P + p] - mean) / sqrt(var + eps) * flat(g, c) +
-                           flat(bb, c);
+                double v =
+                    (in[(size_t)c * P + p] - mean) / sqrt(var + eps) * flat(g, c) + flat(bb, c);
                 out[(size_t)c * P + p] = v / (1.0 + exp(-v));
             }
     }
@@ -428,11 +428,11 @@ void ref_decode(const gft_model *m, const int32_t *codes, double *premul)
         int C = (int)hp->dec_channels[l], P = W * H;
         for (uint32_t r = 0; r < hp->dec_n_res; r++) {
             const gft_resblock *rb = &m->dec_levels[l].res[r];
-            ref_gn_silu(&rb->norm1_w, &rb->norm1_b, (int)hp->dec_n_groups, hp->dec_norm_eps, h,
-                        C, P, a);
+            ref_gn_silu(&rb->norm1_w, &rb->norm1_b, (int)hp->dec_n_groups, hp->dec_norm_eps, h, C,
+                        P, a);
             ref_conv(&rb->conv1_w, &rb->conv1_b, a, H, W, b);
-            ref_gn_silu(&rb->norm2_w, &rb->norm2_b, (int)hp->dec_n_groups, hp->dec_norm_eps, b,
-                        C, P, a);
+            ref_gn_silu(&rb->norm2_w, &rb->norm2_b, (int)hp->dec_n_groups, hp->dec_norm_eps, b, C,
+                        P, a);
             ref_conv(&rb->conv2_w, &rb->conv2_b, a, H, W, b);
             for (size_t i = 0; i < (size_t)C * P; i++)
                 h[i] += b[i];
@@ -449,8 +449,8 @@ void ref_decode(const gft_model *m, const int32_t *codes, double *premul)
         }
     }
     int C = (int)hp->dec_channels[hp->dec_n_levels - 1], P = W * H;
-    ref_gn_silu(&m->dec_norm_out_w, &m->dec_norm_out_b, (int)hp->dec_n_groups, hp->dec_norm_eps,
-                h, C, P, a);
+    ref_gn_silu(&m->dec_norm_out_w, &m->dec_norm_out_b, (int)hp->dec_n_groups, hp->dec_norm_eps, h,
+                C, P, a);
     ref_conv(&m->dec_conv_out_w, &m->dec_conv_out_b, a, H, W, b);
     for (int p = 0; p < P; p++)
         for (int c = 0; c < 4; c++) {

@@ -91,9 +91,8 @@ static void test_rule(void)
     CHECK(gft_sampler_scratch_init(&sc, K), "scratch");
     float lc[K], lu[K];
     gft_sampling cases[] = {
-        {1.0f, 0, 1.0f, 1.0f}, {0.7f, 0, 1.0f, 1.0f}, {1.3f, 5, 1.0f, 1.0f},
-        {1.0f, 0, 0.6f, 1.0f}, {0.9f, 7, 0.8f, 3.0f}, {1.0f, 0, 1.0f, 0.0f},
-        {2.0f, 1, 1.0f, 5.0f}, {1.0f, K, 1.0f, 1.5f},
+        {1.0f, 0, 1.0f, 1.0f}, {0.7f, 0, 1.0f, 1.0f}, {1.3f, 5, 1.0f, 1.0f}, {1.0f, 0, 0.6f, 1.0f},
+        {0.9f, 7, 0.8f, 3.0f}, {1.0f, 0, 1.0f, 0.0f}, {2.0f, 1, 1.0f, 5.0f}, {1.0f, K, 1.0f, 1.5f},
     };
     uint64_t z = 99;
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -158,8 +157,8 @@ static void test_edges(void)
         seen[gft_sample(q, NULL, &p75, &sc, &r)]++;
     }
     /* top-p 0.74 keeps ids 1 and 0 (0 before 2 on the tie), 2:1 */
-    CHECK(seen[2] == 0 && seen[1] > 1200 && seen[0] > 550, "top-p 0.74: %d %d %d", seen[0],
-          seen[1], seen[2]);
+    CHECK(seen[2] == 0 && seen[1] > 1200 && seen[0] > 550, "top-p 0.74: %d %d %d", seen[0], seen[1],
+          seen[2]);
     /* frequencies follow the softmax */
     gft_sampling plain = {1.0f, 0, 1.0f, 1.0f};
     memset(seen, 0, sizeof seen);

@@ -37,8 +37,8 @@ static void test_logits(const tm_config *cfg, const char *label)
         int n_image = pi == 2 ? 0 : N - 1;
         float *got = malloc(sizeof(float) * (n_image + 1) * K);
         double *want = malloc(sizeof(double) * (n_image + 1) * K);
-        CHECK(gft_eval_logits(ctx, prompts[pi], tok, n_image, got) == GFT_OK, "%s eval: %s",
-              label, gft_context_last_error(ctx));
+        CHECK(gft_eval_logits(ctx, prompts[pi], tok, n_image, got) == GFT_OK, "%s eval: %s", label,
+              gft_context_last_error(ctx));
         int32_t prefix[64];
         gft_build_prefix(m, prompts[pi], prefix);
         ref_logits(m, prefix, tok, n_image, want);
@@ -92,8 +92,7 @@ static void test_logits(const tm_config *cfg, const char *label)
         for (int p = 0; p < P; p++) {
             int cell = (p / IW / f) * cfg->gw + (p % IW) / f;
             if (cell >= filled)
-                CHECK(part[p * 4 + 3] == 0 && part[p * 4] == 0, "%s: unfilled cell visible",
-                      label);
+                CHECK(part[p * 4 + 3] == 0 && part[p * 4] == 0, "%s: unfilled cell visible", label);
         }
     }
     CHECK(gft_vqdec_run(ctx->dec, NULL, tok, N, NULL, part) == GFT_OK, "full");

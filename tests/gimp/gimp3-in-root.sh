@@ -8,15 +8,20 @@
 # at /src and built with meson inside the root against libgimp-3.0; then
 # gimp_test.py runs there with gimp-console-3.0 and Python-Fu.
 #
-#   gimp3-in-root.sh SOURCE_DIR TEST_MODEL.gguf
+#   gimp3-in-root.sh test SOURCE_DIR TEST_MODEL.gguf [--interactive]
+#        the integration test (--interactive: GIMP's GUI on Xvfb, the dialogs)
+#   gimp3-in-root.sh run SOURCE_DIR COMMAND...         COMMAND in the root after
+#        the build (/src = the sources, $GFT_BUILD = the build folder there;
+#        the root's /tmp/gft-share is shared as $ROOT/tmp/gft-share)
 # Exit 77 (skip) only when not root or the root cannot be made.
 set -u
-SRC=$(cd "$1" && pwd)
-MODEL=$2
+MODE=$1
+SRC=$(cd "$2" && pwd)
+shift 2
 ROOT=${GFT_GIMP3_ROOT:-/var/tmp/gft-gimp3-root}
 BUILD=/var/tmp/gft-build-gimp3 # inside the root
 PACKAGES="gimp libgimp-3.0-dev gcc libc6-dev meson ninja-build pkg-config libopenblas-dev
- libpng-dev gettext python3 python3-gi gir1.2-gimp-3.0 xvfb xauth"
+ libpng-dev gettext python3 python3-gi gir1.2-gimp-3.0 xvfb xauth xdotool x11-apps"
 
 skip() {
     echo "SKIP: $*"
@@ -39,6 +44,7 @@ cleanup() {
     done
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT HUP # so that the EXIT trap unmounts
 mount_in_root() { # mount args... target
     mount "$@" || fail "mount $*"
     MOUNTED+=("${@: -1}")
@@ -55,7 +61,9 @@ if [ ! -d "$ROOT/usr" ]; then
     mv "$ROOT.tmp" "$ROOT"
 fi
 
-mount_in_root -t proc proc "$ROOT/proc"
+# (a container without mount rights cannot run debootstrap or chroot GIMP either)
+mount -t proc proc "$ROOT/proc" || skip "cannot mount /proc in the root (no mount rights)"
+MOUNTED+=("$ROOT/proc")
 if [ ! -f "$ROOT/.gft-packages" ] || [ "$(cat "$ROOT/.gft-packages")" != "$PACKAGES" ]; then
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
     chroot "$ROOT" sh -c "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
@@ -67,7 +75,6 @@ fi
 mkdir -p "$ROOT/src"
 mount_in_root --bind "$SRC" "$ROOT/src"
 mount -o remount,bind,ro "$ROOT/src" || fail "remount /src read-only"
-cp "$MODEL" "$ROOT/tmp/gft-gimp3-test-model.gguf"
 
 in_root() {
     chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LANG=C.UTF-8 "$@"
@@ -80,6 +87,14 @@ if [ ! -f "$ROOT$BUILD/build.ninja" ]; then
 fi
 in_root ninja -C "$BUILD" plugin/gimp3/generate-from-text || fail "building the GIMP 3 plug-in"
 
-in_root python3 /src/tests/gimp/gimp_test.py --gimp 3 \
+if [ "$MODE" = run ]; then
+    mkdir -p "$ROOT/tmp/gft-share"
+    in_root env GFT_BUILD="$BUILD" "$@"
+    exit $?
+fi
+
+cp "$1" "$ROOT/tmp/gft-gimp3-test-model.gguf"
+shift
+in_root python3 /src/tests/gimp/gimp_test.py --gimp 3 "$@" \
     --plugin "$BUILD/plugin/gimp3/generate-from-text" \
     --model /tmp/gft-gimp3-test-model.gguf --gimp-console gimp-console-3.0

@@ -393,18 +393,152 @@ def run_gimp3(args, work, out_dir):
     return finish(args, log, tree)
 
 
+INTERACTIVE_DRIVER = r"""
+wait_window() { # title-regex seconds
+    for _ in $(seq 1 "$2"); do
+        W=$(xdotool search --name "$1" 2>/dev/null | head -1)
+        [ -n "$W" ] && return 0
+        sleep 1
+    done
+    return 1
+}
+"$@" >"$GFT_LOG" 2>&1 &
+G=$!
+if wait_window '^Generate from Text$' 300; then
+    sleep 2
+    xdotool windowfocus --sync "$W"
+    xdotool type --delay 40 'red apple'
+    sleep 1
+    xdotool key alt+o  # OK: generates, then hands the pictures over
+    echo "GFTRESULT|dialog|shown"
+else
+    echo "GFTRESULT|dialog|missing"
+fi
+if wait_window '^Regenerate from Text$' 300; then
+    sleep 2
+    xdotool windowfocus --sync "$W"
+    xdotool key alt+v  # Vary (seed + 1)
+    echo "GFTRESULT|regen-dialog|shown"
+else
+    echo "GFTRESULT|regen-dialog|missing"
+fi
+for _ in $(seq 1 300); do kill -0 $G 2>/dev/null || break; sleep 1; done
+kill $G 2>/dev/null
+exit 0
+"""
+
+
+def run_interactive(args, work, out_dir):
+    """The interactive path in GIMP's GUI on a private X server: our GTK 3
+    dialog (prompt typed, OK), with-last-values repeating the dialog's
+    choices, and the regenerate dialog (Vary)."""
+    gui = "gimp-2.10" if args.gimp == "2" else args.gimp_console.replace("-console", "")
+    for tool in (gui, "xvfb-run", "xdotool"):
+        if not shutil.which(tool):
+            print("SKIP: %s not installed" % tool)
+            return 77
+    version = "2.10" if args.gimp == "2" else "3.0"
+    env = dict(os.environ)
+    env["GIMP%s_DIRECTORY" % args.gimp] = profile = make_profile(work, version)
+    env["GFT_MODEL"] = ""
+    env["LC_ALL"] = "C.UTF-8"
+    env["NO_AT_BRIDGE"] = "1"
+    env["GSETTINGS_BACKEND"] = "memory"
+    env["GFT_LOG"] = os.path.join(out_dir, "gimp.log")
+    env["GFT_TEST_OUT"] = out_dir
+    stage_plugin(profile, args.plugin, args.model)
+    driver = os.path.join(work, "driver.sh")
+    with open(driver, "w") as f:
+        f.write(INTERACTIVE_DRIVER)
+    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24 -nolisten tcp", "bash", driver, gui,
+           "--no-splash", "-d", "-f"]
+    if args.gimp == "2":
+        cmd += gimp2_interactive_batches(out_dir)
+    else:
+        cmd += ["--batch-interpreter=python-fu-eval", "-b",
+                "exec(open(%r).read())" % os.path.join(HERE, "gimp3-interactive.py"), "--quit"]
+    log = run_gimp(cmd, env, 900, "driver.log", out_dir)
+    log += open(env["GFT_LOG"]).read() if os.path.exists(env["GFT_LOG"]) else ""
+    env.pop("DISPLAY", None)
+    if args.gimp == "2":
+        describe = open(os.path.join(HERE, "gimp2-describe.scm")).read()
+        files = [os.path.join(out_dir, f) for f in sorted(os.listdir(out_dir)) if f.endswith(".xcf")]
+        calls = " ".join("(gft-describe-file %s)" % scheme_string(f) for f in files)
+        tree = gimp2_batch(args, env, out_dir, ["(begin %s %s)" % (describe, calls)], "describe.log")
+    else:
+        tree = gimp3_batch(args, env, out_dir, os.path.join(HERE, "gimp3-describe.py"), "describe.log")
+    return check_interactive(args, log, tree)
+
+
+def gimp2_interactive_batches(out_dir):
+    """Script-Fu batches for GIMP 2.10's GUI: dialog, last values, regenerate."""
+
+    def save(var, name):
+        path = scheme_string(os.path.join(out_dir, name))
+        return "(gimp-xcf-save RUN-NONINTERACTIVE %s 0 %s %s)" % (var, path, path)
+
+    call = ('(car (plug-in-generate-from-text %s -1 -1 "" "" -1 -1 -1 -1 -1 1 0 0 "" 0))')
+    cmd = []
+    batches = [
+        "(let ((img %s)) %s)" % (call % "RUN-INTERACTIVE", save("img", "interactive.xcf")),
+        "(let ((img %s)) %s)" % (call % "RUN-WITH-LAST-VALS", save("img", "last-after-dialog.xcf")),
+        "(let* ((img (car (gimp-xcf-load 0 %s %s))) (l (vector-ref (cadr (gimp-image-get-layers "
+        "img)) 0))) (plug-in-generate-from-text-regenerate RUN-INTERACTIVE img l 0) %s)"
+        % (scheme_string(os.path.join(out_dir, "interactive.xcf")),
+           scheme_string(os.path.join(out_dir, "interactive.xcf")), save("img", "regen.xcf")),
+        "(gimp-quit 1)",
+    ]
+    for b in batches:
+        cmd += ["-b", b]
+    return cmd
+
+
+def check_interactive(args, log, tree):
+    images, results = parse_trees(log + "\n" + tree)
+    fp = fnv1a64(args.model)
+    check(results.get("dialog") == ["shown"], "the generation dialog did not appear")
+    check(results.get("regen-dialog") == ["shown"], "the regenerate dialog did not appear")
+    seed = None
+    img = images.get("interactive.xcf")
+    if check(img is not None, "interactive.xcf missing (interactive run failed)"):
+        top = top_level(img)
+        m = re.fullmatch(r"red apple \(seed (\d+)\)", top[0]["name"]) if len(top) == 1 else None
+        if check(m is not None, "interactive: layers %r" % [i["name"] for i in top]):
+            seed = int(m.group(1))
+            # the dialog's default size is the model's own
+            check_generated(top[0], "interactive", "red apple", seed, img["w"], img["h"],
+                            RGBA_IMAGE, fp)
+    img = images.get("last-after-dialog.xcf")
+    if check(img is not None, "last-after-dialog.xcf missing (with-last-values run failed)"):
+        top = top_level(img)
+        # the dialog's prompt and 1 variation, not the values passed
+        check(len(top) == 1 and plain_name(top[0]["name"]).startswith("red apple (seed "),
+              "with-last-values after the dialog did not repeat its choices: %r"
+              % [i["name"] for i in top])
+    img = images.get("regen.xcf")
+    if seed is not None and check(img is not None, "regen.xcf missing (regenerate failed)"):
+        names = [plain_name(i["name"]) for i in top_level(img)]
+        check(names == ["red apple (seed %d)" % (seed + 1), "red apple (seed %d)" % seed],
+              "regenerate (Vary): layers %r" % names)
+    return report(args, log, tree, len(images))
+
+
 def finish(args, log, tree):
     images, results = parse_trees(log + "\n" + tree)
     fp = fnv1a64(args.model)
     check_scenarios(images, results, fp)
     check_last_values(images, fp, args.gimp)
     check_errors(log, args.gimp)
+    return report(args, log, tree, len(images))
+
+
+def report(args, log, tree, n_images):
     if FAILURES:
         print("\n---- run log ----\n" + log[-6000:])
         print("\n---- layer trees ----\n" + tree[-6000:])
         print("%d check(s) failed" % len(FAILURES))
         return 1
-    print("all GIMP %s checks passed (%d images)" % (args.gimp, len(images)))
+    print("all GIMP %s checks passed (%d images)" % (args.gimp, n_images))
     return 0
 
 
@@ -415,6 +549,8 @@ def main():
     ap.add_argument("--model", required=True, help="small model for the scenarios")
     ap.add_argument("--gimp-console", default="gimp-console-3.0")
     ap.add_argument("--keep", default="", help="copy the outputs and logs here")
+    ap.add_argument("--interactive", action="store_true",
+                    help="GIMP's GUI under Xvfb: the dialogs, driven with xdotool")
     args = ap.parse_args()
     for path in (args.plugin, args.model):
         if not os.path.isfile(path):
@@ -426,6 +562,8 @@ def main():
     os.makedirs(out_dir)
     try:
         run = run_gimp2 if args.gimp == "2" else run_gimp3
+        if args.interactive:
+            run = run_interactive
         status = run(args, work, out_dir)
         if args.keep:
             shutil.copytree(out_dir, args.keep, dirs_exist_ok=True)

@@ -144,6 +144,29 @@ def test_checkpoint_shards():
         check(len(parts) > 1 and torch.equal(back["x"], ck["x"]), "sharded checkpoint reassembles")
 
 
+def test_diversity_and_defaults():
+    from eval.evaluate import diversity, pick_defaults
+    same = torch.ones(6, 5)
+    check(abs(diversity(same, 3)) < 1e-6, "identical seeds have zero diversity")
+    orth = torch.eye(4).repeat(2, 1)  # 2 prompts x 4 seeds, orthogonal features
+    check(abs(diversity(orth, 4) - 1.0) < 1e-6, "orthogonal seeds have diversity 1")
+    rows = [dict(guidance=g, temperature=1.0, top_k=0, top_p=1.0, top1=t, diversity=d, empty_frac=0.0)
+            for g, t, d in ((1.0, 0.2, 0.5), (3.0, 0.5, 0.4), (8.0, 0.51, 0.1))]
+    best = pick_defaults(rows)
+    check(best["guidance"] == 3.0, "defaults skip settings whose diversity collapsed")
+
+
+def test_judge_trains():
+    from eval.judge import judge_split, train_judge
+    items = [dict(concept="emoji:%d" % (i % 4), style="noto") for i in range(16)]
+    x = torch.rand(16, 4, 64, 64).half()
+    model, names, stats = train_judge(x, x, items, budget_s=1e9, device=torch.device("cpu"),
+                                      log=Log(None), batch=8, width=(4, 4, 8, 8), max_steps=3)
+    check(stats["steps"] == 3 and len(names) == 4, "judge trains on real images")
+    tr, held = judge_split(items)
+    check(len(held) == 4 and not set(tr) & set(held), "judge holds out one image per concept")
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_") and callable(fn):

@@ -15,7 +15,9 @@ from common import IMAGE_SIZE, SEED, slug
 VAL_FRACTION = 0.03
 MAX_CLIPART_PER_CONCEPT = 6
 _TONE_CPS = {"1F3FB", "1F3FC", "1F3FD", "1F3FE", "1F3FF"}
-_NO_FLIP_GROUPS = {"flags", "symbols"}
+# Emoji groups and clip-art folders full of text, maps, logos and signs.
+_NO_FLIP_GROUPS = {"flags", "symbols", "signs_and_symbols", "geography", "logos", "buttons",
+                   "computer", "education", "office"}
 _NO_FLIP_WORDS = re.compile(
     r"\b(left|right|leftwards|rightwards|east|west|clockwise|counterclockwise|anticlockwise|"
     r"arrow|arrows|letter|letters|text|number|digit|keycap|clock|o’clock|o'clock|button|"

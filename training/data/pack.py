@@ -102,7 +102,9 @@ def main():
           flush=True)
     with Pool(args.workers) as pool:
         blobs = list(pool.imap(_compress, raws, 1))
-    meta_reserve = 3 * 1024 * 1024
+    # The metadata of *all* items bounds the metadata of any kept subset.
+    meta_reserve = len(lzma.compress(json.dumps(cache_meta, ensure_ascii=False).encode(),
+                                     preset=9)) + 4096
     total, kept = 0, 0
     for (a, b), blob in zip(bounds, blobs):
         if a >= n_fixed and total + len(blob) + meta_reserve > args.budget:
@@ -118,11 +120,13 @@ def main():
                int(images.shape[1]), meta)
     size = sum(os.path.getsize(os.path.join(args.out, n)) for n in ("images.bin", "meta.json.xz"))
     dropped = len(items) - len(rows)
-    counts = {}
+    counts, left_out = {}, {}
     for i in rows:
         counts[items[i]["source"]] = counts.get(items[i]["source"], 0) + 1
+    for i in order[len(rows):]:
+        left_out[items[i]["group"]] = left_out.get(items[i]["group"], 0) + 1
     print(f"pack: {len(rows)} images {counts}, {len(concept_ids)} concepts, "
-          f"{sum(meta['split'])} val images, {dropped} openclipart images left out; "
+          f"{sum(meta['split'])} val images, {dropped} openclipart images left out {left_out}; "
           f"{size / 2**20:.2f} MiB ({time.time() - t0:.1f} s)")
     if size > args.budget:
         sys.exit(f"pack: {size} bytes exceeds the budget of {args.budget}")

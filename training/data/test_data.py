@@ -113,6 +113,15 @@ def test_pack_roundtrip():
             check(False, "damaged pack is rejected")
         except dataset.DatasetError as exc:
             check("chunk" in str(exc), f"damaged pack is rejected ({exc})")
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_test_pack(tmp, images[:2], 4)
+        with open(os.path.join(tmp, "meta.json.xz"), "wb") as f:
+            f.write(b"not xz")
+        try:
+            dataset.load_pack(tmp)
+            check(False, "damaged metadata is rejected")
+        except dataset.DatasetError as exc:
+            check("unreadable" in str(exc), "damaged metadata is rejected")
     try:
         dataset.load_pack("/nonexistent/pack")
         check(False, "missing pack is rejected")

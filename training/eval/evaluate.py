@@ -102,14 +102,19 @@ def judge_images(judge, class_index, imgs, targets, styles, n_seeds, device):
         out["style_acc"] = round((ls[idx].argmax(1) == sv).float().mean().item(), 4)
     # diversity: mean pairwise cosine distance of judge features among one prompt's seeds
     if n_seeds > 1:
-        fz = torch.nn.functional.normalize(f, dim=1).view(-1, n_seeds, f.shape[1])
-        sim = fz @ fz.transpose(1, 2)
-        off = sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(1)
-        out["diversity"] = round((1 - off / (n_seeds * (n_seeds - 1))).mean().item(), 4)
+        out["diversity"] = round(diversity(f, n_seeds), 4)
     # empty-image failure (almost nothing drawn)
     cover = (imgs[:, 3].float() > 0.5).flatten(1).float().mean(1)
     out["empty_frac"] = round((cover < 0.02).float().mean().item(), 4)
     return out
+
+
+def diversity(features, n_seeds):
+    """Mean pairwise cosine distance between the seeds of each prompt (rows prompt-major)."""
+    fz = torch.nn.functional.normalize(features.float(), dim=1).view(-1, n_seeds, features.shape[1])
+    sim = fz @ fz.transpose(1, 2)
+    off = sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(1)
+    return (1 - off / (n_seeds * (n_seeds - 1))).mean().item()
 
 
 def run_set(gpt, vq, judge, class_index, tok, entries, seeds, sampling, device):

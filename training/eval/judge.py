@@ -94,7 +94,7 @@ def judge_split(items, seed=7):
 
 
 def train_judge(x64_real, x64_recon, items, *, budget_s, device, log, seed=11, batch=512, lr=2e-3,
-                width=(64, 128, 256, 384)):
+                width=(64, 128, 256, 384), max_steps=None):
     """x64_real / x64_recon: premultiplied float16 [N, 4, 64, 64] (recon may be None)."""
     cls, names, sty = judge_labels(items)
     train_rows, held_rows = judge_split(items)
@@ -109,7 +109,7 @@ def train_judge(x64_real, x64_recon, items, *, budget_s, device, log, seed=11, b
     opt = make_adamw(model.parameters(), lr, 0.05, (0.9, 0.99), device)
     model.train()
     spent, step, t_last = 0.0, 0, time.time()
-    while spent < budget_s:
+    while spent < budget_s and (max_steps is None or step < max_steps):
         for g in opt.param_groups:
             g["lr"] = cosine_lr(spent / budget_s, lr, 0.05, 0.02)
         rows = tr[torch.randint(0, len(tr), (batch,), generator=gen)]

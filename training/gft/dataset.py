@@ -129,10 +129,17 @@ def load_pack(pack_dir=None, workers=None):
     for path in (meta_path, blob_path):
         if not os.path.isfile(path):
             raise DatasetError(f"{path}: missing (run training/data/build.sh)")
-    with lzma.open(meta_path, "rt", encoding="utf-8") as f:
-        meta = json.load(f)
-    if meta.get("format") != PACK_FORMAT:
-        raise DatasetError(f"{meta_path}: format {meta.get('format')!r}, expected {PACK_FORMAT!r}")
+    try:
+        with lzma.open(meta_path, "rt", encoding="utf-8") as f:
+            meta = json.load(f)
+    except (lzma.LZMAError, EOFError, ValueError) as exc:
+        raise DatasetError(f"{meta_path}: unreadable ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != PACK_FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise DatasetError(f"{meta_path}: format {found!r}, expected {PACK_FORMAT!r}")
+    missing = [k for k in ("size", "chunks", "items", "concepts", "split") if k not in meta]
+    if missing:
+        raise DatasetError(f"{meta_path}: missing keys {missing}")
     with open(blob_path, "rb") as f:
         blob = memoryview(f.read())
     size = meta["size"]
@@ -140,10 +147,15 @@ def load_pack(pack_dir=None, workers=None):
     if encoding not in ("xz-rgba", "lzma-planar"):
         raise DatasetError(f"{meta_path}: unknown image encoding {encoding!r}")
     chunks = meta["chunks"]
+    starts = np.cumsum([0] + [c["count"] for c in chunks]).tolist()
+    images = np.empty((starts[-1], size, size, 4), np.uint8)
+
+    def decode(k):  # each chunk straight into its rows: no second copy
+        images[starts[k]: starts[k + 1]] = _decode_chunk(blob, chunks[k], size, encoding)
+
     with ThreadPoolExecutor(_workers(workers)) as pool:
         # lzma releases the GIL, so threads decode chunks in parallel.
-        parts = list(pool.map(lambda c: _decode_chunk(blob, c, size, encoding), chunks))
-    images = np.concatenate(parts) if parts else np.zeros((0, size, size, 4), np.uint8)
+        list(pool.map(decode, range(len(chunks))))
     items = _expand_items(meta)
     split = np.asarray(meta["split"], dtype=np.uint8)
     if not (len(images) == len(items) == len(split)):

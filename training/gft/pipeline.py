@@ -205,8 +205,6 @@ def main(argv=None):
     codes, code_stats = encode_all(vq, images_t, device)
     vq_stats["codebook"] = code_stats
     log("codes:", code_stats)
-    if a.tier == "gpu":
-        vq_stats["history"] = vq_stats["history"][::4]
     metrics["vq"] = vq_stats
 
     # ---- stage 2: transformer --------------------------------------------------------------
@@ -236,8 +234,6 @@ def main(argv=None):
     gpt_stats["config"] = dataclasses.asdict(gcfg)
     gpt_stats["val"] = val_fn(gpt)
     log("gpt val:", gpt_stats["val"])
-    if a.tier == "gpu":
-        gpt_stats["history"] = gpt_stats["history"][::4]
     metrics["gpt"] = gpt_stats
 
     ck = dict(gft=half_state(gpt.state_dict()) if a.shard else gpt.state_dict(),

@@ -28,8 +28,13 @@ HAVE_SDPA = hasattr(F, "scaled_dot_product_attention")
 # ---- a faster forward with exactly model.py's maths (training and batched sampling) ----
 
 def _attn(q, k, v, mask, p_drop):
+    global HAVE_SDPA
     if HAVE_SDPA:
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
+        try:
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p_drop)
+        except RuntimeError as e:  # an unsupported kernel/shape: use the plain maths from now on
+            print("scaled_dot_product_attention failed (%s); using plain attention" % e, flush=True)
+            HAVE_SDPA = False
     att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
     att = att.masked_fill(~mask, float("-inf")).softmax(-1)
     if p_drop > 0:

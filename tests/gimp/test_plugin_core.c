@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Unit tests of the plug-in's GIMP-free core: layer names, the parasite
+ * record round trip, remembered settings, range checks, output sizes and
+ * model lookup errors.
+ */
+#include <string.h>
+
+#include "gft-plugin-generate.h"
+
+static void test_short_prompt(void)
+{
+    char *s;
+
+    s = gft_short_prompt("  a red\n fox \t on a hill ", 40);
+    g_assert_cmpstr(s, ==, "a red fox on a hill");
+    g_free(s);
+
+    s = gft_short_prompt("one two three four five six seven eight nine ten", 20);
+    g_assert_cmpstr(s, ==, "one two three four\u2026"); /* cut at a word boundary */
+    g_free(s);
+
+    s = gft_short_prompt("abcdefghijklmnopqrstuvwxyz", 10); /* one long word */
+    g_assert_cmpint(g_utf8_strlen(s, -1), ==, 10);
+    g_assert_true(g_str_has_suffix(s, "\u2026"));
+    g_free(s);
+
+    s = gft_short_prompt("\u00e9l\u00e9phant \u00e0 pois", 9); /* counts characters */
+    g_assert_cmpstr(s, ==, "\u00e9l\u00e9phant\u2026");
+    g_free(s);
+
+    s = gft_short_prompt("bad \xff\xfe utf8", 40); /* invalid UTF-8 stays valid */
+    g_assert_true(g_utf8_validate(s, -1, NULL));
+    g_free(s);
+
+    s = gft_short_prompt("   ", 40);
+    g_assert_cmpstr(s, ==, "No prompt");
+    g_free(s);
+
+    s = gft_layer_name("red apple", 4294967295u);
+    g_assert_cmpstr(s, ==, "red apple (seed 4294967295)");
+    g_free(s);
+}
+
+static void test_record_round_trip(void)
+{
+    GftLayerRecord in, out;
+    GError *error = NULL;
+    gsize length;
+    char *text;
+
+    memset(&in, 0, sizeof in);
+    gft_plugin_settings_init(&in.settings);
+    g_free(in.settings.prompt);
+    in.settings.prompt = g_strdup("a \"quoted\" = prompt\nwith two lines; and #hash");
+    in.settings.temperature = 0.95;
+    in.settings.top_k = 40;
+    in.settings.top_p = 0.9;
+    in.settings.guidance = 3.5;
+    in.settings.seed = 4294967295;
+    in.settings.width = 640;
+    in.settings.height = 480;
+    g_strlcpy(in.model_fingerprint, "0123456789abcdef", sizeof in.model_fingerprint);
+    in.model_name = g_strdup("gft-emoji");
+
+    text = gft_record_to_text(&in, &length);
+    g_assert_nonnull(strstr(text, "top-p=0.9\n")); /* no float noise */
+    /* stored with its NUL, as the parasite does */
+    g_assert_true(gft_record_from_text(text, length + 1, &out, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(out.settings.prompt, ==, in.settings.prompt);
+    g_assert_cmpfloat(out.settings.temperature, ==, 0.95);
+    g_assert_cmpint(out.settings.top_k, ==, 40);
+    g_assert_cmpint(out.settings.seed, ==, 4294967295);
+    g_assert_cmpint(out.settings.width, ==, 640);
+    g_assert_cmpstr(out.model_fingerprint, ==, "0123456789abcdef");
+    g_assert_cmpstr(out.model_name, ==, "gft-emoji");
+    gft_record_clear(&out);
+    g_free(text);
+
+    g_assert_false(gft_record_from_text("garbage", 7, &out, &error));
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, "unreadable"));
+    g_clear_error(&error);
+
+    /* an out-of-range value is refused, not used */
+    in.settings.variations = 1;
+    in.settings.top_p = 7.0;
+    text = gft_record_to_text(&in, &length);
+    g_assert_false(gft_record_from_text(text, length, &out, &error));
+    g_assert_nonnull(strstr(error->message, "Top-p"));
+    g_clear_error(&error);
+    g_free(text);
+    gft_record_clear(&in);
+}
+
+static void test_settings_text(void)
+{
+    GftPluginSettings a, b;
+    GError *error = NULL;
+    gsize length;
+    char *text;
+
+    gft_plugin_settings_init(&a);
+    gft_plugin_settings_init(&b);
+    g_free(a.prompt);
+    a.prompt = g_strdup("green tree");
+    a.variations = 7;
+    a.target = GFT_PLUGIN_TARGET_NEW_IMAGE;
+    text = gft_plugin_settings_to_text(&a, &length);
+    g_assert_true(gft_plugin_settings_from_text(text, length, &b, &error));
+    g_assert_cmpstr(b.prompt, ==, "green tree");
+    g_assert_cmpint(b.variations, ==, 7);
+    g_assert_cmpint(b.target, ==, GFT_PLUGIN_TARGET_NEW_IMAGE);
+    g_assert_cmpint(b.seed, ==, -1);
+    g_free(text);
+
+    /* stale or foreign data keeps what was there */
+    g_assert_false(gft_plugin_settings_from_text("[x]\ny=1\n", 8, &b, &error));
+    g_clear_error(&error);
+    g_assert_cmpstr(b.prompt, ==, "green tree");
+    gft_plugin_settings_clear(&a);
+    gft_plugin_settings_clear(&b);
+}
+
+static void test_checks_and_sizes(void)
+{
+    GftPluginSettings s;
+    GError *error = NULL;
+    int w, h;
+
+    gft_plugin_settings_init(&s);
+    g_assert_true(gft_plugin_settings_check(&s, &error));
+    s.variations = 17;
+    g_assert_false(gft_plugin_settings_check(&s, &error));
+    g_assert_nonnull(strstr(error->message, "between 1 and 16"));
+    g_clear_error(&error);
+    s.variations = 1;
+    s.width = 9000;
+    g_assert_false(gft_plugin_settings_check(&s, &error));
+    g_clear_error(&error);
+    s.width = 0;
+    s.seed = -2;
+    g_assert_false(gft_plugin_settings_check(&s, &error));
+    g_clear_error(&error);
+    s.seed = 5;
+
+    gft_output_size(&s, 300, 200, &w, &h); /* 0 = the image's size */
+    g_assert_cmpint(w, ==, 300);
+    g_assert_cmpint(h, ==, 200);
+    gft_output_size(&s, 0, 0, &w, &h); /* no image */
+    g_assert_cmpint(w, ==, GFT_DEFAULT_NEW_SIDE);
+    s.width = 64;
+    gft_output_size(&s, 300, 200, &w, &h);
+    g_assert_cmpint(w, ==, 64);
+    g_assert_cmpint(h, ==, 200);
+    gft_plugin_settings_clear(&s);
+}
+
+static void test_resolve(void)
+{
+    GftPluginSettings s;
+    gft_model_info info;
+
+    memset(&info, 0, sizeof info);
+    info.codebook_size = 64;
+    info.defaults.temperature = 0.8f;
+    info.defaults.top_k = 100;
+    info.defaults.top_p = 0.9f;
+    info.defaults.guidance = 3.0f;
+    gft_plugin_settings_init(&s);
+    gft_plugin_settings_resolve(&s, &info);
+    g_assert_cmpfloat_with_epsilon(s.temperature, 0.8, 1e-6);
+    g_assert_cmpint(s.top_k, ==, 64); /* clamped to the codebook */
+    g_assert_cmpfloat_with_epsilon(s.top_p, 0.9, 1e-6);
+    g_assert_cmpint(s.seed, >=, 0);
+    g_assert_cmpint(s.seed, <=, G_MAXINT32 - GFT_MAX_VARIATIONS);
+    s.temperature = 0.0; /* an explicit value stays */
+    gft_plugin_settings_resolve(&s, &info);
+    g_assert_cmpfloat(s.temperature, ==, 0.0);
+    gft_plugin_settings_clear(&s);
+}
+
+static void test_missing_model(void)
+{
+    GftLoadedModel m;
+    GError *error = NULL;
+
+    g_assert_false(gft_plugin_load_model("/nonexistent/x.gguf", NULL, &m, &error));
+    g_assert_nonnull(strstr(error->message, "Could not load the model"));
+    g_clear_error(&error);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/plugin/short-prompt", test_short_prompt);
+    g_test_add_func("/plugin/record-round-trip", test_record_round_trip);
+    g_test_add_func("/plugin/settings-text", test_settings_text);
+    g_test_add_func("/plugin/checks-and-sizes", test_checks_and_sizes);
+    g_test_add_func("/plugin/resolve", test_resolve);
+    g_test_add_func("/plugin/missing-model", test_missing_model);
+    return g_test_run();
+}

@@ -29,8 +29,11 @@ struct gft_pool {
     pthread_cond_t wake;
     atomic_uint generation; /* bumped once per job */
     atomic_int quit;
-    /* the current job: pieces are claimed with next, counted in done */
-    atomic_int next, done;
+    /* the current job: pieces are claimed from ticket (bits 63..32: the
+     * job's generation, 31..16: its piece count, 15..0: the next piece) and
+     * counted in done */
+    _Atomic uint64_t ticket;
+    atomic_int done;
     gft_range_fn fn;
     void *arg;
     int64_t n, grain;
@@ -48,15 +51,21 @@ static void run_piece(gft_pool *p, int i)
         p->fn(p->arg, begin, end, i);
 }
 
-/* Claims and runs pieces until none is left. The job fields are read only
- * after a successful claim, which orders them after the job's setup. */
-static void work(gft_pool *p)
+/* Claims and runs pieces of job `gen` until none is left. The claim checks
+ * the generation and the piece count held in the same atomic word, so a
+ * worker that is late leaving one job, or late joining one, never runs a
+ * piece of another job. While a claimed piece runs, the caller waits for it,
+ * so the job's fields cannot change under it. */
+static void work(gft_pool *p, unsigned gen)
 {
     for (;;) {
-        int i = atomic_fetch_add_explicit(&p->next, 1, memory_order_acq_rel);
-        if (i >= p->n_pieces)
-            return;
-        run_piece(p, i);
+        uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
+        do {
+            if ((unsigned)(t >> 32) != gen || (t & 0xffff) >= ((t >> 16) & 0xffff))
+                return;
+        } while (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel,
+                                                        memory_order_acquire));
+        run_piece(p, (int)(t & 0xffff));
         atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
     }
 }
@@ -82,7 +91,7 @@ static void *worker_main(void *opaque)
         if (atomic_load(&p->quit))
             return NULL;
         seen = gen;
-        work(p);
+        work(p, gen);
     }
 }
 
@@ -94,7 +103,7 @@ gft_pool *gft_pool_new(int n_threads)
     if (!p)
         return NULL;
     p->n_threads = 1;
-    atomic_store(&p->next, 1);
+    atomic_store(&p->ticket, 0);
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->wake, NULL);
     if (n_threads > 1) {
@@ -154,14 +163,17 @@ void gft_pool_for(gft_pool *p, int64_t n, int64_t grain, gft_range_fn fn, void *
     p->n = n;
     p->grain = grain;
     p->n_pieces = (int)(blocks < pieces ? blocks : pieces);
+    /* only this thread bumps generation, so it knows the new value */
+    unsigned gen = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->next, 0, memory_order_release); /* opens the job */
+    atomic_store_explicit(&p->ticket, (uint64_t)gen << 32 | (uint64_t)p->n_pieces << 16,
+                          memory_order_release); /* opens it */
     /* Publish under the mutex so a worker about to sleep cannot miss it. */
     pthread_mutex_lock(&p->mutex);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    atomic_store_explicit(&p->generation, gen, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mutex);
-    work(p);
+    work(p, gen);
     for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < p->n_pieces;
          spins++) {
         if (spins < SPIN_ROUNDS)

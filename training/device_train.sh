@@ -30,8 +30,8 @@ fi
 nproc
 "$PY" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available())'
 cd training || exit 1
-# hard stop well inside the tool's 600 s: the checkpoint is written before evaluation starts
-timeout -k 5 590 "$PY" -m gft.pipeline --tier "$TIER" --out "$OUT" --pack "$PACK" \
+# hard stop inside the tool's limit: the checkpoint is written before evaluation starts
+timeout -k 5 "${GFT_TIMEOUT:-430}" "$PY" -m gft.pipeline --tier "$TIER" --out "$OUT" --pack "$PACK" \
   --tokenizer "$TOK" --shard --time-scale "${GFT_TIME_SCALE:-1}"
 rc=$?
 echo "pipeline exit $rc"

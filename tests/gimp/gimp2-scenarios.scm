@@ -30,6 +30,17 @@
     (plug-in-generate-from-text-regenerate RUN-NONINTERACTIVE img made 0))
   (gft-save img "rgb.xcf"))
 
+; nested: the selected layer is inside a group: the new layer goes above it there
+(let* ((img (car (gimp-image-new 40 40 RGB)))
+       (bg (gft-layer img RGB-IMAGE "bg"))
+       (folder (car (gimp-layer-group-new img)))
+       (inner (car (gimp-layer-new img 40 40 RGBA-IMAGE "inner" 100 LAYER-MODE-NORMAL))))
+  (gimp-item-set-name folder "folder")
+  (gimp-image-insert-layer img folder 0 0)
+  (gimp-image-insert-layer img inner folder 0)
+  (gft-gen img inner "a small star" 9 1 0 0 0)
+  (gft-save img "nested.xcf"))
+
 ; grey: GRAYA layers, 2 variations in a group, 32x32 centred on 64x48
 (let* ((img (car (gimp-image-new 64 48 GRAY)))
        (bg (gft-layer img GRAY-IMAGE "bg")))

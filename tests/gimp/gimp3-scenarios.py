@@ -82,6 +82,17 @@ def scenarios():
         regenerate(img, made, 0)
     save(img, "rgb.xcf")
 
+    # nested: the selected layer is inside a group: the new layer goes above it there
+    img = new_image(40, 40, Gimp.ImageBaseType.RGB)
+    add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    folder = Gimp.GroupLayer.new(img, "folder")
+    img.insert_layer(folder, None, 0)
+    inner = Gimp.Layer.new(img, "inner", 40, 40, Gimp.ImageType.RGBA_IMAGE, 100.0,
+                           Gimp.LayerMode.NORMAL)
+    img.insert_layer(inner, folder, 0)
+    generate(img, [inner], "a small star", 9, 1, 0, 0, 0)
+    save(img, "nested.xcf")
+
     # grey: GRAYA layers, 2 variations in a group, 32x32 centred on 64x48
     img = new_image(64, 48, Gimp.ImageBaseType.GRAY)
     bg = add_layer(img, "bg", Gimp.ImageType.GRAY_IMAGE)

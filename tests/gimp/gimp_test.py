@@ -252,6 +252,16 @@ def check_scenarios(images, results, fp):
             check(pixels_of(top[1]) != pixels_of(top[3]),
                   "rgb: seed + 1 gave the same pixels")
 
+    img = images.get("nested.xcf")
+    if check(img is not None, "nested.xcf missing (run inside a group failed)"):
+        top = top_level(img)
+        if check([i["name"] for i in top] == ["folder", "bg"],
+                 "nested: top level %r" % [i["name"] for i in top]):
+            kids = children(img, top[0])
+            if check([k["name"] for k in kids] == ["a small star (seed 9)", "inner"],
+                     "nested: group holds %r" % [k["name"] for k in kids]):
+                check_generated(kids[0], "nested", "a small star", 9, 40, 40, RGBA_IMAGE, fp)
+
     img = images.get("grey.xcf")
     if check(img is not None, "grey.xcf missing (grey image run failed)"):
         check(img["base"] == BASE_GRAY, "grey: the image is no longer grey")

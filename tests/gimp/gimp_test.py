@@ -24,7 +24,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
-PLUGIN_VERSION_DIR = {"gimp2": "2.10", "gimp3": "3.0"}
+FRONT_END_DIRS = ("gimp2", "gimp3")  # BUILD/plugin/<dir>/generate-from-text
 PLUGIN_NAME = "generate-from-text"
 DEFAULT_MODEL_NAME = "gft-emoji.gguf"
 FAILURES = []
@@ -72,7 +72,7 @@ def stage_plugin(profile, plugin, model):
     build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(plugin))))
     cmd = ["sh", os.path.join(SOURCE_ROOT, "scripts", "install-plugin.sh"), "--build", build,
            "--model", os.path.abspath(model), "--config", profile]
-    if os.path.basename(os.path.dirname(plugin)) not in PLUGIN_VERSION_DIR:
+    if os.path.basename(os.path.dirname(plugin)) not in FRONT_END_DIRS:
         raise SystemExit("expected BUILD/plugin/gimp{2,3}/%s, got %s" % (PLUGIN_NAME, plugin))
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(out.stdout.strip())

@@ -1,9 +1,9 @@
 /* Generate from Text: the GTK dialog with a real model, under a real X
  * server (Xvfb).
  *
- * Usage: test-dialog TINY_MODEL [SHIPPED_MODEL] [GTest options]
- * The tiny model is fast enough for the layout and preview checks; the
- * shipped model (16x16 tokens) is slow enough to stop in the middle.
+ * Usage: test-dialog TINY_MODEL [SHIP_SIZED_MODEL] [GTest options]
+ * The tiny model is fast enough for the layout and preview checks; a model
+ * of the shipped size (16x16 tokens) is slow enough to stop in the middle.
  *
  * Copyright (C) 2026 The Generate from Text authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -221,6 +221,45 @@ static void test_bad_model_keeps_current(void)
     free_dialog(d);
 }
 
+/* Without a usable model the dialog still opens, says why, and cannot
+ * generate; choosing a model makes it usable. */
+static void test_no_model(void)
+{
+    gchar *junk = g_build_filename(g_get_tmp_dir(), "gft-ui-no-model.gguf", NULL);
+    GftDialog *d;
+    GftSettings s;
+    const gchar *info;
+    GError *error = NULL;
+
+    g_assert_true(g_file_set_contents(junk, "not a model", -1, NULL));
+    g_setenv("GFT_MODEL", junk, TRUE); /* found first, fails to load */
+    d = GFT_DIALOG(gft_dialog_new(NULL, NULL));
+    g_object_ref_sink(d);
+    gtk_widget_show(GTK_WIDGET(d));
+    g_setenv("GFT_MODEL", tiny_model, TRUE);
+
+    g_assert_null(gft_dialog_get_model(d));
+    info = gtk_label_get_text(GTK_LABEL(gft_dialog_get_control(d, "model-info")));
+    g_assert_nonnull(strstr(info, "gft-ui-no-model.gguf"));
+    g_assert_false(sensitive(d, "generate"));
+    g_assert_false(sensitive(d, "ok"));
+    g_assert_true(sensitive(d, "prompt"));
+    g_assert_true(sensitive(d, "model"));
+    gft_dialog_generate(d);
+    g_assert_false(gft_dialog_is_generating(d));
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    g_assert_cmpint(s.n_variations, >=, 1);
+    gft_settings_clear(&s);
+
+    g_assert_true(gft_dialog_set_model(d, tiny_model, &error));
+    g_assert_true(sensitive(d, "generate"));
+    g_assert_true(sensitive(d, "ok"));
+    g_unlink(junk);
+    g_free(junk);
+    free_dialog(d);
+}
+
 /* ---- generation ---------------------------------------------------------------- */
 
 typedef struct {
@@ -425,7 +464,7 @@ static void test_destroy_while_generating(void)
     drain();
 }
 
-/* ---- stopping (the shipped model: slow enough to stop in the middle) ---------- */
+/* ---- stopping (a shipped-size model: slow enough to stop in the middle) ------- */
 
 typedef struct {
     GftDialog *dialog;
@@ -487,7 +526,7 @@ static void test_stop_keeps_finished(void)
     double latency;
 
     if (shipped_model == NULL) {
-        g_test_skip("no shipped model given");
+        g_test_skip("no model of the shipped size given");
         return;
     }
     reference = reference_variation0("red apple", 77, &bytes);
@@ -552,6 +591,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dialog/settings-round-trip", test_settings_round_trip);
     g_test_add_func("/dialog/reset", test_reset);
     g_test_add_func("/dialog/bad-model-keeps-current", test_bad_model_keeps_current);
+    g_test_add_func("/dialog/no-model", test_no_model);
     g_test_add_func("/dialog/preview-fills-row-by-row", test_preview_fills_row_by_row);
     g_test_add_func("/dialog/ok-returns-selected", test_ok_returns_selected);
     g_test_add_func("/dialog/ok-without-results-generates", test_ok_without_results_generates);

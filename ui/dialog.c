@@ -113,7 +113,11 @@ static void on_response(GtkDialog *dialog, gint response, gpointer user_data)
         if (d->job) {
             d->ok_pending = TRUE;
         } else if (have_finished_variation(d)) {
-            finish_run(d, GTK_RESPONSE_OK);
+            if (any_selected(d))
+                finish_run(d, GTK_RESPONSE_OK);
+            else
+                gtk_progress_bar_set_text(GTK_PROGRESS_BAR(d->progress),
+                                          _("Select at least one variation to add"));
         } else {
             /* OK before any Generate: generate, then accept */
             d->ok_pending = TRUE;
@@ -192,7 +196,7 @@ static void gft_dialog_init(GftDialog *d)
     GftSettings defaults;
 
     d->model_path = g_strdup("");
-    d->max_batch = 4;
+    d->max_batch = 2;
     d->model_setting = g_strdup("");
 
     gtk_window_set_title(GTK_WINDOW(d), _("Generate from Text"));

@@ -350,6 +350,15 @@ static void test_preview_fills_row_by_row(void)
     free_dialog(d);
 }
 
+static gboolean press_ok_then_close(gpointer data)
+{
+    GftDialog *d = data;
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "ok")));
+    g_assert_false(gft_dialog_is_generating(d)); /* nothing to do: no new run */
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "close")));
+    return G_SOURCE_REMOVE;
+}
+
 static void test_ok_returns_selected(void)
 {
     GftDialog *d = new_dialog(tiny_model);
@@ -394,10 +403,16 @@ static void test_ok_returns_selected(void)
     }
     gft_dialog_result_free(r);
 
-    /* deselecting everything leaves nothing to take */
+    /* deselecting everything leaves nothing to take, and OK then keeps the
+     * dialog open (Close ends it) */
     for (int i = 0; i < 3; i++)
         gft_dialog_set_selected(d, i, FALSE);
     g_assert_null(gft_dialog_take_result(d));
+    g_idle_add(press_ok_then_close, d);
+    g_assert_cmpint(gft_dialog_run(d), ==, GTK_RESPONSE_CLOSE);
+    g_assert_cmpstr(
+        gtk_progress_bar_get_text(GTK_PROGRESS_BAR(gft_dialog_get_control(d, "progress"))), ==,
+        "Select at least one variation to add");
     free_dialog(d);
 }
 
@@ -580,6 +595,9 @@ static void test_stop_keeps_finished(void)
 int main(int argc, char **argv)
 {
     gtk_test_init(&argc, &argv, NULL);
+    /* Criticals (programming errors) stay fatal; warnings about the test
+     * machine's desktop (no session bus, fonts, themes) do not. */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     if (argc < 2) {
         fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL]\n", argv[0]);
         return 2;

@@ -5,8 +5,9 @@ checkerboard (so transparency shows), the prompt written under each cell.
 Sources of images:
   --samples samples.pt --checkpoint final.pt   tokens from the training run, decoded here with
                                                 the checkpoint's VQ decoder (PyTorch, CPU)
-  --pngdir DIR                                 PNGs DIR/<prompt index>_<seed>.png (e.g. made
-                                                with the C engine's `gft generate`)
+  --pngdir DIR                                 PNGs DIR/<prompt index>_<seed>.png
+  --engine GFT --model M.gguf --pngdir DIR      first make those PNGs with the C engine's
+                                                `gft generate` (its PCG32 seeds, model defaults)
 
   cd training && python3 -m eval.contact_sheet --samples runs/gpu/samples.pt \
       --checkpoint runs/gpu/final.pt -o ../docs/contact-sheet.png
@@ -93,11 +94,27 @@ def from_pngdir(pngdir, prompts, seeds):
             for i in range(len(prompts))]
 
 
+def engine_pngs(engine, model, pngdir, prompts, seeds, threads=1):
+    """Runs `gft generate` once per prompt (variations = seeds, consecutive from seeds[0])."""
+    import subprocess
+    os.makedirs(pngdir, exist_ok=True)
+    for i, p in enumerate(prompts):
+        base = os.path.join(pngdir, "%02d.png" % i)
+        subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
+                        "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base], check=True)
+        for k, sd in enumerate(seeds):
+            src = base if len(seeds) == 1 else os.path.join(pngdir, "%02d-%d.png" % (i, k + 1))
+            os.replace(src, os.path.join(pngdir, "%02d_%d.png" % (i, sd)))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--samples")
     ap.add_argument("--checkpoint")
     ap.add_argument("--pngdir")
+    ap.add_argument("--engine", help="the gft CLI; with --model, generate the PNGs first")
+    ap.add_argument("--model")
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seeds", default="0,1,2,3")
     ap.add_argument("--title", default=None)
     ap.add_argument("-o", "--output", required=True)
@@ -106,6 +123,8 @@ def main(argv=None):
     if a.pngdir:
         from .prompts import CONTACT_SHEET
         seeds = [int(x) for x in a.seeds.split(",")]
+        if a.engine:
+            engine_pngs(a.engine, a.model, a.pngdir, CONTACT_SHEET, seeds, a.threads)
         tiles = from_pngdir(a.pngdir, CONTACT_SHEET, seeds)
         prompts = CONTACT_SHEET
     else:

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Generation metrics on the CPU for a finished model, judged by the training-free
+nearest-real-image judge (eval/knn_judge.py): a guidance / temperature / top-k sweep and
+recognisability per prompt set at the chosen defaults. Writes <run>/local_eval.json.
+
+Images come from the C engine (`gft generate`, the shipped sampler with its PCG32 seeds) when
+--engine and --model are given, else from the PyTorch checkpoint (slow on CPU).
+
+  cd training && python3 -m eval.local_eval --run runs/gpu --engine ../build/cli/gft \
+      --model /tmp/m.gguf
+"""
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+from gft.common import Log
+from gft.dataset import load_pack
+from gft.model import GFT, GFTConfig
+from gft.pipeline import split_rows
+from gft.text import BPETokenizer
+from gft.vq import VQConfig, VQModel
+
+from .evaluate import build_prompt_sets, diversity, pick_defaults, sample_images, sampling_grid
+from .knn_judge import KNNJudge, features
+
+
+def load_models(final):
+    ck = torch.load(final, map_location="cpu")
+    gpt = GFT(GFTConfig(**ck["gft_cfg"]))
+    gpt.load_state_dict({k: v.float() for k, v in ck["gft"].items()})
+    vc = dict(ck["vq_cfg"])
+    for k in ("dec_channels", "enc_channels"):
+        vc[k] = tuple(vc[k])
+    vq = VQModel(VQConfig(**vc))
+    vq.load_state_dict({k: v.float() for k, v in ck["vq"].items()})
+    tok = BPETokenizer.from_dict(ck["tokenizer"])
+    return gpt.eval(), vq.eval(), tok, ck
+
+
+def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
+    """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major)."""
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    from gft.common import premultiply
+    out = []
+    with tempfile.TemporaryDirectory(dir=workdir) as d:
+        for i, p in enumerate(prompts):
+            base = os.path.join(d, "%d.png" % i)
+            subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
+                            "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base,
+                            "--guidance", str(sampling["guidance"]),
+                            "--temperature", str(sampling["temperature"]),
+                            "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
+                           check=True, stdout=subprocess.DEVNULL)
+            names = [base] if len(seeds) == 1 else [os.path.join(d, "%d-%d.png" % (i, k + 1))
+                                                     for k in range(len(seeds))]
+            for n in names:
+                out.append(np.asarray(Image.open(n).convert("RGBA")))
+    return premultiply(torch.from_numpy(np.stack(out)))
+
+
+def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None):
+    prompts = [e[0] for e in entries]
+    targets = [e[1] for e in entries for _ in seeds]
+    if engine:
+        imgs = engine_images(*engine, prompts, seeds, sampling)
+    else:
+        _, imgs = sample_images(gpt, vq, tok, prompts, seeds, sampling, dev,
+                                batch=len(prompts) * len(seeds))
+    top1, top5 = judge.score(imgs.float(), targets)
+    out = dict(n=len(targets), top1=round(top1, 4), top5=round(top5, 4))
+    if len(seeds) > 1:
+        out["diversity"] = round(diversity(features(imgs.float()), len(seeds)), 4)
+    cover = (imgs[:, 3].float() > 0.5).flatten(1).float().mean(1)
+    out["empty_frac"] = round((cover < 0.02).float().mean().item(), 4)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--pack", default=None)
+    ap.add_argument("--per-set", type=int, default=12, help="prompts per set in the sweep")
+    ap.add_argument("--final-per-set", type=int, default=24)
+    ap.add_argument("--guidances", default="1,2,3,5,8")
+    ap.add_argument("--top-ks", default="0")
+    ap.add_argument("--temperatures", default="1.0")
+    ap.add_argument("--extra", default="", help="more settings g:t:k;g:t:k")
+    ap.add_argument("--engine")
+    ap.add_argument("--model")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(int(os.environ.get("GFT_THREADS", "2")))
+    log = Log(os.path.join(a.run, "local_eval.log"))
+    dev = torch.device("cpu")
+    if a.engine:
+        gpt = vq = tok = None
+        engine = (a.engine, a.model, a.run, a.threads)
+    else:
+        gpt, vq, tok, ck = load_models(os.path.join(a.run, "final.pt"))
+        engine = None
+    images, items, split = load_pack(a.pack)
+    train_rows, iid_rows, held_rows = split_rows(items, split)
+    judge = KNNJudge(torch.from_numpy(images), items)
+    rng = random.Random(3)
+    sample_rows = rng.sample(range(len(items)), 2000)
+    c1, c5 = judge.ceiling(sample_rows)
+    out = dict(judge="nearest real image, 24 px pixel space", judge_ceiling=dict(
+        rows=len(sample_rows), top1=round(c1, 4), top5=round(c5, 4),
+        chance_top1=round(1 / len(judge.index), 6)))
+    log("knn judge ceiling (leave-one-out, real images):", out["judge_ceiling"])
+    sets = build_prompt_sets(items, split, train_rows, n_seen=64)
+    sweep_entries = [e for n in ("seen_en", "paraphrase", "other_lang") for e in sets[n][:a.per_set]]
+    grid = sampling_grid([float(x) for x in a.guidances.split(",")],
+                         [float(x) for x in a.temperatures.split(",")],
+                         [int(x) for x in a.top_ks.split(",")])
+    for e in filter(None, a.extra.split(";")):
+        g, t, k = e.split(":")
+        grid += sampling_grid([float(g)], [float(t)], [int(k)])
+    rows = []
+    for s in grid:
+        t = time.time()
+        r = dict(s, **score(judge, sweep_entries, [0, 1], s, gpt, vq, tok, dev, engine))
+        rows.append(r)
+        log("sweep %s (%.0fs)" % (json.dumps(r), time.time() - t))
+        out["sweep"] = rows
+        json.dump(out, open(os.path.join(a.run, "local_eval.json"), "w"), indent=1, ensure_ascii=False)
+    best = pick_defaults(rows)
+    out["sampling_defaults"] = best
+    log("defaults:", best)
+    rec = {}
+    for name, entries in sets.items():
+        r = score(judge, entries[:a.final_per_set], [0, 1], best, gpt, vq, tok, dev, engine)
+        rec[name] = r
+        log("recognisability", name, r)
+        out["recognisability"] = rec
+        json.dump(out, open(os.path.join(a.run, "local_eval.json"), "w"), indent=1, ensure_ascii=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

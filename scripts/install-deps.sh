@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian packages Generate from Text needs, skipping those
 # already installed (so it asks for nothing and needs no network when all are
 # there). Uses sudo when not run as root.
 #   scripts/install-deps.sh build   what building and running needs (quick start)
 #   scripts/install-deps.sh all     everything in .ci/packages.txt (the whole test suite)
-# SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 set_name=${1:-build}

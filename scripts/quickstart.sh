@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Quick start on a fresh Debian 12 or 13 machine: installs the missing
 # packages, builds, draws a sample image with the shipped model and installs
 # the GIMP plug-in for the current user.
-# SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${GFT_BUILD_DIR:-$root/build}

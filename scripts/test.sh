@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the whole test suite: installs any missing Debian packages the tests
 # need, builds into build/ (or $GFT_BUILD_DIR) and runs `meson test`.
 # Extra arguments go to meson test (e.g. --suite cli).
-# SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${GFT_BUILD_DIR:-$root/build}

@@ -48,6 +48,10 @@ if [ -z "$FROM" ]; then
 fi
 
 if [ "$EXPORT" = 1 ]; then
+  # the C engine draws the contact sheet when a build of the CLI exists
+  GFT_CLI=${GFT_CLI:-$(ls -t "$ROOT"/build*/cli/gft 2>/dev/null | head -1)}
+  ENGINE=()
+  [ -n "$GFT_CLI" ] && ENGINE=(--engine "$GFT_CLI")
   (cd training && "$PY" -m eval.finalize --run "$FROM" --model "$ROOT/models/gft-emoji.gguf" \
-    --sheet "$ROOT/docs/contact-sheet.png")
+    --sheet "$ROOT/docs/contact-sheet.png" "${ENGINE[@]}")
 fi

@@ -137,16 +137,16 @@ def sweep(gpt, vq, judge, class_index, tok, sets, grid, seeds, device, log, set_
     return rows
 
 
-def pick_defaults(rows, min_diversity_frac=0.5):
-    """Best judge top-1; among settings within 0.01 of it, the most diverse. Settings whose
+def pick_defaults(rows, min_diversity_frac=0.5, key="top1", tol=0.01):
+    """Best judge score (key); among settings within tol of it, the most diverse. Settings whose
     diversity fell below half of the most diverse are ignored (guidance collapse)."""
     if not rows:
         return None
     dmax = max(r.get("diversity", 0) for r in rows)
     ok = [r for r in rows if r.get("diversity", 0) >= min_diversity_frac * dmax and
           r.get("empty_frac", 0) < 0.2] or rows
-    best = max(r["top1"] for r in ok)
-    near = [r for r in ok if r["top1"] >= best - 0.01]
+    best = max(r[key] for r in ok)
+    near = [r for r in ok if r[key] >= best - tol]
     r = max(near, key=lambda r: (r.get("diversity", 0), -r["guidance"]))
     return {k: r[k] for k in ("guidance", "temperature", "top_k", "top_p")}
 

@@ -35,9 +35,11 @@ def reassemble(run):
     return final, metrics
 
 
-def export(final, model_path):
+def export(final, model_path, sampling_override=None):
     from gft.export_gguf import export_model, load_checkpoint
     gft, dec, cb, tok, known, sampling, vcfg, meta = load_checkpoint(final)
+    if sampling_override:
+        sampling = dict(sampling or {}, **sampling_override)
     gft.float()
     for small in (False, True):
         export_model(gft, dec.float(), cb, tok, known, sampling, model_path, "q8_0", small, vcfg,
@@ -76,6 +78,43 @@ def sweep_figure(metrics, path):
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def local_sweep_figure(local, path):
+    """Figure of the CPU sweep (eval/local_eval.py): concept rank percentile of the images for
+    their own prompt vs another prompt, and diversity, against guidance."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = local.get("sweep") or []
+    if not rows:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    keys = sorted({(r["temperature"], r["top_k"]) for r in rows})
+    for t, k in keys:
+        rs = sorted([r for r in rows if r["temperature"] == t and r["top_k"] == k],
+                    key=lambda r: r["guidance"])
+        lab = "T=%g, top-k=%s" % (t, k or "off")
+        g = [r["guidance"] for r in rs]
+        line, = axes[0].plot(g, [r["rank_pct"] for r in rs], "o-", label=lab + ": own prompt")
+        if "rank_pct_mismatched" in rs[0]:
+            axes[0].plot(g, [r["rank_pct_mismatched"] for r in rs], "x--", color=line.get_color(),
+                         alpha=0.6, label=lab + ": another prompt")
+        axes[1].plot(g, [r.get("diversity", 0) for r in rs], "o-", label=lab)
+    d = local.get("sampling_defaults") or {}
+    axes[0].set_xlabel("guidance scale s")
+    axes[0].set_ylabel("concept rank percentile (nearest real image judge)")
+    axes[0].set_title("prompt adherence (chosen: s=%s, T=%s, top-k=%s)"
+                      % (d.get("guidance"), d.get("temperature"), d.get("top_k")), fontsize=9)
+    axes[1].set_xlabel("guidance scale s")
+    axes[1].set_ylabel("diversity across seeds (pixel-feature cosine distance)")
+    axes[1].set_title("diversity", fontsize=9)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
@@ -148,20 +187,39 @@ def main(argv=None):
     ap.add_argument("--run", required=True)
     ap.add_argument("--model", required=True)
     ap.add_argument("--sheet", default=None)
+    ap.add_argument("--engine", default=None, help="gft CLI: make the contact sheet with the C engine")
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--figdir", default=None, help="where sweep.png / training.png go (default: next to --sheet)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     final, metrics = reassemble(a.run)
-    exp = export(final, a.model)
+    # sampling defaults: the CPU sweep's (eval/local_eval.py) when present, else the GPU run's
+    local_path = os.path.join(a.run, "local_eval.json")
+    local = json.load(open(local_path, encoding="utf-8")) if os.path.exists(local_path) else None
+    exp = export(final, a.model, (local or {}).get("sampling_defaults") or metrics.get("sampling_defaults"))
     print("exported", a.model, exp, file=sys.stderr)
     figdir = a.figdir or (os.path.dirname(a.sheet) if a.sheet else a.run)
     try:
-        print("figures:", sweep_figure(metrics, os.path.join(figdir, "sweep.png")),
+        sweep_png = os.path.join(figdir, "sweep.png")
+        print("figures:", local_sweep_figure(local, sweep_png) if local and local.get("sweep")
+              else sweep_figure(metrics, sweep_png),
               loss_figure(metrics, os.path.join(figdir, "training-curves.png")), file=sys.stderr)
     except ImportError as e:
         print("finalize: no figures (%s)" % e, file=sys.stderr)
     samples = os.path.join(a.run, "samples.pt")
-    if a.sheet and os.path.exists(samples):
+    if a.sheet and a.engine:
+        from .contact_sheet import engine_pngs, from_pngdir, render
+        from .prompts import CONTACT_SHEET
+        seeds = [0, 1, 2, 3]
+        pngdir = os.path.join(a.run, "contact_sheet_pngs")
+        engine_pngs(a.engine, a.model, pngdir, CONTACT_SHEET, seeds, a.threads)
+        s = exp["sampling"]
+        title = ("gft-emoji (%s): 48 prompts x seeds 0-3 from `gft generate`, defaults: guidance %g, "
+                 "temperature %g, top-k %d, top-p %g" % (os.path.basename(a.model), s["guidance"],
+                                                         s["temperature"], s["top_k"], s["top_p"]))
+        render(CONTACT_SHEET, from_pngdir(pngdir, CONTACT_SHEET, seeds), seeds, a.sheet, title=title)
+        print("contact sheet:", a.sheet, file=sys.stderr)
+    elif a.sheet and os.path.exists(samples):
         from .contact_sheet import from_samples, render
         prompts, seeds, tiles, sampling = from_samples(samples, final)
         title = "gft-emoji: 48 prompts x seeds %s, sampling %s (PyTorch sampler of the training run)" % (

@@ -49,6 +49,21 @@ class KNNJudge:
         nb = self.neighbours(features(premul), k)
         return (nb[:, 0] == tgt).float().mean().item(), (nb == tgt[:, None]).any(1).float().mean().item()
 
+    def rank_percentile(self, premul, targets):
+        """Mean fraction of concepts that the image resembles less than its intended concept
+        (each concept scored by its most similar real image): 1.0 = perfect, chance = 0.5."""
+        f = features(premul)
+        tgt = torch.tensor([self.index.get(t, -1) for t in targets])
+        out = []
+        for i in range(0, len(f), 64):
+            sim = f[i:i + 64] @ self.feats.t()
+            cm = torch.full((len(sim), len(self.index)), -2.0)
+            cm = cm.scatter_reduce(1, self.cls.expand(len(sim), -1), sim, reduce="amax")
+            t = tgt[i:i + 64]
+            ts = cm.gather(1, t.clamp_min(0)[:, None])
+            out.append((cm < ts).float().mean(1))
+        return torch.cat(out).mean().item()
+
     def ceiling(self, rows):
         """Leave-one-out accuracy on real images `rows` (list of indices)."""
         r = torch.tensor(rows)

@@ -45,24 +45,32 @@ def load_models(final):
 
 def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
     """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major)."""
+    import hashlib
     import subprocess
-    import tempfile
 
     from PIL import Image
 
     from gft.common import premultiply
     out = []
-    with tempfile.TemporaryDirectory(dir=workdir) as d:
+    key = "g%g_t%g_k%d_p%g" % (sampling["guidance"], sampling["temperature"], sampling["top_k"],
+                              sampling["top_p"])
+    d = os.path.join(workdir, "local_eval_images", key)
+    os.makedirs(d, exist_ok=True)
+    if True:
         for i, p in enumerate(prompts):
-            base = os.path.join(d, "%d.png" % i)
+            base = os.path.join(d, "%s.png" % hashlib.sha1(p.encode()).hexdigest()[:12])
+            names = [base] if len(seeds) == 1 else [base[:-4] + "-%d.png" % (k + 1)
+                                                     for k in range(len(seeds))]
+            if all(os.path.exists(n) for n in names):
+                for n in names:
+                    out.append(np.asarray(Image.open(n).convert("RGBA")))
+                continue
             subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
                             "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base,
                             "--guidance", str(sampling["guidance"]),
                             "--temperature", str(sampling["temperature"]),
                             "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
                            check=True, stdout=subprocess.DEVNULL)
-            names = [base] if len(seeds) == 1 else [os.path.join(d, "%d-%d.png" % (i, k + 1))
-                                                     for k in range(len(seeds))]
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))
     return premultiply(torch.from_numpy(np.stack(out)))
@@ -77,7 +85,12 @@ def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None):
         _, imgs = sample_images(gpt, vq, tok, prompts, seeds, sampling, dev,
                                 batch=len(prompts) * len(seeds))
     top1, top5 = judge.score(imgs.float(), targets)
-    out = dict(n=len(targets), top1=round(top1, 4), top5=round(top5, 4))
+    out = dict(n=len(targets), top1=round(top1, 4), top5=round(top5, 4),
+               rank_pct=round(judge.rank_percentile(imgs.float(), targets), 4))
+    # control: the same images scored against another prompt's concept (prompts rolled by one)
+    S = len(seeds)
+    rolled = targets[S:] + targets[:S]
+    out["rank_pct_mismatched"] = round(judge.rank_percentile(imgs.float(), rolled), 4)
     if len(seeds) > 1:
         out["diversity"] = round(diversity(features(imgs.float()), len(seeds)), 4)
     cover = (imgs[:, 3].float() > 0.5).flatten(1).float().mean(1)
@@ -134,7 +147,7 @@ def main(argv=None):
         log("sweep %s (%.0fs)" % (json.dumps(r), time.time() - t))
         out["sweep"] = rows
         json.dump(out, open(os.path.join(a.run, "local_eval.json"), "w"), indent=1, ensure_ascii=False)
-    best = pick_defaults(rows)
+    best = pick_defaults(rows, key="rank_pct", tol=0.005)
     out["sampling_defaults"] = best
     log("defaults:", best)
     rec = {}

@@ -167,6 +167,9 @@ size_t gft_normalize_text(const char *text, char *out, size_t out_size)
         memcpy(out + len, enc, clen);
         len += clen;
     }
+    /* truncation may end on a space; trim it so normalising is idempotent */
+    while (len > 0 && out[len - 1] == ' ')
+        len--;
     out[len] = '\0';
     return len;
 }

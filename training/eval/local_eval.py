@@ -52,27 +52,28 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
 
     from gft.common import premultiply
     out = []
-    key = "g%g_t%g_k%d_p%g" % (sampling["guidance"], sampling["temperature"], sampling["top_k"],
+    # cached per model file (size, mtime) and setting, so reruns only re-score
+    st = os.stat(model)
+    key = "m%d-%d_g%g_t%g_k%d_p%g" % (st.st_size, int(st.st_mtime), sampling["guidance"], sampling["temperature"], sampling["top_k"],
                               sampling["top_p"])
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
-    if True:
-        for i, p in enumerate(prompts):
-            base = os.path.join(d, "%s.png" % hashlib.sha1(p.encode()).hexdigest()[:12])
-            names = [base] if len(seeds) == 1 else [base[:-4] + "-%d.png" % (k + 1)
-                                                     for k in range(len(seeds))]
-            if all(os.path.exists(n) for n in names):
-                for n in names:
-                    out.append(np.asarray(Image.open(n).convert("RGBA")))
-                continue
-            subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
-                            "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base,
-                            "--guidance", str(sampling["guidance"]),
-                            "--temperature", str(sampling["temperature"]),
-                            "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
-                           check=True, stdout=subprocess.DEVNULL)
+    for i, p in enumerate(prompts):
+        base = os.path.join(d, "%s.png" % hashlib.sha1(p.encode()).hexdigest()[:12])
+        names = [base] if len(seeds) == 1 else [base[:-4] + "-%d.png" % (k + 1)
+                                                 for k in range(len(seeds))]
+        if all(os.path.exists(n) for n in names):
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))
+            continue
+        subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
+                        "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base,
+                        "--guidance", str(sampling["guidance"]),
+                        "--temperature", str(sampling["temperature"]),
+                        "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
+                       check=True, stdout=subprocess.DEVNULL)
+        for n in names:
+            out.append(np.asarray(Image.open(n).convert("RGBA")))
     return premultiply(torch.from_numpy(np.stack(out)))
 
 

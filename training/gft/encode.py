@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from .common import pick_device, premultiply
+from .common import pick_device
 from .train_vq import codebook_stats, encode_images
 
 
@@ -59,5 +59,3 @@ def main(argv=None):
 if __name__ == "__main__":
     sys.exit(main())
 
-
-__all__ = ["encode_all", "background_code", "premultiply"]

@@ -113,6 +113,8 @@ def normalize(text):
             break
         out.append(chr(cp))
         size += n
+    while out and out[-1] == " ":  # truncation may end on a space: trim again
+        out.pop()
     return "".join(out)
 
 

@@ -3,7 +3,7 @@
 #
 # Re-makes docs/screenshot-gimp.png: real GIMP 3 (in the Debian 13 root of
 # gimp3-in-root.sh) on a private X server, showing an image with the layers
-# generated from "red apple" (4 variations, seed 7, shipped model) and the
+# generated from "grinning face" (4 variations, seed 0, shipped model) and the
 # Layers dialog. Needs root (chroot); takes minutes on a slow CPU.
 #   tests/gimp/make-screenshot.sh [OUTPUT.png] [MODEL.gguf]
 set -eu

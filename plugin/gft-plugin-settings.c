@@ -309,7 +309,11 @@ char *gft_short_prompt(const char *prompt, int max_chars)
 char *gft_layer_name(const char *prompt, guint64 seed)
 {
     char *short_prompt = gft_short_prompt(prompt, 40);
-    char *name = g_strdup_printf(_("%s (seed %" G_GUINT64_FORMAT ")"), short_prompt, seed);
+    /* the seed goes in as a string so translators see one whole message */
+    char *seed_text = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
+    /* TRANSLATORS: a generated layer's name: the prompt, then its seed */
+    char *name = g_strdup_printf(_("%s (seed %s)"), short_prompt, seed_text);
+    g_free(seed_text);
     g_free(short_prompt);
     return name;
 }

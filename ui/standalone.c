@@ -14,7 +14,7 @@
 #include "i18n.h"
 
 static gchar *opt_model, *opt_prompt, *opt_negative, *opt_settings, *opt_output_dir = ".";
-static gchar *opt_screenshot, *opt_locale_dir;
+static gchar *opt_screenshot, *opt_live_screenshot, *opt_locale_dir;
 static gint opt_variations, opt_threads;
 static gint64 opt_seed = -1;
 static gboolean opt_generate, opt_ok;
@@ -35,6 +35,9 @@ static const GOptionEntry entries[] = {
      N_("Press OK at once: generate, save the PNG files and quit"), NULL},
     {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_screenshot,
      N_("Generate, then save a picture of the dialog to FILE and quit"), N_("FILE")},
+    {"live-screenshot", 0, 0, G_OPTION_ARG_FILENAME, &opt_live_screenshot,
+     N_("With --screenshot: also save a picture of the dialog half-way through to FILE"),
+     N_("FILE")},
     {"locale-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_locale_dir, N_("Where the translations are"),
      N_("DIR")},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -92,26 +95,48 @@ typedef struct {
     int status;
 } Screenshot;
 
-static gboolean take_screenshot(gpointer data)
+static gboolean save_dialog_picture(GtkWidget *dialog, const gchar *path)
 {
-    Screenshot *shot = data;
-    gint w = gtk_widget_get_allocated_width(shot->dialog);
-    gint h = gtk_widget_get_allocated_height(shot->dialog);
+    gint w = gtk_widget_get_allocated_width(dialog);
+    gint h = gtk_widget_get_allocated_height(dialog);
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     cairo_t *cr = cairo_create(surface);
 
     /* draws the widget tree itself, so stacking on the X screen does not matter */
-    gtk_widget_draw(shot->dialog, cr);
+    gtk_widget_draw(dialog, cr);
     cairo_destroy(cr);
-    if (cairo_surface_write_to_png(surface, opt_screenshot) == CAIRO_STATUS_SUCCESS) {
-        g_print("%s (%dx%d)\n", opt_screenshot, w, h);
-        shot->status = 0;
-    } else {
-        g_printerr(_("Cannot write %s\n"), opt_screenshot);
-    }
+    gboolean ok = cairo_surface_write_to_png(surface, path) == CAIRO_STATUS_SUCCESS;
+    if (ok)
+        g_print("%s (%dx%d)\n", path, w, h);
+    else
+        g_printerr(_("Cannot write %s\n"), path);
     cairo_surface_destroy(surface);
+    return ok;
+}
+
+static gboolean take_screenshot(gpointer data)
+{
+    Screenshot *shot = data;
+    if (save_dialog_picture(shot->dialog, opt_screenshot))
+        shot->status = 0;
     gtk_main_quit();
     return G_SOURCE_REMOVE;
+}
+
+/* The live picture: the last variation half drawn, the others finished. */
+static void on_preview_for_live_screenshot(GftDialog *dialog, gint variation, gint rows,
+                                           gpointer data)
+{
+    gboolean *taken = data;
+    GftSettings settings;
+    gft_settings_init(&settings);
+    gft_dialog_get_settings(dialog, &settings);
+    gint last = settings.n_variations - 1;
+    gft_settings_clear(&settings);
+    if (*taken || variation != last || rows < 9)
+        return;
+    *taken = TRUE;
+    save_dialog_picture(GTK_WIDGET(dialog), opt_live_screenshot);
 }
 
 static void on_finished_for_screenshot(GftDialog *dialog, gint status, gpointer data)
@@ -126,8 +151,12 @@ static void on_finished_for_screenshot(GftDialog *dialog, gint status, gpointer 
 static int run_screenshot(GtkWidget *dialog)
 {
     Screenshot shot = {dialog, 1};
+    gboolean live_taken = FALSE;
     gtk_widget_show(dialog);
     g_signal_connect(dialog, "generation-finished", G_CALLBACK(on_finished_for_screenshot), &shot);
+    if (opt_live_screenshot)
+        g_signal_connect(dialog, "preview-updated", G_CALLBACK(on_preview_for_live_screenshot),
+                         &live_taken);
     gft_dialog_generate(GFT_DIALOG(dialog));
     if (!gft_dialog_is_generating(GFT_DIALOG(dialog))) {
         g_printerr(_("Cannot generate: no usable model\n"));

@@ -306,6 +306,18 @@ char *gft_short_prompt(const char *prompt, int max_chars)
     return g_string_free(line, FALSE);
 }
 
+void gft_plugin_settings_for_regenerate(GftPluginSettings *s, GftRegenMode mode)
+{
+    if (!g_file_test(s->model, G_FILE_TEST_IS_REGULAR)) {
+        g_free(s->model);
+        s->model = g_strdup("");
+    }
+    if (mode == GFT_REGEN_NEXT_SEED)
+        s->seed = (s->seed + 1) % ((gint64)G_MAXUINT32 + 1);
+    else if (mode == GFT_REGEN_RANDOM_SEED)
+        s->seed = -1;
+}
+
 char *gft_layer_name(const char *prompt, guint64 seed)
 {
     char *short_prompt = gft_short_prompt(prompt, 40);

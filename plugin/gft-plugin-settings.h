@@ -61,6 +61,11 @@ gboolean gft_plugin_settings_check(const GftPluginSettings *s, GError **error);
  * seed by a concrete one, so the result can be recorded and repeated. */
 void gft_plugin_settings_resolve(GftPluginSettings *s, const gft_model_info *info);
 
+/* Prepares a generated layer's recorded settings for a regenerate run:
+ * picks the seed by mode, and uses the shipped model ("") when the recorded
+ * model file has moved away. */
+void gft_plugin_settings_for_regenerate(GftPluginSettings *s, GftRegenMode mode);
+
 /* Text (GKeyFile) form of all settings, for remembered values; g_free. */
 char *gft_plugin_settings_to_text(const GftPluginSettings *s, gsize *length);
 /* Replaces *s (initialised) only when text is valid and in range. */

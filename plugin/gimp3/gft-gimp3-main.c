@@ -321,17 +321,11 @@ static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode, G
 
     if (!gft3_read_record(drawable, &old, error))
         return FALSE;
-    /* The recorded model file, or the shipped one when it has moved away. */
-    if (!load_model(g_file_test(old.settings.model, G_FILE_TEST_IS_REGULAR) ? old.settings.model
-                                                                            : "",
-                    &m, error)) {
+    gft_plugin_settings_for_regenerate(&old.settings, mode);
+    if (!load_model(old.settings.model, &m, error)) {
         gft_record_clear(&old);
         return FALSE;
     }
-    if (mode == GFT_REGEN_NEXT_SEED)
-        old.settings.seed = (old.settings.seed + 1) % ((gint64)G_MAXUINT32 + 1);
-    else if (mode == GFT_REGEN_RANDOM_SEED)
-        old.settings.seed = -1;
     gft_plugin_settings_resolve(&old.settings, &m.info);
 
     gimp_progress_init(_("Regenerating from text..."));

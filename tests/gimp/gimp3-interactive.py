@@ -9,25 +9,10 @@ import gi
 
 gi.require_version("Gimp", "3.0")
 from gi.repository import Gimp, Gio  # noqa: E402
+from gimp3_pdb import call_procedure  # noqa: E402
 
 OUT = os.environ["GFT_TEST_OUT"]
-PDB = Gimp.get_pdb()
-
-
-def run(name, run_mode, image, drawables, **args):
-    proc = PDB.lookup_procedure(name)
-    cfg = proc.create_config()
-    cfg.set_property("run-mode", run_mode)
-    cfg.set_property("image", image)
-    cfg.set_core_object_array("drawables", drawables)
-    for key, value in args.items():
-        cfg.set_property(key.replace("_", "-"), value)
-    result = proc.run(cfg)
-    if result.index(0) != Gimp.PDBStatusType.SUCCESS:
-        print("GFTERROR|%s|%s" % (name, result.index(1) if result.length() > 1 else ""),
-              flush=True)
-        return None
-    return result.index(1)
+run = call_procedure
 
 
 def save(image, name):

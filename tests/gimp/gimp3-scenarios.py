@@ -8,10 +8,10 @@ import gi
 
 gi.require_version("Gimp", "3.0")
 from gi.repository import Gimp, Gio  # noqa: E402
+from gimp3_pdb import call_procedure  # noqa: E402
 
 MODEL = os.environ["GFT_TEST_MODEL"]
 OUT = os.environ["GFT_TEST_OUT"]
-PDB = Gimp.get_pdb()
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 
 
@@ -20,20 +20,7 @@ def say(*parts):
 
 
 def call(name, image, drawables, run_mode=NONINTERACTIVE, **args):
-    proc = PDB.lookup_procedure(name)
-    cfg = proc.create_config()
-    cfg.set_property("run-mode", run_mode)
-    cfg.set_property("image", image)
-    cfg.set_core_object_array("drawables", drawables)
-    for key, value in args.items():
-        cfg.set_property(key.replace("_", "-"), value)
-    result = proc.run(cfg)
-    status = result.index(0)
-    if status != Gimp.PDBStatusType.SUCCESS:
-        message = result.index(1) if result.length() > 1 else ""
-        say("GFTERROR|", name, "|", status, "|", message)
-        return None
-    return result.index(1)
+    return call_procedure(name, run_mode, image, drawables, **args)
 
 
 def generate(image, drawables, prompt, seed, variations, width, height, target,

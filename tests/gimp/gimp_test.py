@@ -106,7 +106,8 @@ def gimp2_batch(args, env, out_dir, commands, log_name, timeout=600):
 
 
 def gimp3_batch(args, env, out_dir, script, log_name, timeout=600):
-    code = "exec(open(%r).read())" % script
+    # the scripts import their shared helpers (gimp3_pdb.py) from this folder
+    code = "import sys; sys.path.insert(0, %r); exec(open(%r).read())" % (HERE, script)
     cmd = [args.gimp_console, "-i", "-d", "-f", "--batch-interpreter=python-fu-eval",
            "-b", code, "--quit"]
     return run_gimp(cmd, env, timeout, log_name, out_dir)
@@ -466,7 +467,8 @@ def run_interactive(args, work, out_dir):
         cmd += gimp2_interactive_batches(out_dir)
     else:
         cmd += ["--batch-interpreter=python-fu-eval", "-b",
-                "exec(open(%r).read())" % os.path.join(HERE, "gimp3-interactive.py"), "--quit"]
+                "import sys; sys.path.insert(0, %r); exec(open(%r).read())"
+                % (HERE, os.path.join(HERE, "gimp3-interactive.py")), "--quit"]
     log = run_gimp(cmd, env, 900, "driver.log", out_dir)
     log += open(env["GFT_LOG"]).read() if os.path.exists(env["GFT_LOG"]) else ""
     env.pop("DISPLAY", None)

@@ -15,6 +15,14 @@
 #include "i18n.h"
 
 #define PROGRESS_INTERVAL_US 50000 /* at most 20 plain progress messages a second */
+/* A preview runs the whole VQ decoder (GroupNorm needs the whole image), so
+ * with a full-size model one per token row would cost more than generating.
+ * Previews that cost more than PREVIEW_CHEAP_US each may take at most
+ * 1/PREVIEW_SHARE of the run's time. A variation's first row is always
+ * previewed (the user sees it start) and so is its last (every finished
+ * picture is shown). */
+#define PREVIEW_SHARE 2
+#define PREVIEW_CHEAP_US 5000
 
 struct GftJob {
     gint refs;         /* atomic */
@@ -26,13 +34,15 @@ struct GftJob {
 
     GftSettings settings; /* what this run uses (the seed included) */
     gft_generate_params params;
-    gint width, height;
+    gint width, height, grid_h;
     gint64 start_us;
 
     /* worker-side preview state */
     guint8 *scratch;
     gint previewed_rows[GFT_MAX_VARIATIONS];
     gint64 last_post_us;
+    gint64 preview_us; /* time spent decoding previews so far */
+    gint n_previews;
 
     /* outcome, written by the worker before it posts "done" */
     gft_status status;
@@ -197,11 +207,29 @@ static void on_progress(void *user_data, const gft_progress *p)
     gint64 now = g_get_monotonic_time();
     gint last = MIN(p->variation, job->params.n_variations - 1);
 
-    for (gint j = 0; j <= last; j++) {
-        if (p->rows_done <= job->previewed_rows[j])
-            continue;
+    guint visited = 0;
+    for (gint k = 0; k <= last; k++) {
+        /* the variation whose preview is furthest behind goes first, so a
+         * tight budget is shared fairly inside a batch */
+        gint j = -1;
+        for (gint i = 0; i <= last; i++)
+            if (!(visited & (1u << i)) && p->rows_done > job->previewed_rows[i] &&
+                (j < 0 || job->previewed_rows[i] < job->previewed_rows[j]))
+                j = i;
+        if (j < 0)
+            break;
+        visited |= 1u << j;
+        gboolean within_budget =
+            job->preview_us <= (gint64)job->n_previews * PREVIEW_CHEAP_US ||
+            job->preview_us * PREVIEW_SHARE <= now - job->start_us - job->preview_us;
+        if (!within_budget && job->previewed_rows[j] > 0 && p->rows_done < job->grid_h)
+            continue; /* a later row shows these rows too */
         job->previewed_rows[j] = p->rows_done;
-        if (gft_context_preview(job->ctx, j, job->scratch) == GFT_OK) {
+        gint64 t0 = g_get_monotonic_time();
+        gft_status st = gft_context_preview(job->ctx, j, job->scratch);
+        job->preview_us += g_get_monotonic_time() - t0;
+        job->n_previews++;
+        if (st == GFT_OK) {
             post_progress(job, p, j, p->rows_done, g_memdup2(job->scratch, bytes));
             posted = TRUE;
         }
@@ -283,6 +311,7 @@ void gft_dialog_start_job(GftDialog *d)
 
     job->width = (gint)d->info.image_width;
     job->height = (gint)d->info.image_height;
+    job->grid_h = (gint)d->info.grid_h;
     job->scratch = g_malloc((gsize)job->width * job->height * 4);
     gft_generate_params_init(&job->params, d->model);
     job->params.prompt = job->settings.prompt;

@@ -123,17 +123,21 @@ static gboolean take_screenshot(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* The live picture: the last variation half drawn, the others finished. */
+/* The live picture: one of the last two variations partly drawn (at least a third of
+ * its rows; previews may skip rows), the others finished. */
 static void on_preview_for_live_screenshot(GftDialog *dialog, gint variation, gint rows,
                                            gpointer data)
 {
     gboolean *taken = data;
     GftSettings settings;
+    gft_model_info info;
     gft_settings_init(&settings);
     gft_dialog_get_settings(dialog, &settings);
     gint last = settings.n_variations - 1;
     gft_settings_clear(&settings);
-    if (*taken || variation != last || rows < 9)
+    gft_model_get_info(gft_dialog_get_model(dialog), &info);
+    gint grid_h = (gint)info.grid_h;
+    if (*taken || variation < last - 1 || rows * 3 < grid_h || rows >= grid_h)
         return;
     *taken = TRUE;
     save_dialog_picture(GTK_WIDGET(dialog), opt_live_screenshot);

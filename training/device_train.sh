@@ -31,7 +31,7 @@ nproc
 "$PY" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available())'
 cd training || exit 1
 # hard stop inside the tool's limit: the checkpoint is written before evaluation starts
-timeout -k 5 "${GFT_TIMEOUT:-430}" "$PY" -m gft.pipeline --tier "$TIER" --out "$OUT" --pack "$PACK" \
+timeout -k 5 "${GFT_TIMEOUT:-575}" "$PY" -m gft.pipeline --tier "$TIER" --out "$OUT" --pack "$PACK" \
   --tokenizer "$TOK" --shard --time-scale "${GFT_TIME_SCALE:-1}"
 rc=$?
 echo "pipeline exit $rc"

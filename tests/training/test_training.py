@@ -116,6 +116,44 @@ def test_vq_train_encode_eval():
     check(torch.equal(mir.view(16, -1).long(), codes[1]), "mirror codes equal codes of mirrored images")
 
 
+def test_background_code_and_reframing():
+    from gft.encode import reframe
+    from gft.vq import transparent_patches
+    cfg = VQConfig(codebook_size=16, dec_channels=(16, 8, 8, 8), enc_channels=(8, 8, 16, 16),
+                   n_groups=4, enc_input=128, bg_code=0)
+    ims = fake_images()
+    dev = torch.device("cpu")
+    model, _ = train_vq(ims, torch.arange(12), cfg, budget_s=1e9, batch=4, lr=1e-3, device=dev,
+                        log=Log(None), seed=0, max_steps=4)
+    check(torch.equal(model.quantizer.codebook[0], model.quantizer.ema_sum[0]),
+          "the reserved background code keeps its vector through training")
+    codes, cs = encode_all(model, ims, dev, batch=5, flip_ok=torch.ones(16, dtype=torch.bool),
+                           n_aug=2, seed=1)
+    check(codes.shape == (4, 16, 256), "encode_all gives [2 + n_aug, N, 256] codes")
+    x = premul_of(ims)
+    bg = transparent_patches(x, 16).reshape(16, -1)
+    check(cs["background_code"] == 0 and bool((codes[0][bg] == 0).all()), "transparent patches get code 0")
+    check(not bool((codes[0][~bg] == 0).any()), "no other patch gets the background code")
+    check(0 < cs["background_fraction"] < 1, "background fraction reported")
+    check(not torch.equal(codes[2], codes[0]) and not torch.equal(codes[2], codes[3]),
+          "re-framings differ from the stored image and from each other")
+    one = torch.ones(1)
+    y = reframe(x[:1], one, torch.zeros(1, 2), torch.zeros(1, dtype=torch.bool))
+    check(torch.allclose(y, x[:1], atol=1e-5), "reframe at scale 1, centre 0 is the identity")
+    y = reframe(x[:1], one, torch.zeros(1, 2), torch.ones(1, dtype=torch.bool))
+    check(torch.allclose(y, x[:1].flip(3), atol=1e-5), "reframe with mirror flips the image")
+    y = reframe(x[:1], one * 0.5, torch.tensor([[0.5, -0.5]]), torch.zeros(1, dtype=torch.bool))
+    check(float(y[0, 3, 64:, :].max()) == 0 and float(y[0, 3, :, :64].max()) == 0,
+          "reframe at half size in the top-right quarter leaves the rest transparent")
+    check(abs(float(y[0, 3].sum()) * 4 - float(x[0, 3].sum())) < 0.05 * float(x[0, 3].sum()),
+          "reframe at half size keeps a quarter of the coverage")
+
+
+def premul_of(u8):
+    from gft.common import premultiply
+    return premultiply(u8)
+
+
 def test_caption_feeder():
     items = [dict(id=f"x/{i}", style="noto", concept=f"emoji:{i}", flip_ok=i % 2 == 0,
                   labels={"en": f"thing {i}", "de": f"Ding {i}"}, tags={"en": ["a", "b"]}) for i in range(10)]
@@ -127,7 +165,11 @@ def test_caption_feeder():
     check(all(np.array_equal(x, y) for x, y in zip(a, b)), "caption batches are the same in-process and in workers")
     r, fl, ids = a
     check(ids.shape == (16, 12) and (ids[:, 0] == 1).all(), "caption prefixes start with <bos>")
-    check(not fl[r % 2 == 1].any(), "only flip_ok items are mirrored")
+    check(not (fl[r % 2 == 1] == 1).any(), "only flip_ok items are mirrored")
+    f2 = train_gpt.CaptionFeeder(items, range(10), tok, 12, 64, seed=3, workers=0, n_var=5)
+    r, var, _ = f2.next()
+    check(set(var.tolist()) <= set(range(5)) and (var >= 2).any(), "feeder draws re-framed variants")
+    check(not (var[r % 2 == 1] == 1).any(), "re-framing feeder mirrors only flip_ok items")
 
 
 def test_checkpoint_shards():

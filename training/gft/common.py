@@ -69,8 +69,8 @@ def premultiply(u8):
     return torch.cat([x[:, :3] * x[:, 3:4], x[:, 3:4]], 1)
 
 
-def encoder_input(premul128):
-    """The tokenizer's encoder sees the 64 px box-filtered premultiplied image."""
+def judge_input(premul128):
+    """The judge sees the 64 px box-filtered premultiplied image."""
     return F.avg_pool2d(premul128, 2)
 
 

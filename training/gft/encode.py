@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Turn every image (and its mirror image) into a grid of VQ code indices for stage 2.
+"""Turn every image into grids of VQ code indices for stage 2: the image as stored, its mirror
+image, and n_aug random re-framings (shrunk to 75-100 %, moved, mirrored where allowed).
+
+The re-framings move the picture by fractions of a token, so the transformer sees different
+token sequences for the same picture and cannot just memorise the few images of a concept.
 
 CLI (CPU or GPU): python3 -m gft.encode --checkpoint final.pt [--pack DIR] -o codes.pt
 """
@@ -7,26 +11,70 @@ import argparse
 import sys
 
 import torch
+import torch.nn.functional as F
 
-from .common import pick_device
-from .train_vq import codebook_stats, encode_images
+from .common import pick_device, premultiply
+from .train_vq import codebook_stats, encode_images, encode_premul
+
+MIN_SCALE = 0.75
+
+
+def reframe(x, scale, centre, mirror):
+    """Premultiplied [B, 4, S, S] -> the picture scaled by `scale` [B], its centre moved to
+    `centre` [B, 2] (normalised coordinates, -1..1), mirrored where `mirror` [B]; the area
+    around it is transparent. Bilinear with zero padding."""
+    inv = 1.0 / scale
+    sx = torch.where(mirror, -inv, inv)
+    theta = torch.zeros(len(x), 2, 3, device=x.device)
+    theta[:, 0, 0] = sx
+    theta[:, 1, 1] = inv
+    theta[:, 0, 2] = -centre[:, 0] * sx
+    theta[:, 1, 2] = -centre[:, 1] * inv
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 @torch.no_grad()
-def encode_all(vq, images, device, batch=256):
-    """-> codes int64 [2, N, H*W] (row 1 = mirrored images) on device, plus stats."""
+def encode_reframed(vq, images, flip_ok, device, seed, batch=256):
+    """One random re-framing of every image -> codes int16 [N, H, W] (CPU)."""
+    g = torch.Generator(device="cpu")
+    g.manual_seed(seed)
+    n = len(images)
+    scale = MIN_SCALE + (1 - MIN_SCALE) * torch.rand(n, generator=g)
+    centre = (torch.rand(n, 2, generator=g) * 2 - 1) * (1 - scale).unsqueeze(1)
+    mirror = (torch.rand(n, generator=g) < 0.5) & flip_ok
+    out = []
+    for i in range(0, n, batch):
+        sl = slice(i, i + batch)
+        x = premultiply(images[sl].to(device))
+        x = reframe(x, scale[sl].to(device), centre[sl].to(device), mirror[sl].to(device))
+        out.append(encode_premul(vq, x, device).to(torch.int16).cpu())
+    return torch.cat(out)
+
+
+@torch.no_grad()
+def encode_all(vq, images, device, batch=256, flip_ok=None, n_aug=0, seed=0):
+    """-> codes int64 [2 + n_aug, N, H*W] on device (row 0 = images as stored, row 1 = mirrored,
+    rows 2.. = random re-framings, mirrored only where flip_ok), plus codebook stats."""
     idx = torch.arange(len(images))
     plain = encode_images(vq, images, idx, device, batch)
-    mirror = encode_images(vq, images, idx, device, batch, flip=True)
-    codes = torch.stack([plain, mirror]).view(2, len(images), -1).long()
+    rows = [plain, encode_images(vq, images, idx, device, batch, flip=True)]
+    if n_aug:
+        ok = torch.zeros(len(images), dtype=torch.bool) if flip_ok is None else torch.as_tensor(flip_ok)
+        rows += [encode_reframed(vq, images, ok, device, seed * 1000 + k, batch) for k in range(n_aug)]
+    codes = torch.stack(rows).view(len(rows), len(images), -1).long()
     stats = codebook_stats(plain, vq.cfg.codebook_size)
     stats["background_code"] = background_code(vq, device)
+    stats["background_fraction"] = round(float((plain == stats["background_code"]).double().mean()), 4)
     return codes.to(device), stats
 
 
 @torch.no_grad()
 def background_code(vq, device):
-    """The code of a fully transparent patch (the most common token)."""
+    """The code of a fully transparent patch: the reserved one, else the most common code of
+    an empty image."""
+    if vq.cfg.bg_code >= 0:
+        return vq.cfg.bg_code
     empty = torch.zeros(1, 128, 128, 4, dtype=torch.uint8)
     codes = encode_images(vq, empty, torch.arange(1), device)
     return int(torch.mode(codes.reshape(-1)).values)

@@ -29,30 +29,32 @@ from .model import GFTConfig
 from .vq import VQConfig
 
 TIERS = {
-    "gpu": dict(  # sized for ~7 minutes of one H100/H200 (the session's device time is short)
-        vq=dict(), vq_budget=125, vq_batch=128, vq_lr=4e-4,
+    "gpu": dict(  # sized for one ~9.5-minute call on one H100/H200 (the session's device time is short)
+        vq=dict(enc_channels=(32, 64, 128, 256), enc_input=128, bg_code=0),
+        vq_budget=140, vq_batch=128, vq_lr=4e-4,
         gpt=dict(n_embd=384, n_layer=10, n_head=6, n_ff=1536, dropout=0.1),
-        gpt_budget=300, gpt_batch=256, gpt_lr=8e-4, workers=8,
-        judge_budget=25, judge_width=(48, 96, 192, 256), judge_batch=512, deadline=400,
-        reserve_after_gpt=75,
+        gpt_budget=300, gpt_batch=256, gpt_lr=8e-4, gpt_wd=0.1, workers=8, n_aug=4, val_every=40,
+        judge_budget=25, judge_width=(48, 96, 192, 256), judge_batch=512, deadline=530,
+        reserve_after_gpt=85,
         n_seen=64, sweep_seeds=(0, 1), final_seeds=(0, 1, 2, 3),
-        sweep=dict(guidances=(1.0, 2.0, 3.0, 5.0, 8.0), temperatures=(0.8, 1.0), top_ks=(0, 100)),
+        sweep=dict(guidances=(2.0, 3.0, 4.0, 6.0), temperatures=(0.9, 1.0), top_ks=(0, 100)),
         max_images=None),
     "cpu": dict(
-        vq=dict(dec_channels=(128, 64, 32, 32), enc_channels=(32, 64, 128), n_groups=8),
+        vq=dict(dec_channels=(128, 64, 32, 32), enc_channels=(32, 64, 128), n_groups=8, bg_code=0),
         vq_budget=2400, vq_batch=16, vq_lr=5e-4,
         gpt=dict(n_embd=256, n_layer=6, n_head=4, n_ff=1024, dropout=0.1),
-        gpt_budget=3600, gpt_batch=32, gpt_lr=1e-3, workers=0,
+        gpt_budget=3600, gpt_batch=32, gpt_lr=1e-3, gpt_wd=0.1, workers=0, n_aug=2, val_every=None,
         judge_budget=600, judge_width=(32, 64, 128, 192), judge_batch=128, deadline=None,
         reserve_after_gpt=0,
         n_seen=24, sweep_seeds=(0,), final_seeds=(0, 1),
         sweep=dict(guidances=(1.0, 3.0, 5.0), temperatures=(1.0,), top_ks=(0,)),
         max_images=None),
     "dry": dict(
-        vq=dict(dec_channels=(32, 16, 16, 16), enc_channels=(16, 32, 32), n_groups=8),
+        vq=dict(dec_channels=(32, 16, 16, 16), enc_channels=(8, 16, 32, 32), n_groups=8, enc_input=128,
+                bg_code=0),
         vq_budget=20, vq_batch=8, vq_lr=1e-3,
         gpt=dict(n_embd=64, n_layer=2, n_head=4, n_ff=128, dropout=0.1),
-        gpt_budget=25, gpt_batch=8, gpt_lr=1e-3, workers=2,
+        gpt_budget=25, gpt_batch=8, gpt_lr=1e-3, gpt_wd=0.1, workers=2, n_aug=2, val_every=8,
         judge_budget=10, judge_width=(8, 16, 16, 32), judge_batch=32, deadline=None,
         reserve_after_gpt=0,
         n_seen=4, sweep_seeds=(0, 1), final_seeds=(0, 1),
@@ -62,6 +64,7 @@ TIERS = {
 # The GPU tier's sizes with tiny budgets and data: proves the GPU script's code paths on CPU.
 TIERS["gpu-dry"] = dict(
     TIERS["gpu"], vq_budget=8, vq_batch=4, gpt_budget=8, gpt_batch=4, workers=2, judge_budget=6,
+    val_every=3,
     judge_batch=16, deadline=None, reserve_after_gpt=0, n_seen=2, sweep_seeds=(0,),
     final_seeds=(0, 1), sweep=dict(guidances=(1.0, 3.0), temperatures=(1.0,), top_ks=(0,)),
     max_images=300, contact_n=2, max_per_set=2)
@@ -171,7 +174,8 @@ def main(argv=None):
     gcfg = GFTConfig(text_vocab=tok.vocab_size, **tier["gpt"])
     gpt_rows = train_rows
     feeder = CaptionFeeder(items, gpt_rows, tok, gcfg.text_ctx, tier["gpt_batch"], a.seed,
-                           min(tier["workers"], max(0, (os.cpu_count() or 2) - 2)))
+                           min(tier["workers"], max(0, (os.cpu_count() or 2) - 2)),
+                           n_var=2 + tier["n_aug"])
 
     device = pick_device()
     if device.type == "cpu":
@@ -202,7 +206,12 @@ def main(argv=None):
     held_eval = torch.tensor(held_rows if held_rows else iid_rows)
     vq_stats["heldout"] = eval_vq(vq, images_t, held_eval, device)
     log("vq held-out:", vq_stats["heldout"])
-    codes, code_stats = encode_all(vq, images_t, device)
+    t = time.time()
+    flip_ok = torch.tensor([bool(it.get("flip_ok", False)) for it in items])
+    codes, code_stats = encode_all(vq, images_t, device, flip_ok=flip_ok, n_aug=tier["n_aug"],
+                                   seed=a.seed)
+    code_stats["variants"] = int(codes.shape[0])
+    code_stats["encode_seconds"] = round(time.time() - t, 1)
     vq_stats["codebook"] = code_stats
     log("codes:", code_stats)
     metrics["vq"] = vq_stats
@@ -227,7 +236,10 @@ def main(argv=None):
 
     t = time.time()
     gpt, gpt_stats = train_gpt(codes, feeder, gcfg, budget_s=budget, lr=tier["gpt_lr"],
-                               device=device, log=log, seed=a.seed, **resume_args(a, "gpt", log))
+                               wd=tier["gpt_wd"], device=device, log=log, seed=a.seed,
+                               val_fn=val_fn if vsets else None, val_every_s=tier["val_every"],
+                               val_score=lambda r: sum(v["bits_cond"] for v in r.values()),
+                               **resume_args(a, "gpt", log))
     feeder.close()
     gpt_stats["wall_seconds"] = round(time.time() - t, 1)
     gpt_stats["params"] = gpt.n_params()
@@ -276,7 +288,7 @@ def evaluate_generation(a, tier, ts, deadline, log, metrics, ck, items, images_t
     from eval.prompts import CONTACT_SHEET
 
     from .common import premultiply
-    from .train_vq import encoder_input
+    from .common import judge_input
 
     # judge inputs: real images and their VQ reconstructions, 64 px premultiplied fp16
     real, recon = [], []
@@ -284,9 +296,9 @@ def evaluate_generation(a, tier, ts, deadline, log, metrics, ck, items, images_t
     with torch.no_grad():
         for i in range(0, len(images_t), 256):
             x = premultiply(images_t[i:i + 256].to(device))
-            real.append(encoder_input(x).half())
+            real.append(judge_input(x).half())
             rc = vq.decode_indices(codes[0, i:i + 256].view(-1, g, g)).float()
-            recon.append(encoder_input(rc).half())
+            recon.append(judge_input(rc).half())
     real, recon = torch.cat(real), torch.cat(recon)
     judge, names, jstats = train_judge(real, recon, items, budget_s=tier["judge_budget"] * ts,
                                        device=device, log=log, width=tier["judge_width"],

@@ -3,7 +3,8 @@
 
 Every sample gets a fresh random caption (gft.captions.sample_caption), normalised and
 BPE-encoded with dropout; ~10 % of captions are replaced by the null prompt (classifier-free
-guidance). Images are used as stored and, where the item allows it (flip_ok), mirrored.
+guidance). Each sample takes one of the image's code grids (gft.encode.encode_all): as stored,
+mirrored where the item allows it (flip_ok), or one of the random re-framings.
 Captions are made by a pool of worker processes (forked before CUDA starts) so the GPU never
 waits for Python.
 """
@@ -71,36 +72,38 @@ def fast_forward(model: GFT, text_ids, image_tokens):
 _W = {}
 
 
-def _init_worker(items, rows, flip_ok, tok, T, p_null, bpe_drop):
+def _init_worker(items, rows, flip_ok, tok, T, p_null, bpe_drop, n_var):
     _W.update(items=items, rows=rows, flip_ok=flip_ok, tok=tok, T=T, p_null=p_null,
-              bpe_drop=bpe_drop, null=tok.prefix("", T))
+              bpe_drop=bpe_drop, null=tok.prefix("", T), n_var=n_var)
 
 
 def make_batch(seed, B):
-    """-> (image rows [B] int64, flip [B] bool, text ids [B, T] int32)."""
+    """-> (image rows [B] int64, code-grid variant [B] int64, text ids [B, T] int32).
+    Variant 0 = as stored, 1 = mirrored (only for flip_ok items), 2.. = re-framings."""
     w = _W
     rng = random.Random(seed)
     rows, flip_ok, items, tok, T = w["rows"], w["flip_ok"], w["items"], w["tok"], w["T"]
     r = np.empty(B, np.int64)
-    fl = np.zeros(B, bool)
+    var = np.zeros(B, np.int64)
     ids = np.empty((B, T), np.int32)
     for i in range(B):
         row = rows[rng.randrange(len(rows))]
         r[i] = row
-        fl[i] = flip_ok[row] and rng.random() < 0.5
+        v = rng.randrange(w["n_var"]) if w["n_var"] > 2 else int(rng.random() < 0.5)
+        var[i] = 0 if v == 1 and not flip_ok[row] else v
         if rng.random() < w["p_null"]:
             ids[i] = w["null"]
         else:
             ids[i] = tok.prefix(sample_caption(items[row], rng), T, w["bpe_drop"], rng)
-    return r, fl, ids
+    return r, var, ids
 
 
 class CaptionFeeder:
     """Yields caption batches, made in worker processes (or in-process when workers == 0)."""
 
-    def __init__(self, items, rows, tok, T, batch, seed, workers, p_null=0.1, bpe_drop=0.1):
+    def __init__(self, items, rows, tok, T, batch, seed, workers, p_null=0.1, bpe_drop=0.1, n_var=2):
         flip_ok = [bool(it.get("flip_ok", False)) for it in items]
-        args = (items, list(rows), flip_ok, tok, T, p_null, bpe_drop)
+        args = (items, list(rows), flip_ok, tok, T, p_null, bpe_drop, n_var)
         self.batch, self.seed, self.n = batch, seed, 0
         self.pool = None
         if workers > 0:
@@ -141,11 +144,13 @@ def param_groups(model, wd):
 
 def train_gpt(codes, feeder, cfg: GFTConfig, *, budget_s, lr, device, log, seed, wd=0.05,
               warm_frac=0.05, state=None, save_cb=None, save_every_s=600, val_fn=None,
-              val_every_s=None, max_steps=None):
-    """codes: int64 tensor [2, N, H*W] on device (row 1 = mirrored images).
+              val_every_s=None, val_score=None, max_steps=None):
+    """codes: int64 tensor [V, N, H*W] on device (V code-grid variants, see make_batch).
 
     Trains until budget_s seconds of training time are spent (counted across resumes);
-    the learning-rate schedule follows the fraction of the budget spent.
+    the learning-rate schedule follows the fraction of the budget spent. With val_fn and
+    val_every_s the model is validated on the way (that time counts as spent); with val_score
+    (val result -> lower is better) the best validated weights are the ones returned.
     """
     torch.manual_seed(seed)
     model = GFT(cfg).to(device)
@@ -159,17 +164,31 @@ def train_gpt(codes, feeder, cfg: GFTConfig, *, budget_s, lr, device, log, seed,
     log("gpt: %.2f M parameters, batch %d, lr %.1e, budget %.0fs"
         % (model.n_params() / 1e6, feeder.batch, lr, budget_s))
     model.train()
-    hist, ema, ntok = [], None, 0
+    hist, vals, ema, ntok = [], [], None, 0
+    best = None  # (score, step, weights on CPU)
+
+    def validate():
+        nonlocal best
+        model.eval()
+        res = val_fn(model)
+        model.train()
+        vals.append(dict(step=step, t=round(spent, 1), val=res))
+        log("gpt val at step %d:" % step, res)
+        if val_score is not None:
+            sc = val_score(res)
+            if best is None or sc < best[0]:
+                best = (sc, step, {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()})
+
     t_last = time.time()
     last_save = last_val = time.time()
     while spent < budget_s and (max_steps is None or step < max_steps):
         for grp in opt.param_groups:
             grp["lr"] = cosine_lr(spent / budget_s, lr, warm_frac)
-        rows, flips, ids = feeder.next()
+        rows, var, ids = feeder.next()
         rows_t = torch.from_numpy(rows).to(device, non_blocking=True)
-        fl_t = torch.from_numpy(flips.astype(np.int64)).to(device, non_blocking=True)
+        var_t = torch.from_numpy(var).to(device, non_blocking=True)
         text = torch.from_numpy(ids.astype(np.int64)).to(device, non_blocking=True)
-        tgt = codes[fl_t, rows_t]
+        tgt = codes[var_t, rows_t]
         with autocast(device):
             logits = fast_forward(model, text, tgt)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt.reshape(-1))
@@ -190,20 +209,24 @@ def train_gpt(codes, feeder, cfg: GFTConfig, *, budget_s, lr, device, log, seed,
                 % (step, spent, budget_s, lv, ema, ema / math.log(2), opt.param_groups[0]["lr"],
                    ntok / max(spent, 1e-6)))
         if val_fn is not None and val_every_s and time.time() - last_val > val_every_s:
-            model.eval()
-            log("gpt val:", val_fn(model))
-            model.train()
+            validate()
             last_val = time.time()
-            t_last = time.time()  # validation time is not training time
         if save_cb is not None and time.time() - last_save > save_every_s:
             save_cb(dict(model=model.state_dict(), opt=opt.state_dict(), spent=spent, step=step))
             last_save = time.time()
             t_last = time.time()
     if save_cb is not None:
         save_cb(dict(model=model.state_dict(), opt=opt.state_dict(), spent=spent, step=step))
+    picked = step
+    if val_fn is not None and val_every_s:
+        validate()
+        if best is not None and best[1] != step:
+            model.load_state_dict(best[2])
+            picked = best[1]
+            log("gpt: keeping the weights of step %d (best validation)" % picked)
     model.eval()
     return model, dict(steps=step, train_seconds=round(spent, 1), batch=feeder.batch, lr=lr,
-                       tokens_seen=ntok, history=hist)
+                       tokens_seen=ntok, history=hist, val_history=vals, picked_step=picked)
 
 
 @torch.no_grad()

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Stage 1: train the VQ image tokenizer (training/gft/vq.py) on a wall-clock budget.
 
-Loss (targets at 128 px, premultiplied RGBA; the encoder sees the 64 px box-filtered image):
+Loss (targets at 128 px, premultiplied RGBA; the encoder sees the image box-filtered to
+cfg.enc_input px; fully transparent patches get the reserved code cfg.bg_code, if any):
   L1 on RGBA (alpha weighted x2) + L1 after compositing both images over a random solid colour
   + 0.5 * L1 of Sobel gradients + 0.25 * commitment.
 The quantizer (EMA, dead-code restart) runs in fp32 outside autocast; encoder and decoder run
@@ -13,8 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .common import autocast, composite, cosine_lr, encoder_input, make_adamw, premultiply, psnr
-from .vq import VQConfig, VQModel
+from .common import autocast, composite, cosine_lr, make_adamw, premultiply, psnr
+from .vq import VQConfig, VQModel, encoder_grid
 
 _SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 4.0
 
@@ -40,12 +41,12 @@ def vq_loss(rec, tgt, commit, w_sobel=0.5, w_commit=0.25):
     return total, dict(l1=l1.item(), comp=l1c.item(), sobel=ls.item(), commit=commit.item())
 
 
-def vq_forward(model, x64):
+def vq_forward(model, premul128):
     """Encoder/decoder under autocast, quantizer in fp32 (EMA statistics stay exact)."""
-    dev = x64.device
+    dev = premul128.device
     with autocast(dev):
-        z = model.encoder(x64)
-    q, idx, commit = model.quantizer(z.float())
+        z = model.encoder(model.encoder_input(premul128))
+    q, idx, commit = model.quantizer(z.float(), model.background(premul128))
     with autocast(dev):
         rec = model.decoder(q)
     return rec, idx, commit
@@ -82,7 +83,7 @@ def train_vq(images, train_idx, cfg: VQConfig, *, budget_s, batch, lr, device, l
         spent, step = state["spent"], state["step"]
         g.set_state(state["rng"])
         log("vq: resumed at step", step, "spent %.0fs" % spent)
-    n_vec = batch * (cfg_grid(cfg) ** 2)
+    n_vec = batch * (encoder_grid(cfg) ** 2)
     base_dead = min(2.0, 0.03 * n_vec / cfg.codebook_size)
     model.train()
     t_last = time.time()
@@ -98,7 +99,7 @@ def train_vq(images, train_idx, cfg: VQConfig, *, budget_s, batch, lr, device, l
         tgt = batch_images(images, sel, device)
         if device.type == "cuda":
             tgt = tgt.contiguous(memory_format=torch.channels_last)
-        rec, _, commit = vq_forward(model, encoder_input(tgt))
+        rec, _, commit = vq_forward(model, tgt)
         loss, parts = vq_loss(rec, tgt, commit)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -128,9 +129,12 @@ def train_vq(images, train_idx, cfg: VQConfig, *, budget_s, batch, lr, device, l
     return model, dict(steps=step, train_seconds=round(spent, 1), batch=batch, lr=lr, history=hist)
 
 
-def cfg_grid(cfg: VQConfig):
-    """Token grid side for the 64 px encoder input."""
-    return 64 // (2 ** (len(cfg.enc_channels) - 1))
+@torch.no_grad()
+def encode_premul(model, premul128, device):
+    """Code indices [B, H, W] of premultiplied 128 px images (encoder under autocast)."""
+    with autocast(device):
+        z = model.encoder(model.encoder_input(premul128))
+    return model.quantizer.indices(z.float(), model.background(premul128))
 
 
 @torch.no_grad()
@@ -141,9 +145,7 @@ def encode_images(model, images, idx, device, batch=256, flip=False):
         x = premultiply(images[idx[i:i + batch].to(images.device)].to(device))
         if flip:
             x = x.flip(3)
-        with autocast(device):
-            z = model.encoder(encoder_input(x))
-        out.append(model.quantizer.indices(z.float()).to(torch.int16).cpu())
+        out.append(encode_premul(model, x, device).to(torch.int16).cpu())
     return torch.cat(out) if out else torch.zeros(0, 16, 16, dtype=torch.int16)
 
 
@@ -153,7 +155,7 @@ def eval_vq(model, images, idx, device, batch=128):
     ps_w, ps_b, a_mae, a_iou_i, a_iou_u, n = [], [], 0.0, 0.0, 0.0, 0
     for i in range(0, len(idx), batch):
         tgt = premultiply(images[idx[i:i + batch].to(images.device)].to(device))
-        codes = model.quantizer.indices(model.encoder(encoder_input(tgt)).float())
+        codes = encode_premul(model, tgt, device)
         rec = model.decode_indices(codes).float()
         ps_w.append(psnr(composite(rec, 1.0), composite(tgt, 1.0)).cpu())
         ps_b.append(psnr(composite(rec, 0.0), composite(tgt, 0.0)).cpu())

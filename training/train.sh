@@ -9,6 +9,7 @@
 # Options: --skip-data (keep .devdata/pack), --out DIR, --no-export.
 # Result: models/gft-emoji.gguf (Q8_0), docs/contact-sheet.png, <run>/report.md.
 set -euo pipefail
+CALLER_DIR=$PWD
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TIER=gpu
@@ -27,6 +28,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# paths given on the command line are relative to where the script was called from
+absolute() { case "$1" in /*) echo "$1" ;; "") ;; *) echo "$CALLER_DIR/$1" ;; esac; }
+FROM=$(absolute "$FROM")
+OUT=$(absolute "$OUT")
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2} PYTHONUNBUFFERED=1

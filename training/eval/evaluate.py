@@ -137,16 +137,21 @@ def sweep(gpt, vq, judge, class_index, tok, sets, grid, seeds, device, log, set_
     return rows
 
 
-def pick_defaults(rows, min_diversity_frac=0.5, key="top1", tol=0.01):
-    """Best judge score (key); among settings within tol of it, the most diverse. Settings whose
-    diversity fell below half of the most diverse are ignored (guidance collapse)."""
+def pick_defaults(rows, min_diversity_frac=0.5, key=None, tol=1e-9):
+    """The setting with the best judge score (rows[key], or top-1 + top-5 by default: each alone
+    is noisy at a few per cent); settings within tol of it go to the more diverse. Settings whose diversity fell below half of the most
+    diverse are ignored (guidance collapse), as are those with many empty images."""
     if not rows:
         return None
+
+    def score(r):
+        return r[key] if key else r["top1"] + r.get("top5", 0.0)
+
     dmax = max(r.get("diversity", 0) for r in rows)
     ok = [r for r in rows if r.get("diversity", 0) >= min_diversity_frac * dmax and
           r.get("empty_frac", 0) < 0.2] or rows
-    best = max(r[key] for r in ok)
-    near = [r for r in ok if r[key] >= best - tol]
+    best = max(score(r) for r in ok)
+    near = [r for r in ok if score(r) >= best - tol]
     r = max(near, key=lambda r: (r.get("diversity", 0), -r["guidance"]))
     return {k: r[k] for k in ("guidance", "temperature", "top_k", "top_p")}
 

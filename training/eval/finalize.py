@@ -51,7 +51,26 @@ def export(final, model_path, sampling_override=None):
     raise SystemExit(f"finalize: {model_path} is {size} bytes, over {MAX_MODEL_BYTES}")
 
 
-def sweep_figure(metrics, path):
+def choose_defaults(local, metrics):
+    """(defaults, "gpu" | "local"): sampling defaults from the larger of the two sweeps (images per setting): the GPU run's
+    (CNN judge) or the CPU one's (eval/local_eval.py, nearest-real-image judge); both are
+    noisy, so the one with more samples decides."""
+    from .evaluate import pick_defaults
+
+    def size(rows):
+        return min((r.get("n", 0) for r in rows), default=0)
+
+    sweeps = [(name, r) for name, r in (("local", (local or {}).get("sweep")),
+                                        ("gpu", metrics.get("sweep"))) if r]
+    if not sweeps:
+        return metrics.get("sampling_defaults"), None
+    name, rows = max(sweeps, key=lambda s: size(s[1]))
+    return pick_defaults(rows), name
+
+
+def sweep_figure(metrics, path, chosen):
+    """Figure of the GPU run's sweep (CNN judge): top-1 + top-5, the score the defaults are
+    picked by, against guidance and against diversity."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -63,17 +82,18 @@ def sweep_figure(metrics, path):
     for t, k in keys:
         rs = sorted([r for r in rows if r["temperature"] == t and r["top_k"] == k], key=lambda r: r["guidance"])
         lab = "T=%g, top-k=%s" % (t, k or "off")
-        axes[0].plot([r["guidance"] for r in rs], [r["top1"] for r in rs], "o-", label=lab)
-        axes[1].plot([r.get("diversity", 0) for r in rs], [r["top1"] for r in rs], "o-", label=lab)
-        for r in rs:
-            axes[1].annotate("%g" % r["guidance"], (r.get("diversity", 0), r["top1"]), fontsize=7)
-    d = metrics.get("sampling_defaults") or {}
+        sc = [r["top1"] + r.get("top5", 0) for r in rs]
+        axes[0].plot([r["guidance"] for r in rs], sc, "o-", label=lab)
+        axes[1].plot([r.get("diversity", 0) for r in rs], sc, "o-", label=lab)
+        for r, y in zip(rs, sc):
+            axes[1].annotate("%g" % r["guidance"], (r.get("diversity", 0), y), fontsize=7)
+    d = chosen or {}
     axes[0].set_xlabel("guidance scale s")
-    axes[0].set_ylabel("judge top-1 (prompt's concept recognised)")
+    axes[0].set_ylabel("judge top-1 + top-5 (prompt's concept recognised)")
     axes[0].set_title("recognisability vs guidance (chosen: s=%s, T=%s, top-k=%s)"
                       % (d.get("guidance"), d.get("temperature"), d.get("top_k")), fontsize=9)
     axes[1].set_xlabel("diversity (mean pairwise judge-feature distance across seeds)")
-    axes[1].set_ylabel("judge top-1")
+    axes[1].set_ylabel("judge top-1 + top-5")
     axes[1].set_title("recognisability vs diversity (labels: s)", fontsize=9)
     for ax in axes:
         ax.grid(alpha=0.3)
@@ -83,7 +103,7 @@ def sweep_figure(metrics, path):
     return path
 
 
-def local_sweep_figure(local, path):
+def local_sweep_figure(local, path, chosen):
     """Figure of the CPU sweep (eval/local_eval.py): concept rank percentile of the images for
     their own prompt vs another prompt, and diversity, against guidance."""
     import matplotlib
@@ -104,7 +124,7 @@ def local_sweep_figure(local, path):
             axes[0].plot(g, [r["rank_pct_mismatched"] for r in rs], "x--", color=line.get_color(),
                          alpha=0.6, label=lab + ": another prompt")
         axes[1].plot(g, [r.get("diversity", 0) for r in rs], "o-", label=lab)
-    d = local.get("sampling_defaults") or {}
+    d = chosen or {}
     axes[0].set_xlabel("guidance scale s")
     axes[0].set_ylabel("concept rank percentile (nearest real image judge)")
     axes[0].set_title("prompt adherence (chosen: s=%s, T=%s, top-k=%s)"
@@ -133,10 +153,15 @@ def loss_figure(metrics, path):
         axes[0].set_ylabel("batch PSNR on white (dB)")
         axes[0].set_title("stage 1: VQ tokenizer", fontsize=9)
     if gh:
-        axes[1].plot([h["t"] for h in gh], [h["loss"] / 0.693147 for h in gh])
+        axes[1].plot([h["t"] for h in gh], [h["loss"] / 0.693147 for h in gh], label="train batch")
+        vals = metrics.get("gpt", {}).get("val_history") or []
+        for name in sorted({n for v in vals for n in v["val"]}):
+            pts = [(v["t"], v["val"][name]["bits_cond"]) for v in vals if name in v["val"]]
+            axes[1].plot(*zip(*pts), marker="o", label=name.replace("_", " ") + " (with caption)")
         axes[1].set_xlabel("training seconds")
-        axes[1].set_ylabel("train bits per image token")
+        axes[1].set_ylabel("bits per image token")
         axes[1].set_title("stage 2: transformer", fontsize=9)
+        axes[1].legend(fontsize=8)
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -196,13 +221,14 @@ def main(argv=None):
     # sampling defaults: the CPU sweep's (eval/local_eval.py) when present, else the GPU run's
     local_path = os.path.join(a.run, "local_eval.json")
     local = json.load(open(local_path, encoding="utf-8")) if os.path.exists(local_path) else None
-    exp = export(final, a.model, (local or {}).get("sampling_defaults") or metrics.get("sampling_defaults"))
+    defaults, deciding = choose_defaults(local, metrics)
+    exp = export(final, a.model, defaults)
     print("exported", a.model, exp, file=sys.stderr)
     figdir = a.figdir or (os.path.dirname(a.sheet) if a.sheet else a.run)
     try:
         sweep_png = os.path.join(figdir, "sweep.png")
-        print("figures:", local_sweep_figure(local, sweep_png) if local and local.get("sweep")
-              else sweep_figure(metrics, sweep_png),
+        print("figures:", local_sweep_figure(local, sweep_png, defaults) if deciding == "local"
+              else sweep_figure(metrics, sweep_png, defaults),
               loss_figure(metrics, os.path.join(figdir, "training-curves.png")), file=sys.stderr)
     except ImportError as e:
         print("finalize: no figures (%s)" % e, file=sys.stderr)

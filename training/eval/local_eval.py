@@ -109,6 +109,8 @@ def main(argv=None):
     ap.add_argument("--top-ks", default="0")
     ap.add_argument("--temperatures", default="1.0")
     ap.add_argument("--extra", default="", help="more settings g:t:k;g:t:k")
+    ap.add_argument("--final", default="", help="g:t:k: judge the prompt sets at this setting "
+                    "(e.g. the shipped defaults) instead of the sweep's best")
     ap.add_argument("--engine")
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=2)
@@ -151,9 +153,14 @@ def main(argv=None):
     best = pick_defaults(rows, key="rank_pct", tol=0.005)
     out["sampling_defaults"] = best
     log("defaults:", best)
+    final = best
+    if a.final:
+        g, t, k = a.final.split(":")
+        final = sampling_grid([float(g)], [float(t)], [int(k)])[0]
+    out["recognisability_sampling"] = final
     rec = {}
     for name, entries in sets.items():
-        r = score(judge, entries[:a.final_per_set], [0, 1], best, gpt, vq, tok, dev, engine)
+        r = score(judge, entries[:a.final_per_set], [0, 1], final, gpt, vq, tok, dev, engine)
         rec[name] = r
         log("recognisability", name, r)
         out["recognisability"] = rec

@@ -5,6 +5,7 @@ pipeline}.py, training/eval/) on tiny models and a synthetic pack.
 Run: PYTHONPATH=training /usr/bin/python3 tests/training/test_training.py
 """
 import io
+import json
 import os
 import sys
 import tempfile
@@ -147,6 +148,68 @@ def test_background_code_and_reframing():
           "reframe at half size in the top-right quarter leaves the rest transparent")
     check(abs(float(y[0, 3].sum()) * 4 - float(x[0, 3].sum())) < 0.05 * float(x[0, 3].sum()),
           "reframe at half size keeps a quarter of the coverage")
+
+
+def test_codes_file_round_trip():
+    from gft.encode import load_codes_xz, save_codes_xz
+    codes = np.random.RandomState(0).randint(0, 1024, (3, 50, 256)).astype(np.int16)
+    with tempfile.TemporaryDirectory() as d:
+        one = save_codes_xz(codes, os.path.join(d, "a.npy.xz"))
+        parts = save_codes_xz(codes, os.path.join(d, "b.npy.xz"), part_bytes=20000)
+        check(len(one) == 1 and np.array_equal(load_codes_xz(one[0]), codes), "codes file round trip")
+        check(len(parts) > 1 and np.array_equal(load_codes_xz(os.path.join(d, "b.npy.xz")), codes),
+              "split codes file round trip")
+
+
+def test_preferred_caption_languages():
+    import random
+
+    from gft import captions
+    item = dict(style="noto", labels={"en": "cat", "zh": "猫", "da": "kat", "fi": "kissa", "hu": "macska"})
+    old = captions.P_PREFERRED
+    try:
+        langs = []
+        for p in (0.0, 1.0):
+            captions.P_PREFERRED = p
+            rng = random.Random(5)
+            langs.append([captions._pick_language(item, rng) for _ in range(400)])
+    finally:
+        captions.P_PREFERRED = old
+    share = [sum(l == "zh" for l in ls) / sum(l != "en" for l in ls) for ls in langs]
+    check(0.1 < share[0] < 0.4 and share[1] == 1.0,
+          "P_PREFERRED moves non-English captions to the preferred languages (%.2f -> %.2f)" % tuple(share))
+
+
+def test_continue_gpt_from_codes():
+    from eval.fake_pack import make_pack
+    from gft import continue_gpt
+    from gft.encode import save_codes_xz
+    from gft.text import build_known_words
+    with tempfile.TemporaryDirectory() as d:
+        make_pack(os.path.join(d, "pack"), 40)
+        texts = ["red circle", "blue square", "green ring", "yellow triangle", "purple shape"]
+        tok = train_bpe(texts * 3, 300)
+        tok.save(os.path.join(d, "tok.json"), build_known_words(texts))
+        cfg = GFTConfig(text_vocab=tok.vocab_size, text_ctx=8, grid_w=16, grid_h=16, codebook_size=32,
+                        n_embd=32, n_layer=1, n_head=4, n_ff=64)
+        torch.manual_seed(0)
+        init = GFT(cfg)
+        torch.save(dict(gft=init.state_dict(), gft_cfg=vars(cfg).copy()), os.path.join(d, "init.pt"))
+        codes = np.random.RandomState(1).randint(0, 32, (3, 40, 256)).astype(np.int16)
+        save_codes_xz(codes, os.path.join(d, "codes.npy.xz"))
+        out = os.path.join(d, "run")
+        rc = continue_gpt.main(["--init", os.path.join(d, "init.pt"), "--codes", os.path.join(d, "codes.npy.xz"),
+                                "--meta", os.path.join(d, "pack", "meta.json.xz"), "--tokenizer",
+                                os.path.join(d, "tok.json"), "--out", out, "--budget", "1e9", "--max-steps", "2",
+                                "--batch", "4", "--workers", "0", "--val-every", "1e9",
+                                "--lr", "1.0"])  # the warm-up scales it to 1e-3: visible in fp16
+        m = json.load(open(os.path.join(out, "metrics.json")))
+        back = torch.load(os.path.join(out, "final.pt"))
+        check(rc == 0 and m["gpt"]["steps"] == 2 and "val_iid" in m["gpt"]["val"],
+              "continue_gpt trains from codes and validates")
+        moved = sum(not torch.equal(back["gft"][k], v.half()) for k, v in init.state_dict().items())
+        check(moved > len(back["gft"]) // 2 and set(back) >= {"gft", "gft_cfg", "tokenizer", "known_words"},
+              "continue_gpt writes the continued transformer")
 
 
 def premul_of(u8):

@@ -35,6 +35,14 @@ def reassemble(run):
     return final, metrics
 
 
+def merge_vq(final, vq_from):
+    """Put the VQ tokenizer of checkpoint vq_from into final (in place)."""
+    ck = torch.load(final, map_location="cpu")
+    src = torch.load(vq_from, map_location="cpu")
+    ck["vq"], ck["vq_cfg"] = src["vq"], src["vq_cfg"]
+    torch.save(ck, final)
+
+
 def export(final, model_path, sampling_override=None):
     from gft.export_gguf import export_model, load_checkpoint
     gft, dec, cb, tok, known, sampling, vcfg, meta = load_checkpoint(final)
@@ -214,10 +222,14 @@ def main(argv=None):
     ap.add_argument("--sheet", default=None)
     ap.add_argument("--engine", default=None, help="gft CLI: make the contact sheet with the C engine")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vq-from", default=None, help="take the VQ tokenizer from this checkpoint "
+                    "(runs of gft.continue_gpt carry only the transformer)")
     ap.add_argument("--figdir", default=None, help="where sweep.png / training.png go (default: next to --sheet)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     final, metrics = reassemble(a.run)
+    if a.vq_from:
+        merge_vq(final, a.vq_from)
     # sampling defaults: the CPU sweep's (eval/local_eval.py) when present, else the GPU run's
     local_path = os.path.join(a.run, "local_eval.json")
     local = json.load(open(local_path, encoding="utf-8")) if os.path.exists(local_path) else None

@@ -113,6 +113,10 @@ TEMPLATES = {
 _NO_SPACE_LANGS = {"zh", "zh-hant", "ja", "th"}
 
 P_ENGLISH = 0.35  # share of captions in English when other languages exist
+# Non-English captions use one of PREFERRED_LANGS (when the item has one) with probability
+# P_PREFERRED, else any language; 0 keeps every language equally likely.
+PREFERRED_LANGS = ("zh", "ja", "de", "fr", "es")
+P_PREFERRED = 0.0
 P_TEMPLATE = 0.3
 P_STYLE = 0.5
 MAX_TAGS = 4
@@ -138,6 +142,10 @@ def _pick_language(item, rng):
     if "en" in item["labels"] and (len(langs) == 1 or _rand(rng) < P_ENGLISH):
         return "en"
     others = [lang for lang in langs if lang != "en"] or langs
+    if P_PREFERRED > 0 and _rand(rng) < P_PREFERRED:  # no extra draw when off: same captions
+        preferred = [lang for lang in others if lang in PREFERRED_LANGS]
+        if preferred:
+            return _choice(rng, preferred)
     return _choice(rng, others)
 
 

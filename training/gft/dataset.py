@@ -120,15 +120,7 @@ def _decode_chunk(blob, chunk, size, encoding):
     return np.ascontiguousarray(arr.transpose(0, 2, 3, 1))
 
 
-def load_pack(pack_dir=None, workers=None):
-    """Load ``pack_dir`` (default ``<repo>/.devdata/pack``):
-    returns ``(images [N,128,128,4] uint8 straight RGBA, items, split)``."""
-    pack_dir = pack_dir or DEFAULT_PACK_DIR
-    meta_path = os.path.join(pack_dir, "meta.json.xz")
-    blob_path = os.path.join(pack_dir, "images.bin")
-    for path in (meta_path, blob_path):
-        if not os.path.isfile(path):
-            raise DatasetError(f"{path}: missing (run training/data/build.sh)")
+def _read_meta(meta_path):
     try:
         with lzma.open(meta_path, "rt", encoding="utf-8") as f:
             meta = json.load(f)
@@ -140,6 +132,28 @@ def load_pack(pack_dir=None, workers=None):
     missing = [k for k in ("size", "chunks", "items", "concepts", "split") if k not in meta]
     if missing:
         raise DatasetError(f"{meta_path}: missing keys {missing}")
+    return meta
+
+
+def load_meta(meta_path):
+    """Only the captions side of a pack (its ``meta.json.xz``): ``(items, split)``, for
+    training from precomputed codes without the images."""
+    if not os.path.isfile(meta_path):
+        raise DatasetError(f"{meta_path}: missing (run training/data/build.sh)")
+    meta = _read_meta(meta_path)
+    return _expand_items(meta), np.asarray(meta["split"], dtype=np.uint8)
+
+
+def load_pack(pack_dir=None, workers=None):
+    """Load ``pack_dir`` (default ``<repo>/.devdata/pack``):
+    returns ``(images [N,128,128,4] uint8 straight RGBA, items, split)``."""
+    pack_dir = pack_dir or DEFAULT_PACK_DIR
+    meta_path = os.path.join(pack_dir, "meta.json.xz")
+    blob_path = os.path.join(pack_dir, "images.bin")
+    for path in (meta_path, blob_path):
+        if not os.path.isfile(path):
+            raise DatasetError(f"{path}: missing (run training/data/build.sh)")
+    meta = _read_meta(meta_path)
     with open(blob_path, "rb") as f:
         blob = memoryview(f.read())
     size = meta["size"]

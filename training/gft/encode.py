@@ -80,17 +80,57 @@ def background_code(vq, device):
     return int(torch.mode(codes.reshape(-1)).values)
 
 
+def save_codes_xz(codes, path, part_bytes=15 * 1024 * 1024):
+    """int16 codes -> <path> (xz-compressed .npy), split into <path>.partNN files of at most
+    part_bytes when larger (the GPU machine returns files of <= 16 MiB). -> list of files."""
+    import io
+    import lzma
+
+    import numpy as np
+    buf = io.BytesIO()
+    np.save(buf, codes.astype(np.int16))
+    data = lzma.compress(buf.getvalue(), preset=6)
+    if len(data) <= part_bytes:
+        with open(path, "wb") as f:
+            f.write(data)
+        return [path]
+    names = []
+    for k in range(0, len(data), part_bytes):
+        names.append("%s.part%02d" % (path, k // part_bytes))
+        with open(names[-1], "wb") as f:
+            f.write(data[k:k + part_bytes])
+    return names
+
+
+def load_codes_xz(path):
+    """Inverse of save_codes_xz (reads <path> or its .partNN files)."""
+    import glob
+    import io
+    import lzma
+
+    import numpy as np
+    parts = sorted(glob.glob(glob.escape(path) + ".part*"))
+    data = b"".join(open(p, "rb").read() for p in parts) if parts else open(path, "rb").read()
+    return np.load(io.BytesIO(lzma.decompress(data)))
+
+
 def main(argv=None):
+    import json
+
     from .dataset import load_pack
     from .vq import VQConfig, VQModel
 
     ap = argparse.ArgumentParser(description="encode the pack to VQ codes")
-    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--checkpoint", required=True, help="a run's final.pt (or any file with vq, vq_cfg)")
     ap.add_argument("--pack", default=None)
-    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--n-aug", type=int, default=0, help="random re-framings per image")
+    ap.add_argument("--seed", type=int, default=1234, help="the training run's seed (same re-framings)")
+    ap.add_argument("--max-images", type=int, default=0, help="only the first N images (tests)")
+    ap.add_argument("-o", "--output", required=True,
+                    help="codes.pt (torch) or codes.npy.xz (xz, split into <= 15 MiB parts)")
     a = ap.parse_args(argv)
     ck = torch.load(a.checkpoint, map_location="cpu")
-    cfg = ck["vq_cfg"]
+    cfg = dict(ck["vq_cfg"])
     for k in ("dec_channels", "enc_channels"):
         cfg[k] = tuple(cfg[k])
     vq = VQModel(VQConfig(**cfg))
@@ -98,12 +138,24 @@ def main(argv=None):
     dev = pick_device()
     vq.to(dev).eval()
     images, items, split = load_pack(a.pack)
-    codes, stats = encode_all(vq, torch.from_numpy(images), dev)
-    torch.save(dict(codes=codes.to(torch.int16).cpu(), stats=stats), a.output)
+    if a.max_images:
+        images, items = images[:a.max_images], items[:a.max_images]
+    flip_ok = torch.tensor([bool(it.get("flip_ok", False)) for it in items])
+    images_t = torch.from_numpy(images)
+    if dev.type == "cuda":
+        images_t = images_t.to(dev)
+    codes, stats = encode_all(vq, images_t, dev, flip_ok=flip_ok, n_aug=a.n_aug, seed=a.seed)
+    codes = codes.to(torch.int16).cpu()
+    if a.output.endswith(".xz"):
+        stats["files"] = save_codes_xz(codes.numpy(), a.output)
+        stats["shape"] = list(codes.shape)
+        with open(a.output + ".json", "w") as f:
+            json.dump(stats, f, indent=1)
+    else:
+        torch.save(dict(codes=codes, stats=stats), a.output)
     print("encoded", len(images), "images:", stats, file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

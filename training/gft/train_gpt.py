@@ -144,16 +144,20 @@ def param_groups(model, wd):
 
 def train_gpt(codes, feeder, cfg: GFTConfig, *, budget_s, lr, device, log, seed, wd=0.05,
               warm_frac=0.05, state=None, save_cb=None, save_every_s=600, val_fn=None,
-              val_every_s=None, val_score=None, max_steps=None):
+              val_every_s=None, val_score=None, max_steps=None, init_weights=None):
     """codes: int64 tensor [V, N, H*W] on device (V code-grid variants, see make_batch).
 
     Trains until budget_s seconds of training time are spent (counted across resumes);
     the learning-rate schedule follows the fraction of the budget spent. With val_fn and
     val_every_s the model is validated on the way (that time counts as spent); with val_score
     (val result -> lower is better) the best validated weights are the ones returned.
+    init_weights: a state dict to start from (continued training) instead of a fresh init.
     """
     torch.manual_seed(seed)
-    model = GFT(cfg).to(device)
+    model = GFT(cfg)
+    if init_weights is not None:
+        model.load_state_dict({k: v.float() for k, v in init_weights.items()})
+    model = model.to(device)
     opt = make_adamw(param_groups(model, wd), lr, wd, (0.9, 0.95), device)
     spent, step = 0.0, 0
     if state is not None:

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# One GPU call that continues training the shipped run's transformer (gft.continue_gpt) from
+# precomputed codes: no images travel, so the whole call goes to stage 2.
+# Run from the repository root on the device machine (the `run` tool), carrying
+# training/runs/init, training/runs/codes-gpu2, training/runs/prep and .devdata/pack/meta.json.xz
+# (about 53 MB with models/gft-emoji.gguf moved aside):
+#   bash training/device_continue.sh            # ~9.5 minutes, writes to $OUT
+#   bash training/device_continue.sh --dry-run  # a few steps on the CPU
+# Then: cd training && python3 -m eval.finalize --run DIR --vq-from runs/gpu2/final.pt ...
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+OUT=${OUT:-$ROOT/training/runs/continue}
+PY=python3
+[ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
+EXTRA=(--budget "${GFT_BUDGET:-500}" --workers 8 --shard)
+if [ "${1:-}" = "--dry-run" ]; then
+  OUT=$ROOT/training/runs/continue-dry
+  EXTRA=(--budget 1e9 --max-steps 2 --batch 4 --workers 1 --val-every 1e9)
+fi
+INIT=${GFT_INIT:-$ROOT/training/runs/init/gft-gpu2.pt}
+CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
+for f in "$INIT" "$CODES" "$ROOT/.devdata/pack/meta.json.xz" "$ROOT/training/runs/prep/tokenizer.json"; do
+  [ -f "$f" ] || { echo "device_continue: missing $f (see training/README.md)" >&2; exit 2; }
+done
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+cd training || exit 1
+timeout -k 5 "${GFT_TIMEOUT:-575}" "$PY" -m gft.continue_gpt --init "$INIT" --codes "$CODES" \
+  --meta "$ROOT/.devdata/pack/meta.json.xz" --tokenizer runs/prep/tokenizer.json --out "$OUT" \
+  --all-concepts --p-english 0.5 --p-preferred 0.6 "${EXTRA[@]}"
+rc=$?
+echo "continue_gpt exit $rc"
+ls -la "$OUT"
+exit $rc

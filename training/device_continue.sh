@@ -4,10 +4,10 @@
 # precomputed codes: no images travel, so the whole call goes to stage 2.
 # Run from the repository root on the device machine (the `run` tool), carrying
 # training/runs/init, training/runs/codes-gpu2, training/runs/prep and .devdata/pack/meta.json.xz
-# (about 53 MB with models/gft-emoji.gguf moved aside):
+# (about 55 MB with models/gft-emoji.gguf and training/checkpoints moved aside):
 #   bash training/device_continue.sh            # ~9.5 minutes, writes to $OUT
 #   bash training/device_continue.sh --dry-run  # a few steps on the CPU
-# Then: cd training && python3 -m eval.finalize --run DIR --vq-from runs/gpu2/final.pt ...
+# Then: cd training && python3 -m eval.finalize --run DIR --vq-from checkpoints/vq-gpu2.pt ...
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD

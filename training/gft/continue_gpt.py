@@ -5,14 +5,14 @@ pack's meta.json.xz (captions), the BPE and the transformer weights (~40 MB fp16
 the 64 MiB a device call carries, so a whole call goes to stage 2.
 
   # make the inputs (once; the codes need the pack and a GPU or ~1 h of CPU):
-  python3 -m gft.encode --checkpoint runs/gpu2/final.pt --n-aug 4 -o runs/codes/codes.npy.xz
-  python3 -m gft.continue_gpt --export-init runs/gpu2/final.pt -o runs/init/gft.pt
+  python3 -m gft.encode --checkpoint checkpoints/vq-gpu2.pt --n-aug 4 -o runs/codes/codes.npy.xz
+  python3 -m gft.continue_gpt --export-init ../models/gft-emoji.gguf -o runs/init/gft.pt
   # on the GPU machine (writes final.pt.partNN with the transformer only):
   python3 -m gft.continue_gpt --init runs/init/gft.pt --codes runs/codes/codes.npy.xz \
       --meta ../.devdata/pack/meta.json.xz --tokenizer runs/prep/tokenizer.json \
       --budget 480 --out $OUT --shard
   # back here: export with the previous run's tokenizer (VQ) weights
-  python3 -m eval.finalize --run DIR --vq-from runs/gpu2/final.pt --model ../models/gft-emoji.gguf
+  python3 -m eval.finalize --run DIR --vq-from checkpoints/vq-gpu2.pt --model ../models/gft-emoji.gguf
 
 Held-out concepts are trained on too with --all-concepts (a release model); the i.i.d.
 validation images stay out either way, so validation bits remain comparable.
@@ -32,8 +32,18 @@ from .pipeline import half_state, split_rows, write_checkpoint
 
 
 def export_init(final, out):
-    """A run's checkpoint -> the transformer alone (fp16 weights, config), for the trip."""
-    ck = torch.load(final, map_location="cpu")
+    """A run's checkpoint or a .gguf model -> the transformer alone (fp16 weights, config,
+    sampling defaults), for the trip. From a GGUF file the Q8_0 matrices come back
+    dequantised: a fine starting point for more training."""
+    if final.endswith(".gguf"):
+        from .gguf_import import load_gguf
+        m = load_gguf(final)
+        kv = m.kv
+        ck = dict(gft=m.gft.state_dict(), gft_cfg=dataclasses.asdict(m.gft.cfg), sampling=m.sampling,
+                  name=kv.get("general.name", ""), license=kv.get("general.license", ""),
+                  description=kv.get("general.description", ""))
+    else:
+        ck = torch.load(final, map_location="cpu")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     torch.save(dict(gft=half_state(ck["gft"]), gft_cfg=ck["gft_cfg"], sampling=ck.get("sampling"),
                     name=ck.get("name", ""), license=ck.get("license", ""),

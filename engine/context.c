@@ -216,14 +216,18 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     int32_t in_tok[2 * GFT_MAX_VARIATIONS];
     gft_progress prog = {0, N * n_var, 0, 0};
     st = GFT_OK;
+    /* every decode row reads one of two prefixes, held once in the cache */
+    gft_tf_load_prefix(tf, 0, cond.k, cond.v);
+    if (guided)
+        gft_tf_load_prefix(tf, 1, unc_k, unc_v);
     for (int v0 = 0; v0 < n_var && st == GFT_OK; v0 += per_batch) {
         int nb = n_var - v0 < per_batch ? n_var - v0 : per_batch;
         int B = nb * rpv;
         for (int i = 0; i < nb; i++) {
             gft_pcg32_seed(&rng[i], p->seed + (uint64_t)(v0 + i), GFT_PCG_SEQ);
-            gft_tf_load_prefix(tf, i * rpv, cond.k, cond.v);
+            gft_tf_bind_row(tf, i * rpv, 0);
             if (guided)
-                gft_tf_load_prefix(tf, i * rpv + 1, unc_k, unc_v);
+                gft_tf_bind_row(tf, i * rpv + 1, 1);
         }
         for (int j = 0; j < N; j++) {
             if (cancelled(p)) {
@@ -327,6 +331,7 @@ gft_status gft_eval_logits(gft_context *ctx, const char *prompt, const int32_t *
     }
     run_prefix(ctx, prompt, &pk);
     gft_tf_load_prefix(tf, 0, pk.k, pk.v);
+    gft_tf_bind_row(tf, 0, 0);
     prefix_free(&pk);
     for (int j = 0; j <= n_image; j++) {
         int32_t in = j == 0 ? tf->K : image_tokens[j - 1];

@@ -8,16 +8,25 @@
 #include "threadpool.h"
 #include "vqdecoder.h"
 
+/* Prefix K/V slots: the conditional prompt and the unconditional one, each
+ * shared by every decode row that uses it. */
+#define GFT_TF_SLOTS 2
+#define GFT_TF_MAX_ROWS (2 * GFT_MAX_VARIATIONS)
+
 /* Transformer state: KV cache and scratch for up to rows_cap rows. */
 typedef struct {
     const gft_model *m;
     int d, n_ff, n_head, hd, T, N, L, K; /* L = T + N positions */
     int rows_cap;                        /* rows the KV cache and scratch hold */
     int scratch_rows;                    /* max(rows_cap, T): rows of x/h/q/att/ff */
-    /* [n_layer][rows_cap][L][d], F16 when kv_f16 else F32 */
-    void *kc, *vc;
-    int kv_f16;     /* Q8_0 models: their weights' rounding dwarfs the cache's */
-    float *kn, *vn; /* [rows][d] new K/V before conversion to F16 */
+    /* KV cache in per-head segments (transformer.c, "KV cache layout"),
+     * F16 when kv_f16 else F32. kc/vc: the image positions of each row,
+     * [n_layer][rows_cap][n_head]; kp/vp: the prefix slots,
+     * [n_layer][GFT_TF_SLOTS][n_head]. */
+    void *kc, *vc, *kp, *vp;
+    int row_slot[GFT_TF_MAX_ROWS]; /* the prefix slot each decode row reads */
+    int kv_f16;                    /* Q8_0 models: their weights' rounding dwarfs the cache's */
+    float *kn, *vn;                /* [rows][d] new K/V before conversion to F16 */
     float *x, *h, *q, *att, *ff, *logits, *scores;
     /* the null prompt's prefix K/V [n_layer][T][d], computed once */
     float *null_k, *null_v;
@@ -48,8 +57,10 @@ int gft_tf_reserve(gft_tf *tf, int rows);
 void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out, float *v_out);
 /* Points the null prompt's prefix (computed on first use) into *k, *v. */
 void gft_tf_null_prefix(gft_tf *tf, gft_pool *pool, const float **k, const float **v);
-/* Copies a prefix K/V into decode row `row`. */
-void gft_tf_load_prefix(gft_tf *tf, int row, const float *k, const float *v);
+/* Copies a prefix K/V into prefix slot `slot` (0 .. GFT_TF_SLOTS - 1). */
+void gft_tf_load_prefix(gft_tf *tf, int slot, const float *k, const float *v);
+/* Decode row `row` attends to the prefix in slot `slot`. */
+void gft_tf_bind_row(gft_tf *tf, int row, int slot);
 /* One decode step at image position j (0-based) for rows 0..B-1, whose
  * inputs are in_tok[b] (codebook_size = <bos_image>). Logits go to
  * tf->logits [B][K]. */

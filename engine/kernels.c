@@ -257,6 +257,52 @@ static inline float apply_epi(gft_epilogue epi, float old, float s)
     }
 }
 
+#if defined(__AVX512F__)
+/* Horizontal sums of 8 accumulators at once, each summed in exactly the
+ * pattern of v_sum (lane l + lane l+8, then +4, +2, +1), so the bits match a
+ * v_sum per accumulator. The four steps fold pairs of vectors together:
+ * 16 shuffles and 15 additions instead of 8 separate reductions. */
+static inline __m512 fold_pair(__m512 a, __m512 b, int step)
+{
+    __m512 lo, hi;
+    switch (step) {
+    case 1: /* 256-bit halves */
+        lo = _mm512_shuffle_f32x4(a, b, 0x44);
+        hi = _mm512_shuffle_f32x4(a, b, 0xee);
+        break;
+    case 2: /* 128-bit quarters of each half-sum */
+        lo = _mm512_shuffle_f32x4(a, b, 0x88);
+        hi = _mm512_shuffle_f32x4(a, b, 0xdd);
+        break;
+    case 3: /* pairs inside each 128-bit lane */
+        lo = _mm512_shuffle_ps(a, b, 0x44);
+        hi = _mm512_shuffle_ps(a, b, 0xee);
+        break;
+    default: /* neighbours */
+        lo = _mm512_shuffle_ps(a, b, 0x88);
+        hi = _mm512_shuffle_ps(a, b, 0xdd);
+        break;
+    }
+    return _mm512_add_ps(lo, hi);
+}
+
+/* Sums of a[0..7]: lane 4c + j of the result (j = 0, 1) holds the sum of
+ * a[c + 4j]; lanes 4c + 2, 4c + 3 hold the same for b (NULL: a again). */
+static inline __m512 sum8x2(const __m512 *a, const __m512 *b)
+{
+    __m512 e[2];
+    for (int k = 0; k < 2; k++) {
+        const __m512 *v = k == 0 || !b ? a : b;
+        __m512 c0 = fold_pair(v[0], v[1], 1), c1 = fold_pair(v[2], v[3], 1);
+        __m512 c2 = fold_pair(v[4], v[5], 1), c3 = fold_pair(v[6], v[7], 1);
+        e[k] = fold_pair(fold_pair(c0, c1, 2), fold_pair(c2, c3, 2), 3);
+        if (!b)
+            return fold_pair(e[0], e[0], 4);
+    }
+    return fold_pair(e[0], e[1], 4);
+}
+#endif
+
 /* ---- the tile: NO outputs x NR rows ---------------------------------- */
 
 static inline __attribute__((always_inline)) void tile(gft_type type, int NO, int NR,
@@ -306,6 +352,20 @@ static inline __attribute__((always_inline)) void tile(gft_type type, int NO, in
             }
         }
     }
+#if defined(__AVX512F__)
+    if (NR == 8 && n_vec == n_in) {
+        for (int o = 0; o < NO; o += 2) {
+            float t[16];
+            _mm512_storeu_ps(t, sum8x2(acc[o], o + 1 < NO ? acc[o + 1] : NULL));
+            for (int k = 0; k < 2 && o + k < NO; k++)
+                for (int r = 0; r < 8; r++) {
+                    float *yo = y + r * ldy + o + k;
+                    *yo = apply_epi(epi, *yo, t[4 * (r % 4) + r / 4 + 2 * k]);
+                }
+        }
+        return;
+    }
+#endif
     for (int o = 0; o < NO; o++) {
         const uint8_t *wr = w0 + (size_t)o * row_bytes;
         for (int r = 0; r < NR; r++) {
@@ -393,6 +453,20 @@ static size_t row_bytes(const gft_tensor *w)
  * cache while the weights stream past them. */
 #define ROW_GROUP 32
 
+/* Weights stream from DRAM when the KV cache crowds them out of the last
+ * level cache, and a tile reads too few bytes of each row for the hardware
+ * prefetcher to run ahead: fetch the rows this many outputs ahead. */
+#define PREFETCH_ROWS (TILE_O * 8)
+
+static inline void prefetch_rows(const uint8_t *base, size_t rb, int64_t o, int64_t n_out, int n)
+{
+    if (o + n > n_out)
+        return;
+    const uint8_t *p = base + (size_t)o * rb, *end = p + (size_t)n * rb;
+    for (p = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)63); p < end; p += 64)
+        __builtin_prefetch(p, 0, 3);
+}
+
 void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
                       int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi)
 {
@@ -412,6 +486,7 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
         int g1 = g0 + ROW_GROUP < R ? g0 + ROW_GROUP : R;
         int64_t o = o0;
         for (; o + TILE_O <= o1; o += TILE_O) {
+            prefetch_rows(base, rb, o + PREFETCH_ROWS, w->ne[1], TILE_O);
             for (int r = g0; r < g1; r += TILE_R) {
                 int nr = g1 - r < TILE_R ? g1 - r : TILE_R;
                 tab[1][nr - 1](base + (size_t)o * rb, rb, n_in, x + r * ldx, ldx, y + r * ldy + o,
@@ -442,9 +517,9 @@ typedef struct {
 } matmul_job;
 
 /* The job's index space is the outputs of all matrices, one after another. */
-static void matmul_worker(void *arg, int64_t begin, int64_t end, int thread)
+static void matmul_worker(void *arg, int64_t begin, int64_t end, int piece)
 {
-    (void)thread;
+    (void)piece;
     const matmul_job *j = arg;
     int64_t base = 0;
     for (int m = 0; m < j->n_outs && base < end; m++) {
@@ -467,14 +542,23 @@ void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_ma
         total += outs[m].w->ne[1];
         macs += outs[m].w->ne[1] * outs[m].w->ne[0] * R;
     }
-    /* below ~64k multiply-adds a hand-over to other threads costs more than it saves */
-    gft_pool_for(pool, total, macs < 65536 ? total : TILE_O * 16, matmul_worker, &j);
+    /* below ~64k multiply-adds a hand-over to other threads costs more than it
+     * saves; a grain of 4 tiles lets the pool cut even small matrices (the
+     * output head's 1024 rows) into pieces of nearly equal size */
+    gft_pool_for(pool, total, macs < 65536 ? total : TILE_O * 4, matmul_worker, &j);
 }
 
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out)
 {
-    double ss = 0.0;
-    for (int64_t i = 0; i < n; i++)
+    /* eight independent partial sums (vectorisable), added in a fixed order */
+    double part[8] = {0};
+    int64_t i8 = n / 8 * 8;
+    for (int64_t i = 0; i < i8; i += 8)
+        for (int l = 0; l < 8; l++)
+            part[l] += (double)x[i + l] * x[i + l];
+    double ss =
+        ((part[0] + part[4]) + (part[2] + part[6])) + ((part[1] + part[5]) + (part[3] + part[7]));
+    for (int64_t i = i8; i < n; i++)
         ss += (double)x[i] * x[i];
     float inv = (float)(1.0 / sqrt(ss / (double)n + eps));
     for (int64_t i = 0; i < n; i++)
@@ -483,6 +567,28 @@ void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *ou
 
 void gft_softmax(float *x, int64_t n)
 {
+#if defined(__AVX512F__)
+    /* Vectorised: exp by exp_neg_avx512 (error ~1e-7 relative, as expf's
+     * float rounding), the sum in 16 lanes then folded as v_sum does. The
+     * tail is masked, so each element's arithmetic never depends on n. */
+    __m512 mv = _mm512_set1_ps(-INFINITY);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        mv = _mm512_mask_max_ps(mv, m, mv, _mm512_maskz_loadu_ps(m, x + i));
+    }
+    __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mv)), acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 e = exp_neg_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), mx));
+        _mm512_mask_storeu_ps(x + i, m, e);
+        acc = _mm512_mask_add_ps(acc, m, acc, e);
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / v_sum(acc));
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
+    }
+#else
     float mx = x[0];
     for (int64_t i = 1; i < n; i++)
         if (x[i] > mx)
@@ -495,6 +601,7 @@ void gft_softmax(float *x, int64_t n)
     float inv = (float)(1.0 / sum);
     for (int64_t i = 0; i < n; i++)
         x[i] *= inv;
+#endif
 }
 
 void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
@@ -594,14 +701,82 @@ void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, in
         s[p] /= div;
 }
 
+/* Blocked K: lane l of block b sums q[i] * k[b][i][l] in increasing i (the
+ * chain gft_attn_scores_t uses). Four blocks at once give four independent
+ * chains per vector lane group; the last block may be partial. Inlined once
+ * per element type so the type test leaves the inner loop and the
+ * accumulators stay in registers. */
+static inline __attribute__((always_inline)) void
+scores_blk(const float *q, const void *k, const int f16, int n_pos, int n, float div, float *s)
+{
+    enum { NV = GFT_KBLK / VL }; /* vectors per block */
+    const size_t blk = (size_t)n * GFT_KBLK;
+    int n_blk = (n_pos + GFT_KBLK - 1) / GFT_KBLK, b = 0;
+    for (; b <= n_blk - 1; b += 4) {
+        int nb = n_blk - b < 4 ? n_blk - b : 4; /* blocks in this group */
+        vf a0[NV], a1[NV], a2[NV], a3[NV];
+        for (int v = 0; v < NV; v++)
+            a0[v] = a1[v] = a2[v] = a3[v] = v_zero();
+        size_t base = (size_t)b * blk;
+        if (nb == 4) {
+            for (int i = 0; i < n; i++) {
+                vf qv = v_set1(q[i]);
+                size_t at = base + (size_t)i * GFT_KBLK;
+                for (int v = 0; v < NV; v++) {
+                    a0[v] = v_fma(qv, load_kv(k, f16, at + v * VL), a0[v]);
+                    a1[v] = v_fma(qv, load_kv(k, f16, at + blk + v * VL), a1[v]);
+                    a2[v] = v_fma(qv, load_kv(k, f16, at + 2 * blk + v * VL), a2[v]);
+                    a3[v] = v_fma(qv, load_kv(k, f16, at + 3 * blk + v * VL), a3[v]);
+                }
+            }
+        } else { /* the last one to three blocks, one at a time */
+            for (int i = 0; i < n; i++) {
+                vf qv = v_set1(q[i]);
+                size_t at = base + (size_t)i * GFT_KBLK;
+                for (int v = 0; v < NV; v++) {
+                    a0[v] = v_fma(qv, load_kv(k, f16, at + v * VL), a0[v]);
+                    if (nb > 1)
+                        a1[v] = v_fma(qv, load_kv(k, f16, at + blk + v * VL), a1[v]);
+                    if (nb > 2)
+                        a2[v] = v_fma(qv, load_kv(k, f16, at + 2 * blk + v * VL), a2[v]);
+                }
+            }
+        }
+        float t[4][GFT_KBLK];
+        for (int v = 0; v < NV; v++) {
+            v_store(t[0] + v * VL, a0[v]);
+            v_store(t[1] + v * VL, a1[v]);
+            v_store(t[2] + v * VL, a2[v]);
+            v_store(t[3] + v * VL, a3[v]);
+        }
+        for (int j = 0; j < nb; j++) {
+            int p0 = (b + j) * GFT_KBLK, m = n_pos - p0 < GFT_KBLK ? n_pos - p0 : GFT_KBLK;
+            for (int l = 0; l < m; l++)
+                s[p0 + l] = t[j][l] / div;
+        }
+    }
+}
+
+void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int n, float div,
+                         float *s)
+{
+    if (f16)
+        scores_blk(q, k, 1, n_pos, n, div, s);
+    else
+        scores_blk(q, k, 0, n_pos, n, div, s);
+}
+
 /* o[i] = sum over p in order of w[p] * v[p][i], fused multiply-adds; up to
- * four vectors of o stay in registers over all positions. */
-void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
-                     float *o)
+ * four vectors of o stay in registers over all positions. With add, the
+ * chains start from o's values instead of zero (a continued sum). */
+static void attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                        float *o, int add)
 {
     int n_vec = n / VL * VL, i = 0;
     for (; i + 4 * VL <= n_vec; i += 4 * VL) {
-        vf o0 = v_zero(), o1 = v_zero(), o2 = v_zero(), o3 = v_zero();
+        vf o0 = add ? v_load(o + i) : v_zero(), o1 = add ? v_load(o + i + VL) : v_zero();
+        vf o2 = add ? v_load(o + i + 2 * VL) : v_zero(),
+           o3 = add ? v_load(o + i + 3 * VL) : v_zero();
         for (int p = 0; p < n_pos; p++) {
             vf wp = v_set1(w[p]);
             size_t b = (size_t)p * stride + i;
@@ -616,15 +791,27 @@ void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int 
         v_store(o + i + 3 * VL, o3);
     }
     for (; i < n_vec; i += VL) {
-        vf acc = v_zero();
+        vf acc = add ? v_load(o + i) : v_zero();
         for (int p = 0; p < n_pos; p++)
             acc = v_fma(v_set1(w[p]), load_kv(v, f16, (size_t)p * stride + i), acc);
         v_store(o + i, acc);
     }
     for (; i < n; i++) {
-        float acc = 0.0f;
+        float acc = add ? o[i] : 0.0f;
         for (int p = 0; p < n_pos; p++)
             acc = fmaf(w[p], kv_at(v, f16, (size_t)p * stride + i), acc);
         o[i] = acc;
     }
+}
+
+void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                     float *o)
+{
+    attn_values(w, v, f16, stride, n_pos, n, o, 0);
+}
+
+void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                         float *o)
+{
+    attn_values(w, v, f16, stride, n_pos, n, o, 1);
 }

@@ -42,7 +42,8 @@ void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *ou
 /* exact GELU: 0.5 x (1 + erf(x / sqrt 2)) */
 float gft_gelu(float x);
 
-/* In place softmax over n floats (max-subtracted, sum in index order). */
+/* In place softmax over n floats (max-subtracted; the sum in index order, or
+ * with AVX-512 in 16 lanes folded in a fixed order). */
 void gft_softmax(float *x, int64_t n);
 
 /* n floats to F16 (round to nearest even) */
@@ -59,6 +60,17 @@ void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, in
                        float div, float *s);
 void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
                      float *o);
+/* The same sum continued: o holds the sum over earlier positions (a KV cache
+ * split into segments gives the bits of one call over all positions). */
+void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+                         float *o);
+
+/* Blocked K, the decode cache's layout: positions in blocks of GFT_KBLK,
+ * block b holding feature i of position b * GFT_KBLK + l at
+ * k[(b * n + i) * GFT_KBLK + l]. Scores as gft_attn_scores_t gives them. */
+#define GFT_KBLK 16
+void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int n, float div,
+                         float *s);
 
 /* Half to float without relying on engine/util.c (exact conversion). */
 float gft_half_to_float(uint16_t h);

@@ -5,8 +5,10 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Row `row` of an embedding table (F32 or F16) as floats. */
 static const float *emb_row(const gft_tensor *t, int64_t row, float *tmp)
@@ -41,6 +43,9 @@ static void free_scratch(gft_tf *tf)
 {
     free(tf->kc);
     free(tf->vc);
+    free(tf->kp);
+    free(tf->vp);
+    tf->kp = tf->vp = NULL;
     free(tf->x);
     free(tf->h);
     free(tf->q);
@@ -65,34 +70,131 @@ void gft_tf_free(gft_tf *tf)
     tf->have_null = 0;
 }
 
+/* ---- KV cache layout -------------------------------------------------------
+ * The cache holds, per layer and head, segments of positions: one per prefix
+ * slot (T positions, shared by all rows bound to it) and one per decode row
+ * (the N image positions). A segment of n positions is
+ *   K: ceil(n / GFT_KBLK) blocks of [hd][GFT_KBLK] (features, then positions)
+ *   V: [n][hd]
+ * so one head's attention streams two contiguous runs of memory. */
+
+static size_t kseg(const gft_tf *tf, int n)
+{
+    return (size_t)(n + GFT_KBLK - 1) / GFT_KBLK * GFT_KBLK * (size_t)tf->hd;
+}
+
+static size_t kv_elem(const gft_tf *tf)
+{
+    return tf->kv_f16 ? 2 : 4;
+}
+
+/* Segment `seg` of layer l's group of n_seg segments (rows or slots), head h */
+static size_t seg_index(const gft_tf *tf, uint32_t l, int n_seg, int seg, int h)
+{
+    return ((size_t)l * (size_t)n_seg + (size_t)seg) * (size_t)tf->n_head + (size_t)h;
+}
+
+static void *row_k(const gft_tf *tf, uint32_t l, int r, int h)
+{
+    return (uint8_t *)tf->kc + seg_index(tf, l, tf->rows_cap, r, h) * kseg(tf, tf->N) * kv_elem(tf);
+}
+
+static void *row_v(const gft_tf *tf, uint32_t l, int r, int h)
+{
+    return (uint8_t *)tf->vc +
+           seg_index(tf, l, tf->rows_cap, r, h) * (size_t)tf->N * tf->hd * kv_elem(tf);
+}
+
+static void *slot_k(const gft_tf *tf, uint32_t l, int s, int h)
+{
+    return (uint8_t *)tf->kp + seg_index(tf, l, GFT_TF_SLOTS, s, h) * kseg(tf, tf->T) * kv_elem(tf);
+}
+
+static void *slot_v(const gft_tf *tf, uint32_t l, int s, int h)
+{
+    return (uint8_t *)tf->vp +
+           seg_index(tf, l, GFT_TF_SLOTS, s, h) * (size_t)tf->T * tf->hd * kv_elem(tf);
+}
+
+/* Stores one position's K and V (hd floats each) at position p of a segment. */
+static void put_kv(const gft_tf *tf, void *k, void *v, int p, const float *kf, const float *vf)
+{
+    size_t hd = (size_t)tf->hd;
+    size_t kat = ((size_t)(p / GFT_KBLK) * hd) * GFT_KBLK + (size_t)(p % GFT_KBLK);
+    if (tf->kv_f16) {
+        uint16_t kh[64];
+        gft_f32_to_f16_row(vf, (uint16_t *)v + (size_t)p * hd, (int64_t)hd);
+        for (size_t i0 = 0; i0 < hd; i0 += 64) {
+            size_t n = hd - i0 < 64 ? hd - i0 : 64;
+            gft_f32_to_f16_row(kf + i0, kh, (int64_t)n);
+            for (size_t i = 0; i < n; i++)
+                ((uint16_t *)k)[kat + (i0 + i) * GFT_KBLK] = kh[i];
+        }
+    } else {
+        memcpy((float *)v + (size_t)p * hd, vf, hd * sizeof *vf);
+        for (size_t i = 0; i < hd; i++)
+            ((float *)k)[kat + i * GFT_KBLK] = kf[i];
+    }
+}
+
+/* Zeroed, 64-byte aligned storage: the kernels' full-width vector loads of
+ * activation rows (whose strides are multiples of 64 bytes for the shipped
+ * sizes) then never straddle two cache lines, which halves their cost.
+ * Buffers of 2 MiB and more (the KV cache) are asked to use huge pages where
+ * the OS offers them: attention streams through tens of MiB per step, and
+ * with 4 KiB pages a TLB miss every page costs as much as the page's data. */
+#define HUGE_PAGE ((size_t)2 << 20)
+static void *alloc64(size_t n, size_t size)
+{
+    if (size != 0 && n > (SIZE_MAX - HUGE_PAGE) / size)
+        return NULL;
+    size_t bytes = n * size, align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+    bytes = bytes == 0 ? align : (bytes + align - 1) / align * align;
+    void *p = aligned_alloc(align, bytes);
+    if (!p)
+        return NULL;
+#if defined(MADV_HUGEPAGE)
+    if (align == HUGE_PAGE)
+        madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
 int gft_tf_reserve(gft_tf *tf, int rows)
 {
     if (rows < 1)
         rows = 1;
+    if (rows > GFT_TF_MAX_ROWS)
+        return 0;
     if (rows <= tf->rows_cap)
         return 1;
     free_scratch(tf);
-    size_t nl = tf->m->hp.n_layer, d = (size_t)tf->d;
+    tf->rows_cap = rows; /* the segment helpers use it */
+    size_t nl = tf->m->hp.n_layer, d = (size_t)tf->d, nh = (size_t)tf->n_head, es = kv_elem(tf);
     int sr = rows > tf->T ? rows : tf->T;
-    size_t kv = nl * (size_t)rows * (size_t)tf->L * d;
-    size_t es = tf->kv_f16 ? 2 : 4;
-    tf->kc = malloc(kv * es);
-    tf->vc = malloc(kv * es);
-    tf->kn = malloc((size_t)rows * d * sizeof(float));
-    tf->vn = malloc((size_t)rows * d * sizeof(float));
-    tf->x = malloc((size_t)sr * d * sizeof(float));
-    tf->h = malloc((size_t)sr * d * sizeof(float));
-    tf->q = malloc((size_t)sr * d * sizeof(float));
-    tf->att = malloc((size_t)sr * d * sizeof(float));
-    tf->ff = malloc((size_t)sr * (size_t)tf->n_ff * sizeof(float));
-    tf->logits = malloc((size_t)rows * (size_t)tf->K * sizeof(float));
-    tf->scores = malloc((size_t)sr * (size_t)tf->n_head * (size_t)tf->L * sizeof(float));
-    if (!tf->kc || !tf->vc || !tf->kn || !tf->vn || !tf->x || !tf->h || !tf->q || !tf->att ||
-        !tf->ff || !tf->logits || !tf->scores) {
+    size_t row_segs = nl * (size_t)rows * nh, slot_segs = nl * GFT_TF_SLOTS * nh;
+    /* zeroed: the padding of a partial K block is read (and ignored) */
+    tf->kc = alloc64(row_segs * kseg(tf, tf->N), es);
+    tf->vc = alloc64(row_segs * (size_t)tf->N * tf->hd, es);
+    tf->kp = alloc64(slot_segs * kseg(tf, tf->T), es);
+    tf->vp = alloc64(slot_segs * (size_t)tf->T * tf->hd, es);
+    tf->kn = alloc64((size_t)rows * d, sizeof(float));
+    tf->vn = alloc64((size_t)rows * d, sizeof(float));
+    tf->x = alloc64((size_t)sr * d, sizeof(float));
+    tf->h = alloc64((size_t)sr * d, sizeof(float));
+    tf->q = alloc64((size_t)sr * d, sizeof(float));
+    tf->att = alloc64((size_t)sr * d, sizeof(float));
+    tf->ff = alloc64((size_t)sr * (size_t)tf->n_ff, sizeof(float));
+    tf->logits = alloc64((size_t)rows * (size_t)tf->K, sizeof(float));
+    tf->scores = alloc64((size_t)sr * (size_t)tf->n_head * (size_t)tf->L, sizeof(float));
+    if (!tf->kc || !tf->vc || !tf->kp || !tf->vp || !tf->kn || !tf->vn || !tf->x || !tf->h ||
+        !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores) {
         free_scratch(tf);
         return 0;
     }
-    tf->rows_cap = rows;
+    for (int r = 0; r < GFT_TF_MAX_ROWS; r++)
+        tf->row_slot[r] = 0;
     tf->scratch_rows = sr;
     return 1;
 }
@@ -101,19 +203,17 @@ int gft_tf_reserve(gft_tf *tf, int rows)
 
 typedef struct {
     const gft_tf *tf;
-    const float *q; /* [rows][d] */
-    /* K/V of row r start at element r * row_stride. V: positions d apart.
-     * K: the same, or with k_t transposed ([d][L]: features L apart). */
-    const void *k, *v;
-    int f16; /* K/V elements are F16 (else F32) */
-    int k_t;
-    size_t row_stride;
-    int n_pos;     /* every row sees positions 0 .. n_pos - 1 */
-    float *out;    /* [rows][d] */
-    float *scores; /* [rows][n_head][L] */
+    const float *q;   /* [rows][d] */
+    int n_pos;        /* every row sees positions 0 .. n_pos - 1 */
+    float *out;       /* [rows][d] */
+    float *scores;    /* [rows][n_head][L] */
+    const float *k32; /* prefill: the prefix K/V, [T][d] F32 */
+    const float *v32;
+    uint32_t layer; /* decode: the cache's layer */
 } attn_job;
 
-static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
+/* Prefill: every prefix position attends to the whole prefix. */
+static void prefix_attn_worker(void *arg, int64_t begin, int64_t end, int thread)
 {
     (void)thread;
     const attn_job *j = arg;
@@ -122,56 +222,47 @@ static void attn_worker(void *arg, int64_t begin, int64_t end, int thread)
     float scale = sqrtf((float)hd); /* divided by, as the reference does */
     for (int64_t task = begin; task < end; task++) {
         int r = (int)(task / nh), h = (int)(task % nh);
-        int n_pos = j->n_pos;
         const float *q = j->q + (size_t)r * d + (size_t)h * hd;
-        size_t off = (size_t)r * j->row_stride + (size_t)h * hd;
-        size_t koff = j->k_t ? (size_t)r * j->row_stride + (size_t)h * hd * tf->L : off;
         float *s = j->scores + ((size_t)r * nh + h) * tf->L;
         float *o = j->out + (size_t)r * d + (size_t)h * hd;
-        size_t es = j->f16 ? 2 : 4;
-        const void *k = (const uint8_t *)j->k + koff * es, *v = (const uint8_t *)j->v + off * es;
-        if (j->k_t)
-            gft_attn_scores_t(q, k, j->f16, (size_t)tf->L, n_pos, hd, scale, s);
-        else
-            gft_attn_scores(q, k, j->f16, (size_t)d, n_pos, hd, scale, s);
-        gft_softmax(s, n_pos);
-        gft_attn_values(s, v, j->f16, (size_t)d, n_pos, hd, o);
+        gft_attn_scores(q, j->k32 + (size_t)h * hd, 0, (size_t)d, j->n_pos, hd, scale, s);
+        gft_softmax(s, j->n_pos);
+        gft_attn_values(s, j->v32 + (size_t)h * hd, 0, (size_t)d, j->n_pos, hd, o);
+    }
+}
+
+/* Decode: a row attends to its prefix slot, then to its own image positions
+ * (one continued sum, so the split does not change the bits). */
+static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread)
+{
+    (void)thread;
+    const attn_job *j = arg;
+    const gft_tf *tf = j->tf;
+    int d = tf->d, hd = tf->hd, nh = tf->n_head, T = tf->T, f16 = tf->kv_f16;
+    int n_img = j->n_pos - T;
+    float scale = sqrtf((float)hd);
+    for (int64_t task = begin; task < end; task++) {
+        int r = (int)(task / nh), h = (int)(task % nh), slot = tf->row_slot[r];
+        const float *q = j->q + (size_t)r * d + (size_t)h * hd;
+        float *s = j->scores + ((size_t)r * nh + h) * tf->L;
+        float *o = j->out + (size_t)r * d + (size_t)h * hd;
+        /* the new position's K/V first: this task alone touches this segment */
+        put_kv(tf, row_k(tf, j->layer, r, h), row_v(tf, j->layer, r, h), n_img - 1,
+               tf->kn + (size_t)r * d + (size_t)h * hd, tf->vn + (size_t)r * d + (size_t)h * hd);
+        gft_attn_scores_blk(q, slot_k(tf, j->layer, slot, h), f16, T, hd, scale, s);
+        gft_attn_scores_blk(q, row_k(tf, j->layer, r, h), f16, n_img, hd, scale, s + T);
+        gft_softmax(s, j->n_pos);
+        gft_attn_values(s, slot_v(tf, j->layer, slot, h), f16, (size_t)hd, T, hd, o);
+        gft_attn_values_add(s + T, row_v(tf, j->layer, r, h), f16, (size_t)hd, n_img, hd, o);
     }
 }
 
 /* ---- one block, shared by prefill and decode ---------------------------- */
 
-/* Decode: writes the R new K/V rows (tf->kn, tf->vn) into the cache of
- * layer l at position pos: V as [pos][d], K transposed as [d][L]. */
-static void store_kv(gft_tf *tf, uint32_t l, int R, int pos)
-{
-    size_t d = (size_t)tf->d, L = (size_t)tf->L;
-    for (int r = 0; r < R; r++) {
-        size_t row = ((size_t)l * tf->rows_cap + r) * L * d;
-        const float *kn = tf->kn + r * d, *vn = tf->vn + r * d;
-        if (tf->kv_f16) {
-            uint16_t *kc = (uint16_t *)tf->kc + row + pos, *vc = (uint16_t *)tf->vc + row;
-            gft_f32_to_f16_row(vn, vc + (size_t)pos * d, (int64_t)d);
-            uint16_t tmp[8];
-            for (size_t f = 0; f < d; f += 8) {
-                size_t n = d - f < 8 ? d - f : 8;
-                gft_f32_to_f16_row(kn + f, tmp, (int64_t)n);
-                for (size_t i = 0; i < n; i++)
-                    kc[(f + i) * L] = tmp[i];
-            }
-        } else {
-            float *kc = (float *)tf->kc + row + pos, *vc = (float *)tf->vc + row;
-            memcpy(vc + (size_t)pos * d, vn, d * sizeof *vn);
-            for (size_t f = 0; f < d; f++)
-                kc[f * L] = kn[f];
-        }
-    }
-}
-
-/* x: [R][d] residual stream. Attention is run by the caller's job template. */
-/* K/V rows go to k32/v32 (d floats apart); with pos >= 0 (decode) they are
- * then stored into the cache of layer l. */
-static void block(gft_tf *tf, gft_pool *pool, uint32_t l, int R, float *k32, float *v32, int pos,
+/* x: [R][d] residual stream. K/V rows go to k32/v32 (d floats apart); with
+ * j >= 0 (decode at image position j) the attention tasks store them into the
+ * cache of layer l. aj describes the attention. */
+static void block(gft_tf *tf, gft_pool *pool, uint32_t l, int R, float *k32, float *v32, int j,
                   attn_job *aj)
 {
     const gft_layer *ly = &tf->m->layers[l];
@@ -186,11 +277,10 @@ static void block(gft_tf *tf, gft_pool *pool, uint32_t l, int R, float *k32, flo
         {&ly->attn_v, v32, d, GFT_EPI_STORE},
     };
     gft_matmul(pool, tf->h, d, R, qkv, 3);
-    if (pos >= 0)
-        store_kv(tf, l, R, pos);
     int64_t tasks = (int64_t)R * tf->n_head;
     int64_t macs = tasks * aj->n_pos * tf->hd * 2;
-    gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1, attn_worker, aj);
+    gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1,
+                 j >= 0 ? decode_attn_worker : prefix_attn_worker, aj);
     gft_matmul_out o = {&ly->attn_out, tf->x, d, GFT_EPI_ADD};
     gft_matmul(pool, tf->att, d, R, &o, 1);
     for (int r = 0; r < R; r++)
@@ -217,8 +307,7 @@ void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out,
     }
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
         float *k = k_out + (size_t)l * T * d, *v = v_out + (size_t)l * T * d;
-        /* every prefix position sees the whole prefix: same K/V base for all rows */
-        attn_job aj = {tf, tf->q, k, v, 0, 0, 0, T, tf->att, tf->scores};
+        attn_job aj = {tf, tf->q, T, tf->att, tf->scores, k, v, l};
         block(tf, pool, l, T, k, v, -1, &aj);
     }
 }
@@ -243,33 +332,26 @@ void gft_tf_null_prefix(gft_tf *tf, gft_pool *pool, const float **k, const float
     *v = tf->have_null ? tf->null_v : NULL;
 }
 
-void gft_tf_load_prefix(gft_tf *tf, int row, const float *k, const float *v)
+void gft_tf_load_prefix(gft_tf *tf, int slot, const float *k, const float *v)
 {
-    size_t d = (size_t)tf->d, T = (size_t)tf->T, L = (size_t)tf->L;
-    for (uint32_t l = 0; l < tf->m->hp.n_layer; l++) {
-        size_t dst = (((size_t)l * tf->rows_cap + row) * L) * d;
-        const float *ks = k + (size_t)l * T * d, *vs = v + (size_t)l * T * d;
-        if (tf->kv_f16) {
-            uint16_t *kc = (uint16_t *)tf->kc + dst;
-            gft_f32_to_f16_row(vs, (uint16_t *)tf->vc + dst, (int64_t)(T * d));
-            for (size_t f = 0; f < d; f++)
-                for (size_t t = 0; t < T; t++)
-                    kc[f * L + t] = gft_f32_to_f16(ks[t * d + f]);
-        } else {
-            float *kc = (float *)tf->kc + dst;
-            memcpy((float *)tf->vc + dst, vs, T * d * sizeof(float));
-            for (size_t f = 0; f < d; f++)
-                for (size_t t = 0; t < T; t++)
-                    kc[f * L + t] = ks[t * d + f];
-        }
-    }
+    size_t d = (size_t)tf->d, hd = (size_t)tf->hd, T = (size_t)tf->T;
+    for (uint32_t l = 0; l < tf->m->hp.n_layer; l++)
+        for (int h = 0; h < tf->n_head; h++)
+            for (size_t t = 0; t < T; t++) {
+                size_t at = ((size_t)l * T + t) * d + (size_t)h * hd;
+                put_kv(tf, slot_k(tf, l, slot, h), slot_v(tf, l, slot, h), (int)t, k + at, v + at);
+            }
+}
+
+void gft_tf_bind_row(gft_tf *tf, int row, int slot)
+{
+    tf->row_slot[row] = slot;
 }
 
 void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok)
 {
     const gft_model *m = tf->m;
     int d = tf->d, W = (int)m->hp.grid_w;
-    size_t L = (size_t)tf->L;
     int pos = tf->T + j;
     float *tmp = tf->h;
     float *pe = tf->q; /* img_row[r] + img_col[c], as the reference adds them */
@@ -285,18 +367,8 @@ void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok
             x[i] = e[i] + pe[i];
     }
     for (uint32_t l = 0; l < m->hp.n_layer; l++) {
-        size_t base = (size_t)l * tf->rows_cap * L * d, es = tf->kv_f16 ? 2 : 4;
-        attn_job aj = {tf,
-                       tf->q,
-                       (const uint8_t *)tf->kc + base * es,
-                       (const uint8_t *)tf->vc + base * es,
-                       tf->kv_f16,
-                       1,
-                       L * d,
-                       pos + 1,
-                       tf->att,
-                       tf->scores};
-        block(tf, pool, l, B, tf->kn, tf->vn, pos, &aj);
+        attn_job aj = {tf, tf->q, pos + 1, tf->att, tf->scores, NULL, NULL, l};
+        block(tf, pool, l, B, tf->kn, tf->vn, j, &aj);
     }
     for (int b = 0; b < B; b++)
         gft_rmsnorm(tf->x + (size_t)b * d, m->out_norm.data, d, m->hp.norm_eps,

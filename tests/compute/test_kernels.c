@@ -190,6 +190,80 @@ static void test_row_ops(uint64_t *rng)
     }
 }
 
+/* The decode cache's attention: blocked K gives the bits of the transposed
+ * form for every position count (partial last blocks included), and values
+ * summed over two segments give the bits of one call over both. */
+static void test_attn_blocked(uint64_t *rng)
+{
+    enum { NP = 70, HD = 72 };
+    for (int f16 = 0; f16 < 2; f16++) {
+        for (int hd = 8; hd <= HD; hd += 16) {
+            int n_blk = (NP + GFT_KBLK - 1) / GFT_KBLK;
+            float q[HD], kt[HD * NP], kb[HD * GFT_KBLK * 5], s1[NP], s2[NP];
+            uint16_t kth[HD * NP], kbh[HD * GFT_KBLK * 5];
+            CHECK(n_blk <= 5, "test sizes");
+            memset(kb, 0, sizeof kb);
+            memset(kbh, 0, sizeof kbh);
+            for (int i = 0; i < hd; i++)
+                q[i] = (float)tm_gauss(rng);
+            for (int i = 0; i < hd; i++)
+                for (int p = 0; p < NP; p++) {
+                    uint16_t h = gft_f32_to_f16((float)tm_gauss(rng));
+                    float f = gft_f16_to_f32(h);
+                    size_t at = ((size_t)(p / GFT_KBLK) * hd + i) * GFT_KBLK + p % GFT_KBLK;
+                    kth[i * NP + p] = h; /* transposed: feature i of position p */
+                    kt[i * NP + p] = f;
+                    kbh[at] = h;
+                    kb[at] = f;
+                }
+            const void *t = f16 ? (const void *)kth : (const void *)kt;
+            const void *b = f16 ? (const void *)kbh : (const void *)kb;
+            for (int n_pos = 1; n_pos <= NP; n_pos += n_pos < 20 ? 1 : 7) {
+                gft_attn_scores_t(q, t, f16, NP, n_pos, hd, 8.0f, s1);
+                gft_attn_scores_blk(q, b, f16, n_pos, hd, 8.0f, s2);
+                CHECK(memcmp(s1, s2, sizeof(float) * n_pos) == 0,
+                      "blocked scores f16 %d hd %d n_pos %d", f16, hd, n_pos);
+                for (int p = 0; p < n_pos; p++) {
+                    double r = 0, mag = 0;
+                    for (int i = 0; i < hd; i++) {
+                        r += (double)q[i] * kt[i * NP + p];
+                        mag += fabs((double)q[i] * kt[i * NP + p]);
+                    }
+                    CHECK(fabs(s2[p] - r / 8) <= 1e-6 * mag, "blocked score %d", p);
+                }
+            }
+            /* values: positions [0, cut) from one segment, [cut, n) from another */
+            float w[NP], o1[HD], o2[HD];
+            for (int p = 0; p < NP; p++)
+                w[p] = (float)(0.01 + 0.02 * (p % 13));
+            for (int n_pos = 2; n_pos <= NP; n_pos += 17)
+                for (int cut = 1; cut < n_pos; cut += 5) {
+                    gft_attn_values(w, t, f16, (size_t)hd, n_pos, hd, o1);
+                    gft_attn_values(w, t, f16, (size_t)hd, cut, hd, o2);
+                    gft_attn_values_add(w + cut,
+                                        (const uint8_t *)t + (size_t)cut * hd * (f16 ? 2 : 4), f16,
+                                        (size_t)hd, n_pos - cut, hd, o2);
+                    CHECK(memcmp(o1, o2, sizeof(float) * hd) == 0,
+                          "split values f16 %d hd %d n %d cut %d", f16, hd, n_pos, cut);
+                }
+        }
+    }
+    /* softmax over sizes around the vector width: sums to 1, matches exp */
+    float sx[300];
+    for (int n = 1; n <= 300; n += n < 40 ? 1 : 37) {
+        double mx = -1e300, sum = 0, ref[300];
+        for (int i = 0; i < n; i++) {
+            sx[i] = (float)(4 * tm_gauss(rng));
+            mx = fmax(mx, sx[i]);
+        }
+        for (int i = 0; i < n; i++)
+            sum += (ref[i] = exp(sx[i] - mx));
+        gft_softmax(sx, n);
+        for (int i = 0; i < n; i++)
+            CHECK(fabs(sx[i] - ref[i] / sum) <= 1e-6, "softmax n %d at %d", n, i);
+    }
+}
+
 int main(void)
 {
     uint64_t rng = 12345;
@@ -203,6 +277,7 @@ int main(void)
             test_matmul(types[t], 53, 9, pools, &rng); /* vector tail */
     }
     test_row_ops(&rng);
+    test_attn_blocked(&rng);
     for (int p = 0; p < 3; p++)
         gft_pool_free(pools[p]);
     if (failures)

@@ -14,16 +14,17 @@ if [ ! -f "$build/build.ninja" ]; then
         -Db_sanitize=address,undefined -Db_lundef=false \
         -Dc_args=-fsanitize=fuzzer-no-link -Dbuildtype=debugoptimized
 fi
-ninja -C "$build" tests/fuzz/fuzz_model_load tests/fuzz/fuzz_tokenizer
+ninja -C "$build" tests/fuzz/fuzz_model_load tests/fuzz/fuzz_tokenizer tests/fuzz/fuzz_settings
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
-for target in model_load tokenizer; do
+for target in model_load tokenizer settings; do
     case $target in
     model_load) seeds=model max_len=70000 ;;
+    settings) seeds=settings max_len=4096 ;;
     *) seeds=tokenizer max_len=4096 ;;
     esac
     mkdir -p "$work/$target"

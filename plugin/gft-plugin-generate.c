@@ -161,6 +161,35 @@ void gft_record_init(GftLayerRecord *record, const GftPluginSettings *resolved,
     record->model_name = g_strdup(m->info.name ? m->info.name : "");
 }
 
+gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int image_w,
+                        int image_h, GftPluginProgressFn progress, void *user_data,
+                        GftPluginRun *run, GError **error)
+{
+    memset(run, 0, sizeof *run);
+    if (!gft_plugin_load_model(s->model, plugin_dir, &run->model, error))
+        return FALSE;
+    gft_plugin_settings_copy(&run->resolved, s);
+    gft_plugin_settings_resolve(&run->resolved, &run->model.info);
+    if (!gft_plugin_generate(&run->model, &run->resolved, progress, user_data, &run->result,
+                             error)) {
+        gft_plugin_settings_clear(&run->resolved);
+        gft_plugin_model_clear(&run->model);
+        return FALSE;
+    }
+    gft_pictures_from_result(&run->result, &run->pictures);
+    gft_output_size(&run->resolved, image_w, image_h, &run->out_w, &run->out_h);
+    gft_record_init(&run->record, &run->resolved, &run->model, run->out_w, run->out_h);
+    return TRUE;
+}
+
+void gft_plugin_run_clear(GftPluginRun *run)
+{
+    gft_record_clear(&run->record);
+    gft_result_free(&run->result);
+    gft_plugin_settings_clear(&run->resolved);
+    gft_plugin_model_clear(&run->model);
+}
+
 char *gft_plugin_locale_dir(const char *plugin_dir)
 {
     char *own = plugin_dir ? g_build_filename(plugin_dir, "locale", NULL) : NULL;

@@ -52,6 +52,25 @@ void gft_output_size(const GftPluginSettings *s, int image_w, int image_h, int *
 void gft_record_init(GftLayerRecord *record, const GftPluginSettings *resolved,
                      const GftLoadedModel *m, int out_w, int out_h);
 
+/* One synchronous run, everything a front end needs but the host calls. */
+typedef struct {
+    GftLoadedModel model;
+    GftPluginSettings resolved; /* the settings with the model's defaults and a seed */
+    gft_result result;
+    GftPictures pictures; /* point into result */
+    GftLayerRecord record;
+    int out_w, out_h; /* the layers' size (gft_output_size) */
+} GftPluginRun;
+
+/* Loads s->model, resolves a copy of s, generates and fills the pictures, the
+ * layers' size (image_w/h: the target image's, <= 0 for none) and the record.
+ * On success clear run with gft_plugin_run_clear; on failure nothing is left
+ * to clear. */
+gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int image_w,
+                        int image_h, GftPluginProgressFn progress, void *user_data,
+                        GftPluginRun *run, GError **error);
+void gft_plugin_run_clear(GftPluginRun *run);
+
 /* The folder holding the running plug-in binary (g_free). */
 char *gft_plugin_own_dir(const char *progname);
 

@@ -124,15 +124,6 @@ static char *plugin_dir(void)
     return gft_plugin_own_dir(gimp_get_progname());
 }
 
-static gboolean load_model(const char *requested, GftLoadedModel *m, GError **error)
-{
-    char *dir = plugin_dir();
-    gboolean ok = gft_plugin_load_model(requested, dir, m, error);
-
-    g_free(dir);
-    return ok;
-}
-
 static void settings_from_params(const GimpParam *p, GftPluginSettings *s)
 {
     g_free(s->prompt);
@@ -159,13 +150,10 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
 {
     gint32 image = n_params > 1 ? param[1].data.d_image : -1;
     gint32 drawable = n_params > 2 ? param[2].data.d_drawable : -1;
-    GftPluginSettings s, resolved;
-    GftPictures pictures;
-    GftLoadedModel m;
-    GftLayerRecord record;
-    gft_result result;
-    int out_w, out_h;
-    gboolean ok = FALSE;
+    GftPluginSettings s;
+    GftPluginRun run;
+    char *dir;
+    gboolean ok;
 
     if (image != -1 && !gimp_image_is_valid(image))
         image = -1;
@@ -199,26 +187,17 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
     }
 #endif
 
-    if (!load_model(s.model, &m, error)) {
-        gft_plugin_settings_clear(&s);
-        return FALSE;
-    }
-    gft_plugin_settings_copy(&resolved, &s);
-    gft_plugin_settings_resolve(&resolved, &m.info);
+    dir = plugin_dir();
     gimp_progress_init(_("Generating from text..."));
-    if (gft_plugin_generate(&m, &resolved, on_progress, NULL, &result, error)) {
-        gft_pictures_from_result(&result, &pictures);
-        gft_output_size(&resolved, image == -1 ? 0 : gimp_image_width(image),
-                        image == -1 ? 0 : gimp_image_height(image), &out_w, &out_h);
-        gft_record_init(&record, &resolved, &m, out_w, out_h);
-        *out_image = gft2_deliver(image, drawable, run_mode, &pictures, &record, out_w, out_h);
-        gft_record_clear(&record);
-        gft_result_free(&result);
-        ok = TRUE;
+    ok = gft_plugin_run(&s, dir, image == -1 ? 0 : gimp_image_width(image),
+                        image == -1 ? 0 : gimp_image_height(image), on_progress, NULL, &run, error);
+    if (ok) {
+        *out_image = gft2_deliver(image, drawable, run_mode, &run.pictures, &run.record, run.out_w,
+                                  run.out_h);
+        gft_plugin_run_clear(&run);
     }
     gimp_progress_end();
-    gft_plugin_model_clear(&m);
-    gft_plugin_settings_clear(&resolved);
+    g_free(dir);
     gft_plugin_settings_clear(&s);
     return ok;
 }
@@ -229,40 +208,30 @@ static gboolean regenerate(gint32 layer, int mode, GimpRunMode run_mode, gint32 
                            GError **error)
 {
     gint32 image = gimp_item_get_image(layer);
-    GftLayerRecord old, record;
-    GftLoadedModel m;
-    GftPictures pictures;
-    gft_result result;
-    Gft2Place place;
-    gboolean ok = FALSE;
+    GftLayerRecord old;
+    GftPluginRun run;
+    char *dir;
+    gboolean ok;
 
     if (!gft2_read_record(layer, &old, error))
         return FALSE;
     gft_plugin_settings_for_regenerate(&old.settings, mode);
-    if (!load_model(old.settings.model, &m, error)) {
-        gft_record_clear(&old);
-        return FALSE;
-    }
-    gft_plugin_settings_resolve(&old.settings, &m.info);
-
+    dir = plugin_dir();
     gimp_progress_init(_("Regenerating from text..."));
-    if (gft_plugin_generate(&m, &old.settings, on_progress, NULL, &result, error)) {
-        gft_pictures_from_result(&result, &pictures);
-        gft_record_init(&record, &old.settings, &m, old.settings.width, old.settings.height);
-        place.image = image;
-        place.above = layer;
+    /* the record's size is concrete: the new layers match the old one */
+    ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
+    if (ok) {
+        Gft2Place place = {image, layer};
         gimp_image_undo_group_start(image);
-        gft2_add_pictures(&place, &pictures, &record, old.settings.width, old.settings.height);
+        gft2_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);
         if (run_mode != GIMP_RUN_NONINTERACTIVE)
             gimp_displays_flush();
-        gft_record_clear(&record);
-        gft_result_free(&result);
+        gft_plugin_run_clear(&run);
         *out_image = image;
-        ok = TRUE;
     }
     gimp_progress_end();
-    gft_plugin_model_clear(&m);
+    g_free(dir);
     gft_record_clear(&old);
     return ok;
 }

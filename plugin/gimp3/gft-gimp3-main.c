@@ -196,15 +196,6 @@ static void on_progress(double fraction, void *user_data)
     gimp_progress_update(fraction);
 }
 
-static gboolean load_model(const char *requested, GftLoadedModel *m, GError **error)
-{
-    char *dir = plugin_dir();
-    gboolean ok = gft_plugin_load_model(requested, dir, m, error);
-
-    g_free(dir);
-    return ok;
-}
-
 static void settings_from_config(GimpProcedureConfig *config, GftPluginSettings *s)
 {
     gint seed;
@@ -246,32 +237,20 @@ static GimpValueArray *finish(GimpProcedure *procedure, gboolean ok, GimpImage *
 static gboolean generate_now(const GftPluginSettings *s, GimpImage *image, GimpDrawable **drawables,
                              GimpRunMode run_mode, GimpImage **out_image, GError **error)
 {
-    GftPluginSettings resolved;
-    GftLayerRecord record;
-    GftPictures pictures;
-    GftLoadedModel m;
-    gft_result result;
-    int out_w, out_h;
-    gboolean ok = FALSE;
+    char *dir = plugin_dir();
+    GftPluginRun run;
+    gboolean ok;
 
-    if (!load_model(s->model, &m, error))
-        return FALSE;
-    gft_plugin_settings_copy(&resolved, s);
-    gft_plugin_settings_resolve(&resolved, &m.info);
     gimp_progress_init(_("Generating from text..."));
-    if (gft_plugin_generate(&m, &resolved, on_progress, NULL, &result, error)) {
-        gft_pictures_from_result(&result, &pictures);
-        gft_output_size(&resolved, image ? gimp_image_get_width(image) : 0,
-                        image ? gimp_image_get_height(image) : 0, &out_w, &out_h);
-        gft_record_init(&record, &resolved, &m, out_w, out_h);
-        *out_image = gft3_deliver(image, drawables, run_mode, &pictures, &record, out_w, out_h);
-        gft_record_clear(&record);
-        gft_result_free(&result);
-        ok = TRUE;
+    ok = gft_plugin_run(s, dir, image ? gimp_image_get_width(image) : 0,
+                        image ? gimp_image_get_height(image) : 0, on_progress, NULL, &run, error);
+    if (ok) {
+        *out_image = gft3_deliver(image, drawables, run_mode, &run.pictures, &run.record, run.out_w,
+                                  run.out_h);
+        gft_plugin_run_clear(&run);
     }
     gimp_progress_end();
-    gft_plugin_model_clear(&m);
-    gft_plugin_settings_clear(&resolved);
+    g_free(dir);
     return ok;
 }
 
@@ -312,39 +291,29 @@ static GimpValueArray *run_generate(GimpProcedure *procedure, GimpRunMode run_mo
 static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode, GimpRunMode run_mode,
                            GError **error)
 {
-    GftLayerRecord old, record;
-    GftLoadedModel m;
-    GftPictures pictures;
-    gft_result result;
-    Gft3Place place;
-    gboolean ok = FALSE;
+    char *dir;
+    GftLayerRecord old;
+    GftPluginRun run;
+    gboolean ok;
 
     if (!gft3_read_record(drawable, &old, error))
         return FALSE;
     gft_plugin_settings_for_regenerate(&old.settings, mode);
-    if (!load_model(old.settings.model, &m, error)) {
-        gft_record_clear(&old);
-        return FALSE;
-    }
-    gft_plugin_settings_resolve(&old.settings, &m.info);
-
+    dir = plugin_dir();
     gimp_progress_init(_("Regenerating from text..."));
-    if (gft_plugin_generate(&m, &old.settings, on_progress, NULL, &result, error)) {
-        gft_pictures_from_result(&result, &pictures);
-        gft_record_init(&record, &old.settings, &m, old.settings.width, old.settings.height);
-        place.image = image;
-        place.above = GIMP_LAYER(drawable);
+    /* the record's size is concrete: the new layers match the old one */
+    ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
+    if (ok) {
+        Gft3Place place = {image, GIMP_LAYER(drawable)};
         gimp_image_undo_group_start(image);
-        gft3_add_pictures(&place, &pictures, &record, old.settings.width, old.settings.height);
+        gft3_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);
         if (run_mode != GIMP_RUN_NONINTERACTIVE)
             gimp_displays_flush();
-        gft_record_clear(&record);
-        gft_result_free(&result);
-        ok = TRUE;
+        gft_plugin_run_clear(&run);
     }
     gimp_progress_end();
-    gft_plugin_model_clear(&m);
+    g_free(dir);
     gft_record_clear(&old);
     return ok;
 }

@@ -280,9 +280,7 @@ int main(void)
     test_attn_blocked(&rng);
     for (int p = 0; p < 3; p++)
         gft_pool_free(pools[p]);
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    else
+    if (!check_failures)
         printf("kernels ok\n");
-    return failures ? 1 : 0;
+    CHECK_DONE();
 }

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     free(prev);
     gft_context_free(ctx);
     gft_model_free(m);
-    if (!failures)
+    if (!check_failures)
         printf("model file ok\n");
-    return failures ? 1 : 0;
+    CHECK_DONE();
 }

@@ -178,9 +178,7 @@ int main(void)
     test_pcg();
     test_rule();
     test_edges();
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    else
+    if (!check_failures)
         printf("sampler ok\n");
-    return failures ? 1 : 0;
+    CHECK_DONE();
 }

@@ -135,9 +135,7 @@ int main(void)
     c.d = 96;
     c.n_head = 4; /* head size 24: vector tails in the F16 attention */
     test_logits(&c, "Q8_0 d96 4 heads 2 res");
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    else
+    if (!check_failures)
         printf("transformer ok\n");
-    return failures ? 1 : 0;
+    CHECK_DONE();
 }

@@ -137,15 +137,20 @@ def sweep(gpt, vq, judge, class_index, tok, sets, grid, seeds, device, log, set_
     return rows
 
 
+def sweep_score(r):
+    """A sweep row's judge score: top-1 + top-5 (each alone is noisy at a few per cent)."""
+    return r["top1"] + r.get("top5", 0.0)
+
+
 def pick_defaults(rows, min_diversity_frac=0.5, key=None, tol=1e-9):
-    """The setting with the best judge score (rows[key], or top-1 + top-5 by default: each alone
-    is noisy at a few per cent); settings within tol of it go to the more diverse. Settings whose diversity fell below half of the most
+    """The setting with the best judge score (rows[key], or sweep_score by default); settings
+    within tol of it go to the more diverse. Settings whose diversity fell below half of the most
     diverse are ignored (guidance collapse), as are those with many empty images."""
     if not rows:
         return None
 
     def score(r):
-        return r[key] if key else r["top1"] + r.get("top5", 0.0)
+        return r[key] if key else sweep_score(r)
 
     dmax = max(r.get("diversity", 0) for r in rows)
     ok = [r for r in rows if r.get("diversity", 0) >= min_diversity_frac * dmax and

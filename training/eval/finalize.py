@@ -76,9 +76,18 @@ def choose_defaults(local, metrics):
     return pick_defaults(rows), name
 
 
+def sweep_series(rows):
+    """(label, rows sorted by guidance) for each temperature / top-k pair of a sweep."""
+    for t, k in sorted({(r["temperature"], r["top_k"]) for r in rows}):
+        rs = sorted([r for r in rows if r["temperature"] == t and r["top_k"] == k],
+                    key=lambda r: r["guidance"])
+        yield "T=%g, top-k=%s" % (t, k or "off"), rs
+
+
 def sweep_figure(metrics, path, chosen):
     """Figure of the GPU run's sweep (CNN judge): top-1 + top-5, the score the defaults are
     picked by, against guidance and against diversity."""
+    from .evaluate import sweep_score
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -86,11 +95,8 @@ def sweep_figure(metrics, path, chosen):
     if not rows:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    keys = sorted({(r["temperature"], r["top_k"]) for r in rows})
-    for t, k in keys:
-        rs = sorted([r for r in rows if r["temperature"] == t and r["top_k"] == k], key=lambda r: r["guidance"])
-        lab = "T=%g, top-k=%s" % (t, k or "off")
-        sc = [r["top1"] + r.get("top5", 0) for r in rs]
+    for lab, rs in sweep_series(rows):
+        sc = [sweep_score(r) for r in rs]
         axes[0].plot([r["guidance"] for r in rs], sc, "o-", label=lab)
         axes[1].plot([r.get("diversity", 0) for r in rs], sc, "o-", label=lab)
         for r, y in zip(rs, sc):
@@ -121,11 +127,7 @@ def local_sweep_figure(local, path, chosen):
     if not rows:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    keys = sorted({(r["temperature"], r["top_k"]) for r in rows})
-    for t, k in keys:
-        rs = sorted([r for r in rows if r["temperature"] == t and r["top_k"] == k],
-                    key=lambda r: r["guidance"])
-        lab = "T=%g, top-k=%s" % (t, k or "off")
+    for lab, rs in sweep_series(rows):
         g = [r["guidance"] for r in rs]
         line, = axes[0].plot(g, [r["rank_pct"] for r in rs], "o-", label=lab + ": own prompt")
         if "rank_pct_mismatched" in rs[0]:

@@ -233,6 +233,21 @@ char *gft_record_to_text(const GftLayerRecord *r, gsize *length)
     return text;
 }
 
+/* A model fingerprint as gft_model_fingerprint writes it: 16 hex digits (or
+ * none). Anything else in a parasite is damage: cutting it to the field's
+ * size could split a UTF-8 character and the record could not be stored. */
+static gboolean is_fingerprint(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n != 0 && n != 16)
+        return FALSE;
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_isxdigit(s[i]))
+            return FALSE;
+    return TRUE;
+}
+
 gboolean gft_record_from_text(const char *text, gsize length, GftLayerRecord *r, GError **error)
 {
     GError *e = NULL;
@@ -250,6 +265,8 @@ gboolean gft_record_from_text(const char *text, gsize length, GftLayerRecord *r,
     fingerprint = read_string(kf, "model-fingerprint", &e);
     r->model_name = read_string(kf, "model-name", &e);
     g_key_file_free(kf);
+    if (!e && !is_fingerprint(fingerprint))
+        g_set_error(&e, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("bad model fingerprint"));
     if (e) {
         g_free(fingerprint);
         gft_record_clear(r);

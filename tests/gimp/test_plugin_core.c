@@ -78,6 +78,16 @@ static void test_record_round_trip(void)
     gft_record_clear(&out);
     g_free(text);
 
+    /* a damaged fingerprint is refused (cut to its field it could split a
+     * UTF-8 character and the record could not be written back) */
+    g_strlcpy(in.model_fingerprint, "d9ae839cr\xc3\xa9umm", sizeof in.model_fingerprint);
+    text = gft_record_to_text(&in, &length);
+    g_assert_false(gft_record_from_text(text, length, &out, &error));
+    g_assert_nonnull(strstr(error->message, "fingerprint"));
+    g_clear_error(&error);
+    g_free(text);
+    g_strlcpy(in.model_fingerprint, "0123456789abcdef", sizeof in.model_fingerprint);
+
     g_assert_false(gft_record_from_text("garbage", 7, &out, &error));
     g_assert_nonnull(error);
     g_assert_nonnull(strstr(error->message, "unreadable"));

@@ -235,6 +235,32 @@ def test_caption_feeder():
     check(not (var[r % 2 == 1] == 1).any(), "re-framing feeder mirrors only flip_ok items")
 
 
+def test_family_weights():
+    from gft.balance import family_weights, sampled_share, tone_family
+    check(tone_family("emoji:1F44B-1F3FF") == "emoji:1F44B" and tone_family("emoji:1F34E") == "emoji:1F34E"
+          and tone_family("emoji:1F9D1-1F3FB-200D-1F91D-200D-1F9D1-1F3FF") == "emoji:1F9D1-200D-1F91D-200D-1F9D1"
+          and tone_family("clipart:1f3fb") == "clipart:1f3fb", "skin-tone modifiers are dropped from emoji ids only")
+    hand = ["emoji:1F44B"] + ["emoji:1F44B-%s" % t for t in ("1F3FB", "1F3FC", "1F3FD", "1F3FE", "1F3FF")]
+    items = [dict(concept=c) for c in hand for _ in range(3)] + [dict(concept="emoji:1F34E")] * 3
+    rows = list(range(len(items)))
+    w = family_weights(items, rows)
+    apple = sampled_share(items, rows, w, lambda it: it["concept"] == "emoji:1F34E")
+    check(abs(apple - 0.5) < 1e-9 and abs(sum(w[:18]) - 3.0) < 1e-9,
+          "a skin-tone family gets the share of one concept (apple %.2f)" % apple)
+    tok = train_bpe(["waving hand", "red apple"], 300)
+    for it in items:
+        it.update(style="noto", labels={"en": "x"}, tags={})
+    f = train_gpt.CaptionFeeder(items, rows, tok, 8, 4000, seed=1, workers=0, weights=w)
+    r, _, _ = f.next()
+    seen = float(np.isin(r, rows[18:]).mean())
+    check(0.45 < seen < 0.55, "the feeder samples by the weights (apple rows %.3f of 4000)" % seen)
+    try:
+        train_gpt.CaptionFeeder(items, rows, tok, 8, 4, seed=1, workers=0, weights=w[:-1])
+        check(False, "a weight list of the wrong length is refused")
+    except ValueError:
+        check(True, "a weight list of the wrong length is refused")
+
+
 def test_checkpoint_shards():
     ck = dict(x=torch.randn(1000), y="z")
     with tempfile.TemporaryDirectory() as d:

@@ -52,6 +52,7 @@ def export_init(final, out):
 
 
 def main(argv=None):
+    from .balance import family_weights, sampled_share, tone_family
     from .dataset import load_meta
     from .encode import load_codes_xz
     from .text import BPETokenizer
@@ -74,6 +75,8 @@ def main(argv=None):
     ap.add_argument("--p-english", type=float, default=captions.P_ENGLISH)
     ap.add_argument("--p-preferred", type=float, default=captions.P_PREFERRED,
                     help="share of non-English captions in %s" % ",".join(captions.PREFERRED_LANGS))
+    ap.add_argument("--balance", action="store_true",
+                    help="one sampling share per skin-tone family of emoji (gft.balance)")
     ap.add_argument("--shard", action="store_true")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--max-steps", type=int, default=None, help="tests")
@@ -104,9 +107,16 @@ def main(argv=None):
                          % (tok.vocab_size, gcfg.text_vocab))
     metrics = dict(mode="continue", init=os.path.basename(a.init), seed=a.seed, budget=a.budget,
                    lr=a.lr, all_concepts=a.all_concepts, p_english=a.p_english,
-                   p_preferred=a.p_preferred, train_rows=len(rows), torch=torch.__version__)
+                   p_preferred=a.p_preferred, train_rows=len(rows), balance=a.balance,
+                   torch=torch.__version__)
+    weights = None
+    if a.balance:
+        weights = family_weights(items, rows)
+        tone = sampled_share(items, rows, weights, lambda it: tone_family(it["concept"]) != it["concept"])
+        metrics["skin_tone_share"] = round(tone, 4)
     feeder = CaptionFeeder(items, rows, tok, gcfg.text_ctx, a.batch, a.seed,
-                           min(a.workers, max(0, (os.cpu_count() or 2) - 2)), n_var=codes_np.shape[0])
+                           min(a.workers, max(0, (os.cpu_count() or 2) - 2)), n_var=codes_np.shape[0],
+                           weights=weights)
     device = pick_device()
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
@@ -114,8 +124,8 @@ def main(argv=None):
     else:
         torch.set_num_threads(int(os.environ.get("GFT_THREADS", "1")))
         metrics["device"] = "cpu"
-    log("continue: %d items, %d training rows, %d variants, device %s"
-        % (len(items), len(rows), codes_np.shape[0], metrics["device"]))
+    log("continue: %d items, %d training rows, %d variants, device %s, skin-tone share %s"
+        % (len(items), len(rows), codes_np.shape[0], metrics["device"], metrics.get("skin_tone_share", "uniform")))
     codes = torch.from_numpy(codes_np.astype("int64")).to(device)
     T = gcfg.text_ctx
     vsets = {"val_iid": (codes[0, torch.tensor(iid_rows, device=device)],

@@ -8,6 +8,8 @@ mirrored where the item allows it (flip_ok), or one of the random re-framings.
 Captions are made by a pool of worker processes (forked before CUDA starts) so the GPU never
 waits for Python.
 """
+import bisect
+import itertools
 import math
 import multiprocessing as mp
 import random
@@ -72,9 +74,17 @@ def fast_forward(model: GFT, text_ids, image_tokens):
 _W = {}
 
 
-def _init_worker(items, rows, flip_ok, tok, T, p_null, bpe_drop, n_var):
+def _init_worker(items, rows, flip_ok, tok, T, p_null, bpe_drop, n_var, weights=None):
+    cum = list(itertools.accumulate(weights)) if weights is not None else None
     _W.update(items=items, rows=rows, flip_ok=flip_ok, tok=tok, T=T, p_null=p_null,
-              bpe_drop=bpe_drop, null=tok.prefix("", T), n_var=n_var)
+              bpe_drop=bpe_drop, null=tok.prefix("", T), n_var=n_var, cum=cum)
+
+
+def _draw_row(rng, rows, cum):
+    if cum is None:  # uniform: the draw earlier runs made, so their batches stay the same
+        return rows[rng.randrange(len(rows))]
+    i = bisect.bisect_right(cum, rng.random() * cum[-1])
+    return rows[min(i, len(rows) - 1)]
 
 
 def make_batch(seed, B):
@@ -87,7 +97,7 @@ def make_batch(seed, B):
     var = np.zeros(B, np.int64)
     ids = np.empty((B, T), np.int32)
     for i in range(B):
-        row = rows[rng.randrange(len(rows))]
+        row = _draw_row(rng, rows, w["cum"])
         r[i] = row
         v = rng.randrange(w["n_var"]) if w["n_var"] > 2 else int(rng.random() < 0.5)
         var[i] = 0 if v == 1 and not flip_ok[row] else v
@@ -101,9 +111,15 @@ def make_batch(seed, B):
 class CaptionFeeder:
     """Yields caption batches, made in worker processes (or in-process when workers == 0)."""
 
-    def __init__(self, items, rows, tok, T, batch, seed, workers, p_null=0.1, bpe_drop=0.1, n_var=2):
+    def __init__(self, items, rows, tok, T, batch, seed, workers, p_null=0.1, bpe_drop=0.1, n_var=2,
+                 weights=None):
+        """weights: one sampling weight per entry of rows (gft.balance); None = uniform."""
         flip_ok = [bool(it.get("flip_ok", False)) for it in items]
-        args = (items, list(rows), flip_ok, tok, T, p_null, bpe_drop, n_var)
+        rows = list(rows)
+        if weights is not None and (len(weights) != len(rows) or min(weights) < 0 or sum(weights) <= 0):
+            raise ValueError("CaptionFeeder: need one non-negative weight per row, not all zero")
+        args = (items, rows, flip_ok, tok, T, p_null, bpe_drop, n_var,
+                None if weights is None else list(weights))
         self.batch, self.seed, self.n = batch, seed, 0
         self.pool = None
         if workers > 0:

@@ -30,7 +30,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --f
 cd training || exit 1
 timeout -k 5 "${GFT_TIMEOUT:-575}" "$PY" -m gft.continue_gpt --init "$INIT" --codes "$CODES" \
   --meta "$ROOT/.devdata/pack/meta.json.xz" --tokenizer runs/prep/tokenizer.json --out "$OUT" \
-  --all-concepts --balance --p-english 0.5 --p-preferred 0.6 "${EXTRA[@]}"
+  --all-concepts --balance --keep "${GFT_KEEP:-best-val}" --p-english 0.5 --p-preferred 0.6 "${EXTRA[@]}"
 rc=$?
 echo "continue_gpt exit $rc"
 ls -la "$OUT"

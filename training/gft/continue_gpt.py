@@ -77,6 +77,9 @@ def main(argv=None):
                     help="share of non-English captions in %s" % ",".join(captions.PREFERRED_LANGS))
     ap.add_argument("--balance", action="store_true",
                     help="one sampling share per skin-tone family of emoji (gft.balance)")
+    ap.add_argument("--keep", choices=("best-val", "last"), default="best-val",
+                    help="which weights to write: the best i.i.d. validation bits, or the last step "
+                         "(validation bits punish reproducing the training images, which the judges reward)")
     ap.add_argument("--shard", action="store_true")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--max-steps", type=int, default=None, help="tests")
@@ -107,7 +110,7 @@ def main(argv=None):
                          % (tok.vocab_size, gcfg.text_vocab))
     metrics = dict(mode="continue", init=os.path.basename(a.init), seed=a.seed, budget=a.budget,
                    lr=a.lr, all_concepts=a.all_concepts, p_english=a.p_english,
-                   p_preferred=a.p_preferred, train_rows=len(rows), balance=a.balance,
+                   p_preferred=a.p_preferred, train_rows=len(rows), balance=a.balance, keep=a.keep,
                    torch=torch.__version__)
     weights = None
     if a.balance:
@@ -139,7 +142,8 @@ def main(argv=None):
 
     gpt, stats = train_gpt(codes, feeder, gcfg, budget_s=a.budget, lr=a.lr, wd=0.1, device=device,
                            log=log, seed=a.seed, val_fn=val_fn, val_every_s=a.val_every,
-                           val_score=lambda r: r["val_iid"]["bits_cond"], max_steps=a.max_steps,
+                           val_score=(lambda r: r["val_iid"]["bits_cond"]) if a.keep == "best-val" else None,
+                           max_steps=a.max_steps,
                            init_weights=init["gft"])
     feeder.close()
     stats["params"] = gpt.n_params()

@@ -210,6 +210,8 @@ def test_continue_gpt_from_codes():
         moved = sum(not torch.equal(back["gft"][k], v.half()) for k, v in init.state_dict().items())
         check(moved > len(back["gft"]) // 2 and set(back) >= {"gft", "gft_cfg", "tokenizer", "known_words"},
               "continue_gpt writes the continued transformer")
+        check("lila" in back["known_words"] and "red" in back["known_words"],
+              "continue_gpt lists the words of the captions it trained on")
 
 
 def premul_of(u8):

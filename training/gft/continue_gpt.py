@@ -51,6 +51,14 @@ def export_init(final, out):
     return out
 
 
+def known_words(items, rows, previous):
+    """Every word of the trained rows' captions (with --all-concepts that takes in the held-out
+    concepts' words, e.g. "kitty"), plus the previous list."""
+    from .captions import all_caption_texts
+    from .text import build_known_words
+    return build_known_words(all_caption_texts([items[r] for r in rows]) + list(previous or []))
+
+
 def main(argv=None):
     from .balance import family_weights, sampled_share, tone_family
     from .dataset import load_meta
@@ -151,7 +159,7 @@ def main(argv=None):
     stats["val"] = stats["val_history"][-1]["val"] if stats["val_history"] else None
     metrics["gpt"] = stats
     ck = dict(gft=half_state(gpt.state_dict()), gft_cfg=dataclasses.asdict(gcfg),
-              tokenizer=tok.to_dict(), known_words=list(tok.known_words),
+              tokenizer=tok.to_dict(), known_words=known_words(items, rows, tok.known_words),
               sampling=init.get("sampling"), name=init.get("name", ""),
               license=init.get("license", ""), description=init.get("description", ""))
     parts, digest = write_checkpoint(ck, a.out, a.shard)

@@ -263,6 +263,36 @@ def test_family_weights():
         check(True, "a weight list of the wrong length is refused")
 
 
+def test_cca_raises_the_caption_margin():
+    from gft import cca
+    from gft.common import Log
+    check(abs(cca.cca_loss(torch.zeros(3), torch.zeros(3), torch.zeros(3), torch.zeros(3), 0.1, 1.0).item()
+              - 2 * np.log(2)) < 1e-6, "the CCA loss is 2 log 2 where the model equals its reference")
+    colours = ["red", "blue", "green", "yellow"]
+    items = [dict(id="x/%d" % i, style="noto", concept="emoji:%d" % (i % 4), source="noto", group="objects",
+                  flip_ok=False, labels={"en": colours[i % 4] + " thing"}, tags={}) for i in range(16)]
+    tok = train_bpe([c + " thing" for c in colours] * 3, 300)
+    cfg = GFTConfig(text_vocab=tok.vocab_size, text_ctx=8, grid_w=4, grid_h=4, codebook_size=16, n_embd=32,
+                    n_layer=2, n_head=4, n_ff=64, dropout=0.0)
+    torch.manual_seed(0)
+    model = GFT(cfg)
+    g = torch.Generator().manual_seed(1)
+    per_concept = torch.randint(0, 16, (4, 16), generator=g)
+    codes = per_concept[torch.arange(16) % 4].unsqueeze(0)  # [1, 16, 16]: one picture per concept
+    rows = list(range(16))
+    before = cca.caption_margin(model, codes, items, rows, tok, 16, n=32)
+    model, stats = cca.finetune(model, codes, items, rows, tok, n_image=16, batch=8, lr=3e-3, beta=0.1, lam=1.0,
+                                budget_s=1e9, seed=0, log=Log(None), max_steps=30)
+    after = cca.caption_margin(model, codes, items, rows, tok, 16, n=32)
+    check(stats["steps"] == 30 and after > before + 5,
+          "CCA makes the own caption more likely than another concept's (%.1f -> %.1f bits)" % (before, after))
+    people = dict(items[0], concept="emoji:1F44B-1F3FB", group="people-body")
+    clip = dict(items[0], source="openclipart", concept="clipart:x")
+    picked = cca.pick_rows([items[0], people, clip], [0, 1, 2], "emoji")
+    check(picked == [0] and cca.pick_rows([items[0], people, clip], [0, 1, 2], "all") == [0, 1, 2],
+          "CCA's default rows leave out people, skin tones and clip art")
+
+
 def test_checkpoint_shards():
     ck = dict(x=torch.randn(1000), y="z")
     with tempfile.TemporaryDirectory() as d:

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from . import captions
-from .common import Log, save_json, seed_all
+from .common import Log, autocast, pick_device, save_json, seed_all
 from .model import GFT, GFTConfig
 
 # emojibase groups with few everyday things in them, left out of the default row set
@@ -54,7 +54,8 @@ def pick_rows(items, rows, which):
 def sequence_logp(model, text, codes):
     """Sum of log p(code_j | text, codes_<j) over the given codes [B, n] -> [B]."""
     from .train_gpt import fast_forward
-    logits = fast_forward(model, text, codes).float()
+    with autocast(codes.device):
+        logits = fast_forward(model, text, codes).float()
     return -F.cross_entropy(logits.transpose(1, 2), codes, reduction="none").sum(1)
 
 
@@ -83,7 +84,8 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
 
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, budget_s, seed, log,
              max_steps=None):
-    """CCA on CPU or GPU; returns (model, stats). codes: int64 tensor [V, N, H*W]."""
+    """CCA on CPU or GPU (model and codes on the same device); returns (model, stats).
+    codes: int64 tensor [V, N, H*W]."""
     ref = copy.deepcopy(model).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
@@ -95,8 +97,9 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     t0, step, hist = time.time(), 0, []
     while time.time() - t0 < budget_s and (max_steps is None or step < max_steps):
         r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng)
-        x = codes[torch.from_numpy(var), torch.from_numpy(r)][:, :n_image]
-        pos_t, neg_t = torch.from_numpy(pos), torch.from_numpy(neg)
+        dev = codes.device
+        x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]
+        pos_t, neg_t = torch.from_numpy(pos).to(dev), torch.from_numpy(neg).to(dev)
         with torch.no_grad():
             ref_pos, ref_neg = sequence_logp(ref, pos_t, x), sequence_logp(ref, neg_t, x)
         lp_pos, lp_neg = sequence_logp(model, pos_t, x), sequence_logp(model, neg_t, x)
@@ -124,8 +127,9 @@ def caption_margin(model, codes, items, rows, tok, n_image, seed=7, n=96):
     rng = random.Random(seed)
     flip_ok = [False] * len(items)  # variant 0 only: the images as stored
     r, _, pos, neg = make_pairs(items, rows, flip_ok, 1, tok, model.cfg.text_ctx, n, rng)
-    x = codes[0, torch.from_numpy(r)][:, :n_image]
-    d = sequence_logp(model, torch.from_numpy(pos), x) - sequence_logp(model, torch.from_numpy(neg), x)
+    dev = codes.device
+    x = codes[0, torch.from_numpy(r).to(dev)][:, :n_image]
+    d = sequence_logp(model, torch.from_numpy(pos).to(dev), x) - sequence_logp(model, torch.from_numpy(neg).to(dev), x)
     return round(d.mean().item() / np.log(2), 2)
 
 
@@ -171,9 +175,11 @@ def main(argv=None):
         raise SystemExit("cca: the tokenizer has %d ids, the model %d" % (tok.vocab_size, cfg.text_vocab))
     if not 1 <= a.image_tokens <= cfg.n_image:
         raise SystemExit("cca: --image-tokens must be 1..%d" % cfg.n_image)
+    device = pick_device()
     model = GFT(cfg)
     model.load_state_dict({k: v.float() for k, v in init["gft"].items()})
-    codes = torch.from_numpy(codes_np.astype("int64"))
+    model = model.to(device)
+    codes = torch.from_numpy(codes_np.astype("int64")).to(device)
     log("cca: %d training rows (%s), %d i.i.d. check rows, %d image tokens"
         % (len(rows), a.rows, len(eval_rows), a.image_tokens))
     before = dict(train=caption_margin(model.eval(), codes, items, rows, tok, a.image_tokens),
@@ -186,12 +192,13 @@ def main(argv=None):
                  val_iid=caption_margin(model, codes, items, eval_rows, tok, a.image_tokens))
     log("caption margin after:", after)
     stats.update(margin_before=before, margin_after=after, config=dataclasses.asdict(cfg))
-    ck = dict(gft=half_state(model.state_dict()), gft_cfg=dataclasses.asdict(cfg), tokenizer=tok.to_dict(),
+    ck = dict(gft=half_state({k: v.cpu() for k, v in model.state_dict().items()}), gft_cfg=dataclasses.asdict(cfg), tokenizer=tok.to_dict(),
               known_words=known_words(items, rows, tok.known_words), sampling=init.get("sampling"),
               name=init.get("name", ""), license=init.get("license", ""),
               description=init.get("description", ""))
     parts, digest = write_checkpoint(ck, a.out, False)
-    metrics = dict(mode="cca", tier="cpu", device="cpu (%d threads)" % torch.get_num_threads(),
+    where = torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu (%d threads)" % torch.get_num_threads()
+    metrics = dict(mode="cca", tier=device.type, device=where,
                    init=os.path.basename(a.init), seed=a.seed, torch=torch.__version__, cca=stats,
                    checkpoint=dict(parts=parts, sha256=digest), total_seconds=round(time.time() - T0, 1))
     save_json(os.path.join(a.out, "metrics.json"), metrics)

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Validation bits per image token of a transformer checkpoint, with and without the caption,
+on the same i.i.d. and held-out-concept images and captions the training runs validate on
+(gft.train_gpt.val_bits), from precomputed codes: compare models after the run, on the CPU.
+
+  cd training && python3 -m eval.likelihood --checkpoint runs/cca/final.pt \
+      --codes runs/codes-gpu2/codes-gpu2.npy.xz --meta ../.devdata/pack/meta.json.xz \
+      --tokenizer runs/prep/tokenizer.json
+
+Held-out concepts are only a fair test for a model that never trained on them (the shipped
+run); models continued with --all-concepts have seen them.
+"""
+import argparse
+import json
+import sys
+
+import torch
+
+
+def main(argv=None):
+    from gft.dataset import load_meta
+    from gft.encode import load_codes_xz
+    from gft.model import GFT, GFTConfig
+    from gft.pipeline import split_rows
+    from gft.text import BPETokenizer
+    from gft.train_gpt import fixed_captions, null_prefix, val_bits
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--checkpoint", required=True, help="a run's final.pt or continue_gpt's init file")
+    ap.add_argument("--codes", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    ck = torch.load(a.checkpoint, map_location="cpu")
+    cfg = GFTConfig(**ck["gft_cfg"])
+    model = GFT(cfg)
+    model.load_state_dict({k: v.float() for k, v in ck["gft"].items()})
+    model.eval()
+    items, split = load_meta(a.meta)
+    codes = torch.from_numpy(load_codes_xz(a.codes)[0].astype("int64"))
+    tok = BPETokenizer.load(a.tokenizer)
+    _, iid, held = split_rows(items, split)
+    out = {}
+    for name, rows in (("val_iid", iid), ("val_heldout", held)):
+        if rows:
+            texts = fixed_captions(items, rows, tok, cfg.text_ctx, seed=99)
+            out[name] = val_bits(model, codes[torch.tensor(rows)], texts, null_prefix(cfg.text_ctx),
+                                 torch.device("cpu"), bg_code=0)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,6 +16,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Aborts (a fuzzer finding) unless both writes are the same bytes; frees both. */
+static void require_same_text(char *t1, gsize n1, char *t2, gsize n2)
+{
+    if (n1 != n2 || memcmp(t1, t2, n1) != 0)
+        abort();
+    g_free(t1);
+    g_free(t2);
+}
+
 /* to_text(parse(text)) must parse again and give the same text back. */
 static void check_plugin_settings(const char *text, gsize size)
 {
@@ -28,10 +37,7 @@ static void check_plugin_settings(const char *text, gsize size)
         if (!gft_plugin_settings_from_text(t1, n1, &again, NULL))
             abort();
         char *t2 = gft_plugin_settings_to_text(&again, &n2);
-        if (n1 != n2 || memcmp(t1, t2, n1) != 0)
-            abort();
-        g_free(t1);
-        g_free(t2);
+        require_same_text(t1, n1, t2, n2);
     }
     gft_plugin_settings_clear(&s);
     gft_plugin_settings_clear(&again);
@@ -46,10 +52,7 @@ static void check_layer_record(const char *text, gsize size)
         if (!gft_record_from_text(t1, n1, &again, NULL))
             abort();
         char *t2 = gft_record_to_text(&again, &n2);
-        if (n1 != n2 || memcmp(t1, t2, n1) != 0)
-            abort();
-        g_free(t1);
-        g_free(t2);
+        require_same_text(t1, n1, t2, n2);
         gft_record_clear(&again);
         gft_record_clear(&r);
     }

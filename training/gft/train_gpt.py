@@ -58,20 +58,15 @@ def block_forward(blk, x, mask, p_drop):
     return x + F.dropout(blk.ffn_down(F.gelu(blk.ffn_up(h))), p_drop, blk.training)
 
 
-def fast_hidden(model: GFT, text_ids, image_tokens):
-    """The last block's output [B, T + n, d] (text positions first), fused attention when available."""
+def fast_forward(model: GFT, text_ids, image_tokens):
+    """Same result as model.forward (logits [B, n, K]), using fused attention when available."""
     p = model.cfg.dropout if model.training else 0.0
     x = F.dropout(model.embed(text_ids, image_tokens), p, model.training)
     L = x.shape[1]
     mask = model.mask[:L, :L]
     for blk in model.blocks:
         x = block_forward(blk, x, mask, p)
-    return x
-
-
-def fast_forward(model: GFT, text_ids, image_tokens):
-    """Same result as model.forward (logits [B, n, K]), using fused attention when available."""
-    return model.head(model.out_norm(fast_hidden(model, text_ids, image_tokens)[:, model.cfg.text_ctx:]))
+    return model.head(model.out_norm(x[:, model.cfg.text_ctx:]))
 
 
 # ---- caption batches -----------------------------------------------------------------------

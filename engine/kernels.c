@@ -815,3 +815,75 @@ void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, 
 {
     attn_values(w, v, f16, stride, n_pos, n, o, 1);
 }
+
+/* ---- GroupNorm + SiLU (the VQ decoder) ---------------------------------- */
+
+#if defined(__AVX512F__)
+/* Sum of 16 floats widened to double into two 8-lane accumulators. */
+static inline void add_f64x16(__m512 v, __m512d *lo, __m512d *hi)
+{
+    *lo = _mm512_add_pd(*lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    *hi = _mm512_add_pd(*hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+}
+#endif
+
+void gft_mean_var(const float *x, size_t n, double *mean, double *var)
+{
+    double sum = 0.0, sq = 0.0;
+    size_t i = 0;
+#if defined(__AVX512F__)
+    /* lanes summed in double, folded in a fixed order: the same bits for the
+     * same data wherever the call runs */
+    __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+    for (; i + 16 <= n; i += 16)
+        add_f64x16(_mm512_loadu_ps(x + i), &lo, &hi);
+    sum = _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
+#endif
+    for (; i < n; i++)
+        sum += x[i];
+    double m = n ? sum / (double)n : 0.0;
+    i = 0;
+#if defined(__AVX512F__)
+    __m512d mv = _mm512_set1_pd(m);
+    lo = hi = _mm512_setzero_pd();
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512d a = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)), mv);
+        __m512d b = _mm512_sub_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)), mv);
+        lo = _mm512_fmadd_pd(a, a, lo);
+        hi = _mm512_fmadd_pd(b, b, hi);
+    }
+    sq = _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
+#endif
+    for (; i < n; i++) {
+        double t = x[i] - m;
+        sq += t * t;
+    }
+    *mean = m;
+    *var = n ? sq / (double)n : 0.0;
+}
+
+void gft_affine_silu(const float *x, float *y, size_t n, float mean, float inv, float w, float b)
+{
+    size_t i = 0;
+#if defined(__AVX512F__)
+    /* sigmoid(v) = 1 / (1 + e) for v >= 0, e / (1 + e) for v < 0, with
+     * e = exp(-|v|) <= 1, so the exponential never overflows */
+    const __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(inv), vw = _mm512_set1_ps(w);
+    const __m512 vb = _mm512_set1_ps(b), one = _mm512_set1_ps(1.0f);
+    for (; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        v = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, vm), vi), vw), vb);
+        __m512 e = exp_neg_avx512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(v)));
+        __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e));
+        __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+        r = _mm512_mask_mul_ps(r, neg, r, e);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, r));
+    }
+#endif
+    for (; i < n; i++) {
+        float v = (x[i] - mean) * inv * w + b;
+        y[i] = v / (1.0f + expf(-v));
+    }
+}

@@ -75,4 +75,9 @@ void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int 
 /* Half to float without relying on engine/util.c (exact conversion). */
 float gft_half_to_float(uint16_t h);
 
+/* Mean and biased variance of n floats, summed in double (two passes). */
+void gft_mean_var(const float *x, size_t n, double *mean, double *var);
+/* y = SiLU((x - mean) * inv * w + b), n floats (y may equal x); the same
+ * arithmetic for every element whatever n or where the row starts. */
+void gft_affine_silu(const float *x, float *y, size_t n, float mean, float inv, float w, float b);
 #endif

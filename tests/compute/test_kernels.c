@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Multi-row matmul kernels against a double-precision reference, for F32,
  * F16 and Q8_0 and R = 1..16, and bit-identity across batch position, output
- * range and thread count. Also RMSNorm, GELU, softmax, attention. */
+ * range and thread count. Also RMSNorm, GELU, softmax, attention and the
+ * decoder's GroupNorm + SiLU. */
 #include "kernels.h"
 #include "test_model.h"
 
@@ -264,6 +265,42 @@ static void test_attn_blocked(uint64_t *rng)
     }
 }
 
+/* The VQ decoder's GroupNorm pieces: mean and variance against double sums,
+ * SiLU of the normalised values against a double reference over the whole
+ * range (large |v| included), and the same bits for an element wherever the
+ * row starts or ends (vector tails). */
+static void test_group_norm(uint64_t *rng)
+{
+    enum { N = 301 };
+    float x[N], y[N], y2[N];
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(2.5 + 4 * tm_gauss(rng));
+    for (int n = 1; n <= N; n += 37) {
+        double mean, var, sum = 0, sq = 0;
+        gft_mean_var(x, (size_t)n, &mean, &var);
+        for (int i = 0; i < n; i++)
+            sum += x[i];
+        for (int i = 0; i < n; i++)
+            sq += (x[i] - sum / n) * (x[i] - sum / n);
+        CHECK(fabs(mean - sum / n) <= 1e-12 * (1 + fabs(mean)), "mean n %d", n);
+        CHECK(fabs(var - sq / n) <= 1e-12 * (1 + var), "var n %d", n);
+    }
+    const float mean = 2.5f, inv = 0.8f, w = 3.0f, b = -0.5f; /* v reaches about +-40 */
+    gft_affine_silu(x, y, N, mean, inv, w, b);
+    for (int i = 0; i < N; i++) {
+        double v = (double)((x[i] - mean) * inv * w + b), ref = v / (1 + exp(-v));
+        CHECK(fabs(y[i] - ref) <= 2e-6 * (1 + fabs(ref)), "silu %d: %g vs %g", i, y[i], ref);
+    }
+    for (int start = 1; start < 20; start += 3) {
+        gft_affine_silu(x + start, y2, N - start - 5, mean, inv, w, b);
+        CHECK(memcmp(y2, y + start, (size_t)(N - start - 5) * sizeof *y) == 0, "silu bits start %d",
+              start);
+    }
+    memcpy(y2, x, sizeof x);
+    gft_affine_silu(y2, y2, N, mean, inv, w, b); /* in place */
+    CHECK(memcmp(y2, y, sizeof y) == 0, "silu in place");
+}
+
 int main(void)
 {
     uint64_t rng = 12345;
@@ -278,6 +315,7 @@ int main(void)
     }
     test_row_ops(&rng);
     test_attn_blocked(&rng);
+    test_group_norm(&rng);
     for (int p = 0; p < 3; p++)
         gft_pool_free(pools[p]);
     if (!check_failures)

@@ -258,8 +258,8 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
             break;
         for (int i = 0; i < nb; i++) {
             int v = v0 + i;
-            gft_status ds = gft_vqdec_run(ctx->dec, ctx->gen_tokens + (size_t)v * N, N, NULL,
-                                          out->pixels + (size_t)v * img_bytes);
+            gft_status ds = gft_vqdec_run(ctx->dec, ctx->pool, ctx->gen_tokens + (size_t)v * N, N,
+                                          NULL, out->pixels + (size_t)v * img_bytes);
             if (ds != GFT_OK) {
                 st = fail(ctx, ds, "out of memory in the image decoder");
                 break;
@@ -294,8 +294,11 @@ gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba)
         memset(rgba, 0, (size_t)hp->image_width * hp->image_height * 4);
         return GFT_OK;
     }
+    if (!ensure_pool(ctx, ctx->pool_threads))
+        return fail(ctx, GFT_ERR_NOMEM, "could not start worker threads");
     size_t N = (size_t)hp->grid_w * hp->grid_h;
-    gft_status st = gft_vqdec_run(ctx->dec, ctx->gen_tokens + variation * N, filled, NULL, rgba);
+    gft_status st =
+        gft_vqdec_run(ctx->dec, ctx->pool, ctx->gen_tokens + variation * N, filled, NULL, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");
     return GFT_OK;
@@ -349,7 +352,9 @@ gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *pre
         if (tokens[i] < 0 || tokens[i] >= tf->K)
             return fail(ctx, GFT_ERR_INVALID_ARG, "token %d at %d is outside 0..%d", tokens[i], i,
                         tf->K - 1);
-    gft_status st = gft_vqdec_run(ctx->dec, tokens, tf->N, premul, rgba);
+    if (!ensure_pool(ctx, ctx->pool_threads))
+        return fail(ctx, GFT_ERR_NOMEM, "could not start worker threads");
+    gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens, tf->N, premul, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");
     return GFT_OK;

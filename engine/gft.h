@@ -7,6 +7,9 @@
  * after loading and may be shared by any number of threads; each thread that
  * generates uses its own gft_context. The engine keeps no global state, never
  * aborts or exits, and reports every failure as a status plus a message.
+ * Each context runs its own worker threads (n_threads); with OpenBLAS, the
+ * image decoder sets OpenBLAS to one thread before its products (it calls
+ * them from those workers), as ggml's BLAS backend sets its count per use.
  */
 #ifndef GFT_H
 #define GFT_H

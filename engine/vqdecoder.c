@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The VQ decoder. Feature maps are channel-first [C][H*W]. Every 3x3 conv is
  * im2col + cblas_sgemm over fixed row bands, so the same grid size always
- * runs the same sgemm shapes (and gives the same bits). The work between the
- * products (im2col, GroupNorm) runs on the calling thread: OpenBLAS's threads
- * keep spinning for a while after each product, and handing that work to the
- * engine's pool made the two sets of threads fight over the cores (the decoder
- * ran slower, 50-58 ms instead of 42-45 ms on 2 cores). */
+ * runs the same sgemm shapes (and gives the same bits). The engine's pool runs
+ * the bands and the GroupNorm groups; OpenBLAS runs single-threaded inside. */
 #include "vqdecoder.h"
 
 #include <cblas.h>
@@ -40,13 +37,29 @@ struct gft_vqdec {
     gnorm norm_out;
     float *owned[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)]; /* converted F16 weights */
     int n_owned;
-    /* scratch, allocated on first run */
+    /* scratch, allocated on first run: three maps and MAX_LANES band buffers */
     float *h, *a, *b, *col;
     size_t map_floats, col_floats;
 };
 
 /* Budget for one im2col band, in floats (2 MiB). */
 #define COL_BUDGET (1u << 19)
+/* A conv is cut into at least this many bands of output rows (where the map
+ * has the rows), so the pool's threads share even the 16 x 16 level. */
+#define MIN_BANDS 8
+/* At most this many threads work on one conv, each with its own band buffer. */
+#define MAX_LANES 8
+
+/* Output rows per band: a fixed function of the conv's shape, never of the
+ * thread count, so the products (and their bits) are always the same. */
+static int band_rows(int cin, int H, int W)
+{
+    size_t per_row = (size_t)cin * 9 * (size_t)W;
+    int rows = (int)(COL_BUDGET / per_row), even = (H + MIN_BANDS - 1) / MIN_BANDS;
+    if (rows > even)
+        rows = even;
+    return rows < 1 ? 1 : rows > H ? H : rows;
+}
 
 static int take_conv(gft_vqdec *dec, conv3 *c, const gft_tensor *w, const gft_tensor *b)
 {
@@ -169,21 +182,16 @@ static int ensure_scratch(gft_vqdec *dec)
         size_t cin_p = (size_t)convs[i]->cin * P;
         if (convs[i] != &dec->conv_in && !is_up(dec, convs[i]) && cin_p > maxmap)
             maxmap = cin_p;
-        size_t per_row = (size_t)convs[i]->cin * 9 * W;
-        size_t rows = COL_BUDGET / per_row;
-        if (rows < 1)
-            rows = 1;
-        if (rows > H)
-            rows = H;
-        if (rows * per_row > maxcol)
-            maxcol = rows * per_row;
+        size_t band = (size_t)band_rows(convs[i]->cin, (int)H, (int)W) * convs[i]->cin * 9 * W;
+        if (band > maxcol)
+            maxcol = band;
     }
     dec->map_floats = maxmap;
     dec->col_floats = maxcol;
     dec->h = malloc(maxmap * sizeof(float));
     dec->a = malloc(maxmap * sizeof(float));
     dec->b = malloc(maxmap * sizeof(float));
-    dec->col = malloc(maxcol * sizeof(float));
+    dec->col = malloc(maxcol * MAX_LANES * sizeof(float));
     if (!dec->h || !dec->a || !dec->b || !dec->col) {
         free(dec->h);
         free(dec->a);
@@ -234,30 +242,56 @@ static void im2col_band(const float *in, int cin, int H, int W, int up, int y0, 
     }
 }
 
-/* out[cout][H*W] = conv3x3(in) + bias, padding 1. With up = 1 the input is
- * H/2 x W/2 and read through nearest-neighbour x2 upsampling. */
-static void conv3x3(gft_vqdec *dec, const conv3 *c, const float *in, int H, int W, int up,
-                    float *out)
+typedef struct {
+    const gft_vqdec *dec;
+    const conv3 *c;
+    const float *in;
+    float *out;
+    int H, W, up, rows, n_bands, n_lanes;
+} conv_job;
+
+/* Lane `lane` computes bands lane, lane + n_lanes, ... in its own buffer:
+ * im2col, the bias, then one single-threaded OpenBLAS product. */
+static void conv_lane(void *arg, int64_t begin, int64_t end, int piece)
 {
-    int cin = c->cin, K = cin * 9;
-    size_t per_row = (size_t)K * W;
-    int rows = (int)(COL_BUDGET / per_row);
-    if (rows < 1)
-        rows = 1;
-    if (rows > H)
-        rows = H;
-    const size_t P = (size_t)H * W;
-    for (int y0 = 0; y0 < H; y0 += rows) {
-        int ny = y0 + rows <= H ? rows : H - y0, np = ny * W;
-        im2col_band(in, cin, H, W, up, y0, ny, dec->col);
-        for (int co = 0; co < c->cout; co++) {
-            float *o = out + (size_t)co * P + (size_t)y0 * W;
-            for (int i = 0; i < np; i++)
-                o[i] = c->b[co];
+    (void)piece;
+    const conv_job *j = arg;
+    const conv3 *c = j->c;
+    int K = c->cin * 9;
+    size_t P = (size_t)j->H * j->W;
+    for (int64_t lane = begin; lane < end; lane++) {
+        float *col = j->dec->col + (size_t)lane * j->dec->col_floats;
+        for (int band = (int)lane; band < j->n_bands; band += j->n_lanes) {
+            int y0 = band * j->rows, ny = y0 + j->rows <= j->H ? j->rows : j->H - y0;
+            int np = ny * j->W;
+            im2col_band(j->in, c->cin, j->H, j->W, j->up, y0, ny, col);
+            float *out = j->out + (size_t)y0 * j->W;
+            for (int co = 0; co < c->cout; co++)
+                for (int i = 0; i < np; i++)
+                    out[(size_t)co * P + i] = c->b[co];
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K,
+                        col, np, 1.0f, out, (int)P);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K,
-                    dec->col, np, 1.0f, out + (size_t)y0 * W, (int)P);
     }
+}
+
+/* out[cout][H*W] = conv3x3(in) + bias, padding 1. With up = 1 the input is
+ * H/2 x W/2 and read through nearest-neighbour x2 upsampling. The bands of
+ * output rows are shared among the pool's threads. */
+static void conv3x3(gft_vqdec *dec, gft_pool *pool, const conv3 *c, const float *in, int H, int W,
+                    int up, float *out)
+{
+    int rows = band_rows(c->cin, H, W), n_bands = (H + rows - 1) / rows;
+    int lanes = pool ? gft_pool_threads(pool) : 1;
+    if (lanes > MAX_LANES)
+        lanes = MAX_LANES;
+    if (lanes > n_bands)
+        lanes = n_bands;
+    conv_job j = {dec, c, in, out, H, W, up, rows, n_bands, lanes};
+    if (pool && lanes > 1)
+        gft_pool_for(pool, lanes, 1, conv_lane, &j);
+    else
+        conv_lane(&j, 0, 1, 0);
 }
 
 typedef struct {
@@ -271,8 +305,10 @@ typedef struct {
 
 /* GroupNorm (biased variance, two passes in double) then SiLU; one group
  * per task. */
-static void gn_worker(const gn_job *j, int64_t begin, int64_t end)
+static void gn_worker(void *arg, int64_t begin, int64_t end, int piece)
 {
+    (void)piece;
+    const gn_job *j = arg;
     int cpg = j->C / j->groups;
     for (int64_t g = begin; g < end; g++) {
         const float *x = j->in + (size_t)g * cpg * j->P;
@@ -287,15 +323,26 @@ static void gn_worker(const gn_job *j, int64_t begin, int64_t end)
     }
 }
 
-static void gn_silu(gft_vqdec *dec, const gnorm *g, const float *in, float *out, int C, size_t P)
+static void gn_silu(gft_vqdec *dec, gft_pool *pool, const gnorm *g, const float *in, float *out,
+                    int C, size_t P)
 {
     gn_job j = {in, out, g, C, dec->groups, P, dec->eps};
-    gn_worker(&j, 0, dec->groups);
+    if (pool)
+        gft_pool_for(pool, dec->groups, 1, gn_worker, &j);
+    else
+        gn_worker(&j, 0, dec->groups, 0);
 }
 
-gft_status gft_vqdec_run(gft_vqdec *dec, const int32_t *codes, int n_filled, float *premul,
-                         uint8_t *rgba)
+gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
+                         float *premul, uint8_t *rgba)
 {
+#ifdef OPENBLAS_VERSION
+    /* The pool's threads each run single-threaded products. OpenBLAS's own
+     * threads would spin for a while after every product and take the cores
+     * from the transformer and the pool (as ggml's BLAS backend does, the
+     * count is set before use, so a host that changes it does no harm). */
+    openblas_set_num_threads(1);
+#endif
     if (!ensure_scratch(dec))
         return GFT_ERR_NOMEM;
     const gft_model *m = dec->m;
@@ -308,7 +355,7 @@ gft_status gft_vqdec_run(gft_vqdec *dec, const int32_t *codes, int n_filled, flo
         for (int c = 0; c < D; c++)
             a[(size_t)c * N + p] = book[(size_t)code * D + c];
     }
-    conv3x3(dec, &dec->conv_in, a, H, W, 0, h);
+    conv3x3(dec, pool, &dec->conv_in, a, H, W, 0, h);
     for (int l = 0; l < dec->n_levels; l++) {
         int C = dec->conv_in.cout;
         if (l > 0)
@@ -316,17 +363,17 @@ gft_status gft_vqdec_run(gft_vqdec *dec, const int32_t *codes, int n_filled, flo
         size_t P = (size_t)W * H;
         for (int r = 0; r < dec->n_res; r++) {
             const resblock *rb = &dec->res[l][r];
-            gn_silu(dec, &rb->n1, h, a, C, P);
-            conv3x3(dec, &rb->c1, a, H, W, 0, b);
-            gn_silu(dec, &rb->n2, b, b, C, P);
-            conv3x3(dec, &rb->c2, b, H, W, 0, a);
+            gn_silu(dec, pool, &rb->n1, h, a, C, P);
+            conv3x3(dec, pool, &rb->c1, a, H, W, 0, b);
+            gn_silu(dec, pool, &rb->n2, b, b, C, P);
+            conv3x3(dec, pool, &rb->c2, b, H, W, 0, a);
             for (size_t i = 0; i < (size_t)C * P; i++)
                 h[i] += a[i];
         }
         if (l + 1 < dec->n_levels) {
             W *= 2;
             H *= 2;
-            conv3x3(dec, &dec->up[l], h, H, W, 1, a);
+            conv3x3(dec, pool, &dec->up[l], h, H, W, 1, a);
             float *t = h;
             h = a;
             a = t;
@@ -334,8 +381,8 @@ gft_status gft_vqdec_run(gft_vqdec *dec, const int32_t *codes, int n_filled, flo
     }
     int C = dec->conv_out.cin;
     size_t P = (size_t)W * H;
-    gn_silu(dec, &dec->norm_out, h, a, C, P);
-    conv3x3(dec, &dec->conv_out, a, H, W, 0, b);
+    gn_silu(dec, pool, &dec->norm_out, h, a, C, P);
+    conv3x3(dec, pool, &dec->conv_out, a, H, W, 0, b);
 
     /* pixels of unfilled cells are transparent */
     int f = W / dec->gw;

@@ -4,6 +4,7 @@
 #define GFT_VQDECODER_H
 
 #include "gft_internal.h"
+#include "threadpool.h"
 
 typedef struct gft_vqdec gft_vqdec;
 
@@ -15,7 +16,7 @@ void gft_vqdec_free(gft_vqdec *dec);
  * are real; the others use code 0 and their pixels come out transparent.
  * premul (optional): clamped premultiplied RGBA floats, channel-last.
  * rgba (optional): straight 8-bit RGBA. Codes must be in range. */
-gft_status gft_vqdec_run(gft_vqdec *dec, const int32_t *codes, int n_filled, float *premul,
-                         uint8_t *rgba);
+gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
+                         float *premul, uint8_t *rgba);
 
 #endif

@@ -79,14 +79,14 @@ static void test_logits(const tm_config *cfg, const char *label)
     /* partial grids: unfilled cells transparent, and the full count = the full decode */
     int f = IW / cfg->gw;
     for (int filled = 0; filled <= N; filled += 5) {
-        CHECK(gft_vqdec_run(ctx->dec, tok, filled, NULL, part) == GFT_OK, "partial");
+        CHECK(gft_vqdec_run(ctx->dec, NULL, tok, filled, NULL, part) == GFT_OK, "partial");
         for (int p = 0; p < P; p++) {
             int cell = (p / IW / f) * cfg->gw + (p % IW) / f;
             if (cell >= filled)
                 CHECK(part[p * 4 + 3] == 0 && part[p * 4] == 0, "%s: unfilled cell visible", label);
         }
     }
-    CHECK(gft_vqdec_run(ctx->dec, tok, N, NULL, part) == GFT_OK, "full");
+    CHECK(gft_vqdec_run(ctx->dec, NULL, tok, N, NULL, part) == GFT_OK, "full");
     CHECK(memcmp(part, rgba, (size_t)P * 4) == 0, "%s: full partial decode differs", label);
 
     /* bad arguments */

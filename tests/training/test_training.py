@@ -286,6 +286,22 @@ def test_cca_raises_the_caption_margin():
     after = cca.caption_margin(model, codes, items, rows, tok, 16, n=32)
     check(stats["steps"] == 30 and after > before + 5,
           "CCA makes the own caption more likely than another concept's (%.1f -> %.1f bits)" % (before, after))
+    # the NLL term: exactly -nll * mean log p per token on top, and with it the own caption's
+    # likelihood rises further than with the contrast alone
+    lp = torch.tensor([-8.0, -4.0])
+    check(abs(cca.cca_loss(lp, lp, lp, lp, 0.1, 1.0, nll=0.5, n_tokens=4).item()
+              - (2 * np.log(2) + 0.5 * 6.0 / 4)) < 1e-6, "the NLL term is nll * mean NLL per token")
+    lp_own = []
+    for nll in (0.0, 1.0):
+        torch.manual_seed(0)
+        m = GFT(cfg)
+        ref_lp = cca.sequence_logp(m, torch.tensor([tok.prefix("red thing", 8)]), codes[0, :1]).item()
+        m, _ = cca.finetune(m, codes, items, rows, tok, n_image=16, batch=8, lr=3e-3, beta=0.1, lam=1.0,
+                            budget_s=1e9, seed=0, log=Log(None), max_steps=30, nll=nll)
+        lp_own.append(cca.sequence_logp(m, torch.tensor([tok.prefix("red thing", 8)]), codes[0, :1]).item()
+                      - ref_lp)
+    check(lp_own[1] > lp_own[0] + 1, "with --nll the own caption's picture gets likelier (%+.1f vs %+.1f nats)"
+          % (lp_own[1], lp_own[0]))
     people = dict(items[0], concept="emoji:1F44B-1F3FB", group="people-body")
     clip = dict(items[0], source="openclipart", concept="clipart:x")
     picked = cca.pick_rows([items[0], people, clip], [0, 1, 2], "emoji")

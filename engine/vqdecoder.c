@@ -37,9 +37,11 @@ struct gft_vqdec {
     gnorm norm_out;
     float *owned[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)]; /* converted F16 weights */
     int n_owned;
-    /* scratch, allocated on first run: three maps and MAX_LANES band buffers */
+    /* scratch, allocated on first run: three maps, and one band buffer per
+     * lane (grown when a run has more threads than before) */
     float *h, *a, *b, *col;
     size_t map_floats, col_floats;
+    int col_lanes;
 };
 
 /* Budget for one im2col band, in floats (2 MiB). */
@@ -49,6 +51,12 @@ struct gft_vqdec {
 #define MIN_BANDS 8
 /* At most this many threads work on one conv, each with its own band buffer. */
 #define MAX_LANES 8
+
+static int pool_lanes(gft_pool *pool)
+{
+    int n = pool ? gft_pool_threads(pool) : 1;
+    return n < MAX_LANES ? n : MAX_LANES;
+}
 
 /* Output rows per band: a fixed function of the conv's shape, never of the
  * thread count, so the products (and their bits) are always the same. */
@@ -147,11 +155,26 @@ static int is_up(const gft_vqdec *dec, const conv3 *c)
     return 0;
 }
 
-/* Sizes the scratch for the largest map and im2col band. */
-static int ensure_scratch(gft_vqdec *dec)
+/* One im2col band buffer (the largest band) for each of `lanes` lanes. */
+static int ensure_lanes(gft_vqdec *dec, int lanes)
+{
+    if (lanes <= dec->col_lanes)
+        return 1;
+    float *col = malloc(dec->col_floats * (size_t)lanes * sizeof(float));
+    if (!col)
+        return 0;
+    free(dec->col);
+    dec->col = col;
+    dec->col_lanes = lanes;
+    return 1;
+}
+
+/* Sizes the scratch for the largest map and im2col band, with band buffers
+ * for `lanes` lanes. */
+static int ensure_scratch(gft_vqdec *dec, int lanes)
 {
     if (dec->h)
-        return 1;
+        return ensure_lanes(dec, lanes);
     size_t maxmap = (size_t)dec->code_dim * dec->gw * dec->gh, maxcol = 0;
     int w = dec->gw, h = dec->gh;
     const conv3 *convs[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)];
@@ -191,13 +214,11 @@ static int ensure_scratch(gft_vqdec *dec)
     dec->h = malloc(maxmap * sizeof(float));
     dec->a = malloc(maxmap * sizeof(float));
     dec->b = malloc(maxmap * sizeof(float));
-    dec->col = malloc(maxcol * MAX_LANES * sizeof(float));
-    if (!dec->h || !dec->a || !dec->b || !dec->col) {
+    if (!dec->h || !dec->a || !dec->b || !ensure_lanes(dec, lanes)) {
         free(dec->h);
         free(dec->a);
         free(dec->b);
-        free(dec->col);
-        dec->h = dec->a = dec->b = dec->col = NULL;
+        dec->h = dec->a = dec->b = NULL;
         return 0;
     }
     return 1;
@@ -282,9 +303,7 @@ static void conv3x3(gft_vqdec *dec, gft_pool *pool, const conv3 *c, const float 
                     int up, float *out)
 {
     int rows = band_rows(c->cin, H, W), n_bands = (H + rows - 1) / rows;
-    int lanes = pool ? gft_pool_threads(pool) : 1;
-    if (lanes > MAX_LANES)
-        lanes = MAX_LANES;
+    int lanes = pool_lanes(pool);
     if (lanes > n_bands)
         lanes = n_bands;
     conv_job j = {dec, c, in, out, H, W, up, rows, n_bands, lanes};
@@ -343,7 +362,7 @@ gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, i
      * count is set before use, so a host that changes it does no harm). */
     openblas_set_num_threads(1);
 #endif
-    if (!ensure_scratch(dec))
+    if (!ensure_scratch(dec, pool_lanes(pool)))
         return GFT_ERR_NOMEM;
     const gft_model *m = dec->m;
     int W = dec->gw, H = dec->gh, N = W * H, D = dec->code_dim;

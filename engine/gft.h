@@ -8,8 +8,11 @@
  * generates uses its own gft_context. The engine keeps no global state, never
  * aborts or exits, and reports every failure as a status plus a message.
  * Each context runs its own worker threads (n_threads); with OpenBLAS, the
- * image decoder sets OpenBLAS to one thread before its products (it calls
- * them from those workers), as ggml's BLAS backend sets its count per use.
+ * image decoder sets OpenBLAS to one thread for its products (it calls them
+ * from those workers) and gives the host's thread count back when it returns,
+ * as ggml's BLAS backend sets its count per use. Two decodes at the same time
+ * in one process may briefly see each other's count: the pixels are the same
+ * either way, only the speed differs.
  */
 #ifndef GFT_H
 #define GFT_H

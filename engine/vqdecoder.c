@@ -352,16 +352,9 @@ static void gn_silu(gft_vqdec *dec, gft_pool *pool, const gnorm *g, const float 
         gn_worker(&j, 0, dec->groups, 0);
 }
 
-gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
+static gft_status decode(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
                          float *premul, uint8_t *rgba)
 {
-#ifdef OPENBLAS_VERSION
-    /* The pool's threads each run single-threaded products. OpenBLAS's own
-     * threads would spin for a while after every product and take the cores
-     * from the transformer and the pool (as ggml's BLAS backend does, the
-     * count is set before use, so a host that changes it does no harm). */
-    openblas_set_num_threads(1);
-#endif
     if (!ensure_scratch(dec, pool_lanes(pool)))
         return GFT_ERR_NOMEM;
     const gft_model *m = dec->m;
@@ -425,4 +418,22 @@ gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, i
         }
     }
     return GFT_OK;
+}
+
+gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
+                         float *premul, uint8_t *rgba)
+{
+#ifdef OPENBLAS_VERSION
+    /* The pool's threads each run single-threaded products. OpenBLAS's own
+     * threads would spin for a while after every product and take the cores
+     * from the transformer and the pool. As ggml's BLAS backend does, the
+     * count is set for our use only: the host's count comes back afterwards. */
+    int host_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+#endif
+    gft_status st = decode(dec, pool, codes, n_filled, premul, rgba);
+#ifdef OPENBLAS_VERSION
+    openblas_set_num_threads(host_threads);
+#endif
+    return st;
 }

@@ -4,6 +4,7 @@
 #include "context.h"
 #include "test_model.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,30 @@ static void test_determinism(gft_context *ctx, float guidance, const char *neg)
     CHECK(memcmp(all.pixels, all.pixels + img_bytes, img_bytes) != 0, "variations 0 and 1 equal");
     gft_result_free(&all);
     gft_result_free(&two);
+}
+
+/* The decoder runs OpenBLAS on one thread but gives the host's count back,
+ * and the host's count does not change the pixels. */
+static void test_host_blas_threads(gft_context *ctx)
+{
+#ifdef OPENBLAS_VERSION
+    gft_generate_params p = base_params();
+    p.sampling.guidance = 2.0f;
+    gft_result one_blas, two_blas;
+    openblas_set_num_threads(1);
+    CHECK(run(ctx, &p, &one_blas) == GFT_OK, "generate, OpenBLAS at 1 thread");
+    openblas_set_num_threads(2);
+    CHECK(run(ctx, &p, &two_blas) == GFT_OK, "generate, OpenBLAS at 2 threads");
+    CHECK(openblas_get_num_threads() == 2, "the host's OpenBLAS thread count (2) became %d",
+          openblas_get_num_threads());
+    CHECK(memcmp(one_blas.pixels, two_blas.pixels, img_bytes) == 0,
+          "the host's OpenBLAS thread count changes the pixels");
+    gft_result_free(&one_blas);
+    gft_result_free(&two_blas);
+#else
+    (void)ctx;
+    printf("not OpenBLAS: host thread count test skipped\n");
+#endif
 }
 
 static void test_guidance_changes(gft_context *ctx)
@@ -233,6 +258,7 @@ int main(void)
     test_determinism(ctx, 1.0f, NULL);
     test_determinism(ctx, 3.0f, NULL);
     test_determinism(ctx, 2.5f, "dog");
+    test_host_blas_threads(ctx);
     test_guidance_changes(ctx);
     test_progress_cancel(ctx);
     test_bad_params(ctx);

@@ -15,13 +15,17 @@ OUT=${OUT:-$ROOT/training/runs/continue}
 PY=python3
 [ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
 EXTRA=(--budget "${GFT_BUDGET:-500}" --workers 8 --shard)
+# GFT_MAX_STEPS: stop after this many steps too (training/reproduce.sh)
+[ -n "${GFT_MAX_STEPS:-}" ] && EXTRA+=(--max-steps "$GFT_MAX_STEPS")
 if [ "${1:-}" = "--dry-run" ]; then
-  OUT=$ROOT/training/runs/continue-dry
+  OUT=${OUT_DRY:-$ROOT/training/runs/continue-dry}
   EXTRA=(--budget 1e9 --max-steps 2 --batch 4 --workers 1 --val-every 1e9)
 fi
 INIT=${GFT_INIT:-$ROOT/training/runs/init/gft-gpu2.pt}
 CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
-for f in "$INIT" "$CODES" "$ROOT/.devdata/pack/meta.json.xz" "$ROOT/training/runs/prep/tokenizer.json"; do
+META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
+TOK=${GFT_TOKENIZER:-$ROOT/training/runs/prep/tokenizer.json}
+for f in "$INIT" "$CODES" "$META" "$TOK"; do
   [ -f "$f" ] || { echo "device_continue: missing $f (see training/README.md)" >&2; exit 2; }
 done
 mkdir -p "$OUT"
@@ -29,7 +33,7 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 cd training || exit 1
 timeout -k 5 "${GFT_TIMEOUT:-575}" "$PY" -m gft.continue_gpt --init "$INIT" --codes "$CODES" \
-  --meta "$ROOT/.devdata/pack/meta.json.xz" --tokenizer runs/prep/tokenizer.json --out "$OUT" \
+  --meta "$META" --tokenizer "$TOK" --out "$OUT" \
   --all-concepts --balance --keep "${GFT_KEEP:-best-val}" --p-english 0.5 --p-preferred 0.6 "${EXTRA[@]}"
 rc=$?
 echo "continue_gpt exit $rc"

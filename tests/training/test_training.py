@@ -117,6 +117,41 @@ def test_vq_train_encode_eval():
     check(torch.equal(mir.view(16, -1).long(), codes[1]), "mirror codes equal codes of mirrored images")
 
 
+def test_tune_decoder_on_fixed_codes():
+    from gft.tune_decoder import batch, tune
+    cfg = VQConfig(codebook_size=16, dec_channels=(16, 8, 8, 8), enc_channels=(8, 16, 16), n_groups=4)
+    ims = fake_images()
+    dev = torch.device("cpu")
+    model, _ = train_vq(ims, torch.arange(16), cfg, budget_s=1e9, batch=4, lr=1e-3, device=dev,
+                        log=Log(None), seed=0, max_steps=4)
+    codes, _ = encode_all(model, ims, dev, batch=8)
+    codes = codes.long()
+    # a batch pairs each target with its own codes, mirrored images with the mirrored codes
+    tgt, idx = batch(ims, codes, torch.arange(16), torch.Generator().manual_seed(3), 16)
+    check(tgt.shape == (16, 4, 128, 128) and idx.shape == (16, 16, 16), "tune_decoder batch shapes")
+    own = torch.stack([codes[0][i] for i in range(16)]).view(16, 16, 16)
+    mirrored = (idx != own).flatten(1).any(1)
+    check(mirrored.any() and not mirrored.all(), "tune_decoder mirrors part of the batch")
+    frozen = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("decoder.")}
+    dec0 = {k: v.clone() for k, v in model.decoder.state_dict().items()}
+
+    def error():
+        with torch.no_grad():
+            rec = model.decoder(model.quantizer.lookup(codes[0].view(16, 16, 16)))
+            return (rec - premul_of(ims)).abs().mean().item()
+
+    before = error()
+    stats = tune(model, ims, codes, torch.arange(16), budget_s=1e9, batch_size=8, lr=3e-3, seed=1,
+                 log=Log(None), max_steps=25)
+    after = error()
+    check(stats["steps"] == 25, "tune_decoder stops at max_steps")
+    check(after < before, "tuning the decoder lowers its error on fixed codes (%.4f -> %.4f)" % (before, after))
+    check(all(torch.equal(v, model.state_dict()[k]) for k, v in frozen.items()),
+          "tune_decoder leaves the encoder and the codebook alone")
+    check(any(not torch.equal(v, model.decoder.state_dict()[k]) for k, v in dec0.items()),
+          "tune_decoder changes the decoder")
+
+
 def test_background_code_and_reframing():
     from gft.encode import reframe
     from gft.vq import transparent_patches

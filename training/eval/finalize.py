@@ -226,6 +226,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--vq-from", default=None, help="take the VQ tokenizer from this checkpoint "
                     "(runs of gft.continue_gpt carry only the transformer)")
+    ap.add_argument("--sampling", default=None, metavar="G:T:K",
+                    help="store these sampling defaults (guidance:temperature:top-k, top-p off) "
+                    "instead of the sweep's pick")
     ap.add_argument("--figdir", default=None, help="where sweep.png / training.png go (default: next to --sheet)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -236,6 +239,9 @@ def main(argv=None):
     local_path = os.path.join(a.run, "local_eval.json")
     local = json.load(open(local_path, encoding="utf-8")) if os.path.exists(local_path) else None
     defaults, deciding = choose_defaults(local, metrics)
+    if a.sampling:
+        g, t, k = a.sampling.split(":")
+        defaults = dict(guidance=float(g), temperature=float(t), top_k=int(k), top_p=1.0)
     exp = export(final, a.model, defaults)
     print("exported", a.model, exp, file=sys.stderr)
     figdir = a.figdir or (os.path.dirname(a.sheet) if a.sheet else a.run)

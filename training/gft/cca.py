@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from . import captions
-from .common import Log, autocast, pick_device, save_json, seed_all
+from .common import autocast, pick_device, save_json, start_run
 from .model import GFT, GFTConfig
 
 # emojibase groups with few everyday things in them, left out of the default row set
@@ -164,10 +164,7 @@ def main(argv=None):
     ap.add_argument("--max-steps", type=int, default=None, help="tests")
     a = ap.parse_args(argv)
     T0 = time.time()
-    os.makedirs(a.out, exist_ok=True)
-    log = Log(os.path.join(a.out, "train.log"))
-    seed_all(a.seed)
-    torch.set_num_threads(int(os.environ.get("GFT_THREADS", "1")))
+    log = start_run(a.out, a.seed)
     items, split = load_meta(a.meta)
     codes_np = load_codes_xz(a.codes)
     if codes_np.shape[1] != len(items):

@@ -34,6 +34,16 @@ def seed_all(seed):
         torch.cuda.manual_seed_all(seed)
 
 
+def start_run(out, seed):
+    """The usual start of a CPU-or-GPU stage: its folder, its log (out/train.log), fixed seeds,
+    torch threads from GFT_THREADS (default 1). Returns the log."""
+    os.makedirs(out, exist_ok=True)
+    log = Log(os.path.join(out, "train.log"))
+    seed_all(seed)
+    torch.set_num_threads(int(os.environ.get("GFT_THREADS", "1")))
+    return log
+
+
 def pick_device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 

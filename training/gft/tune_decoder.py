@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from .common import Log, cosine_lr, make_adamw, premultiply, save_json, seed_all
+from .common import cosine_lr, make_adamw, premultiply, save_json, start_run
 from .dataset import load_pack
 from .encode import load_codes_xz
 from .pipeline import split_rows
@@ -94,10 +94,7 @@ def main(argv=None):
     ap.add_argument("--eval-images", type=int, default=0, help="held-out images to score (0 = all)")
     a = ap.parse_args(argv)
     T0 = time.time()
-    os.makedirs(a.out, exist_ok=True)
-    log = Log(os.path.join(a.out, "train.log"))
-    seed_all(a.seed)
-    torch.set_num_threads(int(os.environ.get("GFT_THREADS", "1")))
+    log = start_run(a.out, a.seed)
     images, items, split = load_pack(a.pack)
     codes = load_codes_xz(a.codes)
     if codes.shape[1] != len(items) or codes.shape[0] < 2:

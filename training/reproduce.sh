@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The whole chain that made the shipped model, in one command, with its seeds and step counts
+# (training/README.md, "The shipped model in one command"):
+#
+#   data pack -> BPE -> device_train.sh (VQ tokenizer + transformer, wall-clock budgets)
+#   -> codes of every image -> 3 298 more transformer steps on every concept, the last kept
+#   -> CCA round 1 (189 steps, lr 5e-5, seed 2024) -> CCA round 2 (144 steps, seed 2025)
+#   -> eval.finalize (Q8_0 GGUF with the shipped sampling defaults, contact sheet)
+#
+#   training/reproduce.sh                  on a CUDA GPU machine (about 20 minutes on an H200)
+#   training/reproduce.sh --dry-run        the same chain on a small synthetic pack with a few
+#                                          steps per stage, on the CPU (about 8 minutes)
+# Options: --out DIR (default training/runs/reproduce, or .../reproduce-dry), --skip-data (keep
+# .devdata/pack), --model FILE (default models/gft-emoji.gguf; a dry run writes DIR/model.gguf).
+# The first stage's budgets are wall-clock (device_train.sh), so another GPU gets another number
+# of steps there; every later stage runs a fixed number of steps.
+set -euo pipefail
+CALLER_DIR=$PWD
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DRY=0
+RUN=""
+DATA=1
+MODEL=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) DRY=1 ;;
+    --out) RUN=$2; shift ;;
+    --skip-data) DATA=0 ;;
+    --model) MODEL=$2; shift ;;
+    *) echo "reproduce.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+absolute() { case "$1" in /*) echo "$1" ;; "") ;; *) echo "$CALLER_DIR/$1" ;; esac; }
+RUN=$(absolute "$RUN")
+MODEL=$(absolute "$MODEL")
+PY=python3
+[ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
+
+# stage sizes: the shipped run's, or a few steps each for the dry run
+CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4
+if [ "$DRY" = 1 ]; then
+  CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1
+  RUN=${RUN:-$ROOT/training/runs/reproduce-dry}
+  MODEL=${MODEL:-$RUN/model.gguf}
+  PACK=$RUN/pack
+else
+  RUN=${RUN:-$ROOT/training/runs/reproduce}
+  MODEL=${MODEL:-$ROOT/models/gft-emoji.gguf}
+  PACK=$ROOT/.devdata/pack
+fi
+mkdir -p "$RUN"
+step() { echo "== reproduce: $* ($(date -u +%H:%M:%S))"; }
+
+step "data pack"
+if [ "$DRY" = 1 ]; then
+  (cd training && "$PY" -m eval.fake_pack --out "$PACK" --n 600)
+elif [ "$DATA" = 1 ] || [ ! -f "$PACK/meta.json.xz" ]; then
+  bash training/data/build.sh
+fi
+step "BPE tokenizer"
+TOK=$RUN/tokenizer.json
+(cd training && "$PY" -m gft.prep --pack "$PACK" -o "$TOK")
+
+step "VQ tokenizer + transformer (device_train.sh)"
+if [ "$DRY" = 1 ]; then
+  OUT_DRY=$RUN/train GFT_PACK=$PACK GFT_TOKENIZER=$TOK bash training/device_train.sh --dry-run
+else
+  OUT=$RUN/train GFT_PACK=$PACK GFT_TOKENIZER=$TOK bash training/device_train.sh
+fi
+
+# the GPU scripts write checkpoints in parts (each file that comes back is <= 16 MiB)
+join_parts() { (cd training && "$PY" -c 'import sys; from eval.finalize import reassemble; reassemble(sys.argv[1])' "$1"); }
+join_parts "$RUN/train"
+
+step "codes of every image (as stored, mirrored, $N_AUG re-framings)"
+(cd training && "$PY" -m gft.encode --checkpoint "$RUN/train/final.pt" --pack "$PACK" \
+  --n-aug "$N_AUG" -o "$RUN/codes.npy.xz")
+(cd training && "$PY" -m gft.continue_gpt --export-init "$RUN/train/final.pt" -o "$RUN/init.pt")
+
+step "continuation: $CONT_STEPS steps on every concept, the last weights kept"
+CONT_ARGS=()
+[ "$DRY" = 1 ] && CONT_ARGS=(--dry-run)
+GFT_INIT=$RUN/init.pt GFT_CODES=$RUN/codes.npy.xz GFT_META=$PACK/meta.json.xz GFT_TOKENIZER=$TOK \
+  GFT_KEEP=last GFT_MAX_STEPS=$CONT_STEPS OUT=$RUN/cont OUT_DRY=$RUN/cont \
+  bash training/device_continue.sh "${CONT_ARGS[@]}"
+
+join_parts "$RUN/cont"
+
+cca() { # cca INIT OUTDIR STEPS SEED
+  (cd training && "$PY" -m gft.cca --init "$1" --codes "$RUN/codes.npy.xz" --meta "$PACK/meta.json.xz" \
+    --tokenizer "$TOK" --out "$2" --lr 5e-5 --budget 1e9 --max-steps "$3" --seed "$4")
+}
+step "CCA round 1: $CCA1_STEPS steps"
+cca "$RUN/cont/final.pt" "$RUN/cca1" "$CCA1_STEPS" 2024
+step "CCA round 2: $CCA2_STEPS steps"
+cca "$RUN/cca1/final.pt" "$RUN/cca2" "$CCA2_STEPS" 2025
+
+step "export to $MODEL"
+# shellcheck disable=SC2012 # the newest build's CLI, as train.sh picks it
+GFT_CLI=${GFT_CLI:-$(ls -t "$ROOT"/build*/cli/gft 2>/dev/null | head -1)}
+SHEET=()
+if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
+  SHEET=(--sheet "$ROOT/docs/contact-sheet.png" --engine "$GFT_CLI")
+fi
+(cd training && "$PY" -m eval.finalize --run "$RUN/cca2" --vq-from "$RUN/train/final.pt" \
+  --model "$MODEL" --sampling 2:0.9:100 "${SHEET[@]}")
+step "done: $MODEL"

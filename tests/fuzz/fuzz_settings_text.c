@@ -3,6 +3,10 @@
  * (it travels inside XCF files), its remembered last values, and the
  * dialog's key=value settings. Whatever parses must serialise and parse back
  * to the same text (or equal settings).
+ * GLib 2.74 (Debian 12) prints "GError set over the top of a previous
+ * GError" for a value with an invalid escape and a trailing backslash: that
+ * is GKeyFile's own parser setting its error twice on a fresh (NULL) GError,
+ * reproduced outside this project; the value is still refused.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdlib.h>
 #include <string.h>

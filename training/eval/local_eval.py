@@ -24,7 +24,7 @@ from gft.dataset import load_pack
 from gft.model import GFT, GFTConfig
 from gft.pipeline import split_rows
 from gft.text import BPETokenizer
-from gft.vq import VQConfig, VQModel
+from gft.vq import vq_from_checkpoint
 
 from .evaluate import build_prompt_sets, diversity, pick_defaults, sample_images, sampling_grid
 from .knn_judge import KNNJudge, features
@@ -34,13 +34,8 @@ def load_models(final):
     ck = torch.load(final, map_location="cpu")
     gpt = GFT(GFTConfig(**ck["gft_cfg"]))
     gpt.load_state_dict({k: v.float() for k, v in ck["gft"].items()})
-    vc = dict(ck["vq_cfg"])
-    for k in ("dec_channels", "enc_channels"):
-        vc[k] = tuple(vc[k])
-    vq = VQModel(VQConfig(**vc))
-    vq.load_state_dict({k: v.float() for k, v in ck["vq"].items()})
     tok = BPETokenizer.from_dict(ck["tokenizer"])
-    return gpt.eval(), vq.eval(), tok, ck
+    return gpt.eval(), vq_from_checkpoint(ck), tok, ck
 
 
 def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):

@@ -14,6 +14,7 @@ import torch
 
 from gft.common import composite, premultiply, psnr
 from gft.dataset import load_pack
+from gft.vq import load_vq
 
 from .local_eval import load_models
 
@@ -35,9 +36,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     from PIL import Image
     torch.set_num_threads(1)
-    from gft.tune_decoder import load_vq
     vqs = [load_models(a.run.rstrip("/") + "/final.pt")[1]] if a.run else []
-    vqs += [load_vq(path)[0].eval() for path in a.vq]
+    vqs += [load_vq(path) for path in a.vq]
     if not vqs:
         ap.error("give --run or --vq")
     images, items, split = load_pack(a.pack)

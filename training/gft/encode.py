@@ -118,7 +118,7 @@ def main(argv=None):
     import json
 
     from .dataset import load_pack
-    from .vq import VQConfig, VQModel
+    from .vq import load_vq
 
     ap = argparse.ArgumentParser(description="encode the pack to VQ codes")
     ap.add_argument("--checkpoint", required=True, help="a run's final.pt (or any file with vq, vq_cfg)")
@@ -129,12 +129,7 @@ def main(argv=None):
     ap.add_argument("-o", "--output", required=True,
                     help="codes.pt (torch) or codes.npy.xz (xz, split into <= 15 MiB parts)")
     a = ap.parse_args(argv)
-    ck = torch.load(a.checkpoint, map_location="cpu")
-    cfg = dict(ck["vq_cfg"])
-    for k in ("dec_channels", "enc_channels"):
-        cfg[k] = tuple(cfg[k])
-    vq = VQModel(VQConfig(**cfg))
-    vq.load_state_dict({k: v.float() for k, v in ck["vq"].items()})
+    vq = load_vq(a.checkpoint)
     dev = pick_device()
     vq.to(dev).eval()
     images, items, split = load_pack(a.pack)

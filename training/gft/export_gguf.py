@@ -39,7 +39,7 @@ import torch
 from .gguf_writer import ARRAY, I32, STRING, T_F16, T_F32, T_Q8_0, U32, GGUFWriter
 from .model import GFT, GFTConfig
 from .text import SPECIAL_NAMES, BPETokenizer, build_known_words, train_bpe
-from .vq import Decoder, VQConfig
+from .vq import Decoder, VQConfig, vq_config
 
 WEIGHT_TYPES = {"f32": T_F32, "f16": T_F16, "q8_0": T_Q8_0}
 MATRIX_SUFFIXES = ("attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_out.weight",
@@ -133,14 +133,6 @@ def export_model(gft, decoder, codebook, tokenizer, known_words, sampling, path,
 
 # ---- checkpoints ------------------------------------------------------------------
 
-def _vq_cfg_from_dict(d):
-    d = dict(d)
-    for k in ("dec_channels", "enc_channels"):
-        if k in d:
-            d[k] = tuple(d[k])
-    return VQConfig(**d)
-
-
 def _strip_wrappers(sd):
     """Drops torch.compile / DataParallel key prefixes."""
     out = {}
@@ -164,7 +156,7 @@ def load_checkpoint(path):
     gcfg = GFTConfig(**ck["gft_cfg"])
     gft = GFT(gcfg)
     gft.load_state_dict(_strip_wrappers(ck["gft"]))
-    vq_cfg = _vq_cfg_from_dict(ck["vq_cfg"])
+    vq_cfg = vq_config(ck["vq_cfg"])
     dec = Decoder(vq_cfg)
     vq_sd = _strip_wrappers(ck["vq"])
     dec.load_state_dict({k[len("decoder."):]: v for k, v in vq_sd.items() if k.startswith("decoder.")})

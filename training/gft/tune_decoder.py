@@ -11,6 +11,7 @@ here; the loss is stage 1's (gft.train_vq.vq_loss without the commitment term).
       --codes runs/codes-gpu2/codes-gpu2.npy.xz --out runs/vqtune --budget 3600
 """
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -22,17 +23,7 @@ from .dataset import load_pack
 from .encode import load_codes_xz
 from .pipeline import split_rows
 from .train_vq import eval_vq, vq_loss
-from .vq import VQConfig, VQModel
-
-
-def load_vq(path):
-    ck = torch.load(path, map_location="cpu")
-    cfg = dict(ck["vq_cfg"])
-    for k in ("dec_channels", "enc_channels"):
-        cfg[k] = tuple(cfg[k])
-    vq = VQModel(VQConfig(**cfg))
-    vq.load_state_dict({k: v.float() for k, v in ck["vq"].items()})
-    return vq, ck["vq_cfg"]
+from .vq import load_vq
 
 
 def batch(images, codes, rows, g, size):
@@ -106,16 +97,16 @@ def main(argv=None):
     held = torch.tensor(held_rows or iid_rows)
     if a.eval_images:
         held = held[:a.eval_images]
-    vq, vq_cfg = load_vq(a.vq)
+    vq = load_vq(a.vq)
     dev = torch.device("cpu")
-    before = eval_vq(vq.eval(), images, held, dev)
+    before = eval_vq(vq, images, held, dev)
     log("held-out before:", before)
     stats = tune(vq, images, codes, torch.tensor(train_rows), budget_s=a.budget, batch_size=a.batch,
                  lr=a.lr, seed=a.seed, log=log, max_steps=a.max_steps)
     after = eval_vq(vq, images, held, dev)
     log("held-out after:", after)
     torch.save(dict(vq={k: v.half() if v.is_floating_point() else v for k, v in vq.state_dict().items()},
-                    vq_cfg=vq_cfg), os.path.join(a.out, "vq.pt"))
+                    vq_cfg=dataclasses.asdict(vq.cfg)), os.path.join(a.out, "vq.pt"))
     save_json(os.path.join(a.out, "metrics.json"),
               dict(mode="tune_decoder", vq_from=a.vq, seed=a.seed, before=before, after=after,
                    tune=stats, total_seconds=round(time.time() - T0, 1)))

@@ -24,6 +24,27 @@ class VQConfig:
     bg_code: int = -1  # code reserved for fully transparent patches (-1: none)
 
 
+def vq_config(d):
+    """VQConfig from a checkpoint's vq_cfg dict (channel lists stored as lists)."""
+    d = dict(d)
+    for k in ("dec_channels", "enc_channels"):
+        if k in d:
+            d[k] = tuple(d[k])
+    return VQConfig(**d)
+
+
+def vq_from_checkpoint(ck):
+    """The tokenizer of a checkpoint dict with vq and vq_cfg (a run's final.pt, vq-gpu2.pt),
+    in float32 and eval mode."""
+    vq = VQModel(vq_config(ck["vq_cfg"]))
+    vq.load_state_dict({k: v.float() for k, v in ck["vq"].items()})
+    return vq.eval()
+
+
+def load_vq(path):
+    return vq_from_checkpoint(torch.load(path, map_location="cpu"))
+
+
 def encoder_grid(cfg: VQConfig):
     """Token grid side the encoder produces."""
     return cfg.enc_input // (2 ** (len(cfg.enc_channels) - 1))

@@ -4,6 +4,7 @@ pipeline}.py, training/eval/) on tiny models and a synthetic pack.
 
 Run: PYTHONPATH=training /usr/bin/python3 tests/training/test_training.py
 """
+import copy
 import io
 import json
 import os
@@ -337,6 +338,33 @@ def test_cca_raises_the_caption_margin():
                       - ref_lp)
     check(lp_own[1] > lp_own[0] + 1, "with --nll the own caption's picture gets likelier (%+.1f vs %+.1f nats)"
           % (lp_own[1], lp_own[0]))
+    # --train text: only the caption word embeddings move; the picture weights and the null
+    # prompt's ids stay bit-identical. The test model first learns its captions (plain NLL), then
+    # its colour words are swapped around, so the pictures are still there but each word now
+    # names the wrong one: tuning the word embeddings alone must point them back.
+    torch.manual_seed(0)
+    learned, _ = cca.finetune(GFT(cfg), codes, items, rows, tok, n_image=16, batch=8, lr=3e-3, beta=0.1, lam=1.0,
+                              budget_s=1e9, seed=0, log=Log(None), max_steps=60, nll=1.0, contrast=0.0)
+    word_ids = [tok.prefix(c, 8)[1] for c in colours]
+    with torch.no_grad():
+        w = learned.text_emb.weight
+        w[word_ids] = w[word_ids[1:] + word_ids[:1]].clone()
+    swapped = cca.caption_margin(learned, codes, items, rows, tok, 16, n=32)
+    for contrast, nll in ((1.0, 0.0), (0.0, 1.0)):
+        m = copy.deepcopy(learned)
+        start = {k: v.clone() for k, v in m.state_dict().items()}
+        m, st = cca.finetune(m, codes, items, rows, tok, n_image=16, batch=8, lr=1e-2, beta=0.1, lam=1.0,
+                             budget_s=1e9, seed=0, log=Log(None), max_steps=30, nll=nll, contrast=contrast,
+                             train="text")
+        after = cca.caption_margin(m, codes, items, rows, tok, 16, n=32)
+        moved = [k for k, v in m.state_dict().items() if not torch.equal(v, start[k])]
+        emb, emb0 = m.text_emb.weight.detach(), start["text_emb.weight"]
+        check(moved == ["text_emb.weight"] and torch.equal(emb[:3], emb0[:3]) and st["train"] == "text",
+              "--train text (contrast %g, nll %g) changes only the caption words' embeddings, not the null "
+              "prompt's: moved %s" % (contrast, nll, moved))
+        check(after > swapped + 2.5, "--train text (contrast %g, nll %g) points swapped words back at their "
+              "pictures (margin %.1f -> %.1f bits)" % (contrast, nll, swapped, after))
+        check(all(p.requires_grad for p in m.parameters()), "the model is left fully trainable afterwards")
     people = dict(items[0], concept="emoji:1F44B-1F3FB", group="people-body")
     clip = dict(items[0], source="openclipart", concept="clipart:x")
     picked = cca.pick_rows([items[0], people, clip], [0, 1, 2], "emoji")

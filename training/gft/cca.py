@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from . import captions
 from .common import autocast, pick_device, save_json, start_run
-from .model import GFT, GFTConfig
+from .model import EOS_ID, GFT, GFTConfig
 
 # emojibase groups with few everyday things in them, left out of the default row set
 _SKIP_GROUPS = {"people-body", "flags", "component"}
@@ -59,12 +59,16 @@ def sequence_logp(model, text, codes):
     return -F.cross_entropy(logits.transpose(1, 2), codes, reduction="none").sum(1)
 
 
-def cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll=0.0, n_tokens=1):
+def cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll=0.0, n_tokens=1, contrast=1.0):
     """The CCA objective (mean over the batch); all inputs are [B] sequence log-likelihoods.
     nll > 0 adds nll * the own caption's negative log-likelihood per token (nats): it keeps
     the images likely while the other captions are pushed down (rounds without it kept raising
-    the margin while the pictures got worse)."""
-    loss = (-F.logsigmoid(beta * (lp_pos - ref_pos)) - lam * F.logsigmoid(-beta * (lp_neg - ref_neg))).mean()
+    the margin while the pictures got worse). contrast scales the CCA term (0: plain NLL, and
+    the reference and negative terms may be None)."""
+    loss = lp_pos.new_zeros(())
+    if contrast:
+        loss = contrast * (-F.logsigmoid(beta * (lp_pos - ref_pos))
+                           - lam * F.logsigmoid(-beta * (lp_neg - ref_neg))).mean()
     if nll:
         loss = loss - nll * lp_pos.mean() / n_tokens
     return loss
@@ -88,15 +92,36 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
     return r, var, pos, neg
 
 
+def trainable_parameters(model, which):
+    """'all': every weight. 'text': only the text token embeddings, without the ids of the null
+    prompt (<pad>, <bos>, <eos>), so the picture-drawing weights and the unconditional row that
+    guidance subtracts stay exactly as they were; only what each caption word means can move.
+    (Full-model rounds past the shipped one made the pictures worse while the margin rose.)"""
+    if which == "all":
+        return list(model.parameters())
+    if which != "text":
+        raise ValueError("trainable_parameters: %r is not 'all' or 'text'" % which)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    w = model.text_emb.weight
+    w.requires_grad_(True)
+    keep = torch.ones(w.shape[0], 1, device=w.device)
+    keep[: EOS_ID + 1] = 0
+    w.register_hook(lambda g: g * keep)
+    return [w]
+
+
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, budget_s, seed, log,
-             max_steps=None, nll=0.0):
+             max_steps=None, nll=0.0, contrast=1.0, train="all"):
     """CCA on CPU or GPU (model and codes on the same device); returns (model, stats).
-    codes: int64 tensor [V, N, H*W]."""
-    ref = copy.deepcopy(model).eval()
-    for p in ref.parameters():
+    codes: int64 tensor [V, N, H*W]. contrast 0 with nll > 0 is plain likelihood training of
+    the trainable parameters (no reference model, no other captions)."""
+    ref = copy.deepcopy(model).eval() if contrast else None
+    for p in ref.parameters() if ref is not None else ():
         p.requires_grad_(False)
     model.eval()  # no dropout: the policy/reference log-ratios must start at exactly 0
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
+    params = trainable_parameters(model, train)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
     flip_ok = [bool(it.get("flip_ok", False)) for it in items]
     rng = random.Random(seed)
     T = model.cfg.text_ctx
@@ -106,24 +131,34 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
         dev = codes.device
         x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]
         pos_t, neg_t = torch.from_numpy(pos).to(dev), torch.from_numpy(neg).to(dev)
-        with torch.no_grad():
-            ref_pos, ref_neg = sequence_logp(ref, pos_t, x), sequence_logp(ref, neg_t, x)
-        lp_pos, lp_neg = sequence_logp(model, pos_t, x), sequence_logp(model, neg_t, x)
-        loss = cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll, x.shape[1])
+        lp_pos = sequence_logp(model, pos_t, x)
+        if contrast:
+            with torch.no_grad():
+                ref_pos, ref_neg = sequence_logp(ref, pos_t, x), sequence_logp(ref, neg_t, x)
+            lp_neg = sequence_logp(model, neg_t, x)
+        else:
+            ref_pos = ref_neg = lp_neg = None
+        loss = cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll, x.shape[1], contrast)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        margin = ((lp_pos - lp_neg) - (ref_pos - ref_neg)).mean().item()
         if step % 10 == 0 or step == 1:
-            hist.append(dict(step=step, t=round(time.time() - t0, 1), loss=round(loss.item(), 4),
-                             margin_gain_nats=round(margin, 2)))
-            log("cca step %d  %.0f/%.0fs  loss %.4f  caption margin vs start %+.2f nats"
-                % (step, time.time() - t0, budget_s, loss.item(), margin))
+            rec = dict(step=step, t=round(time.time() - t0, 1), loss=round(loss.item(), 4))
+            if contrast:
+                rec["margin_gain_nats"] = round(((lp_pos - lp_neg) - (ref_pos - ref_neg)).mean().item(), 2)
+            else:
+                rec["nll_per_token"] = round(-lp_pos.mean().item() / x.shape[1], 4)
+            hist.append(rec)
+            log("cca step %d  %.0f/%.0fs  %s" % (step, time.time() - t0, budget_s,
+                                               "  ".join("%s %s" % kv for kv in list(rec.items())[2:])))
     model.eval()
+    for p in model.parameters():
+        p.requires_grad_(True)
     return model, dict(steps=step, seconds=round(time.time() - t0, 1), batch=batch, lr=lr, beta=beta,
-                       lam=lam, nll=nll, image_tokens=n_image, rows=len(rows), history=hist)
+                       lam=lam, nll=nll, contrast=contrast, train=train, image_tokens=n_image,
+                       rows=len(rows), history=hist)
 
 
 @torch.no_grad()
@@ -159,6 +194,10 @@ def main(argv=None):
     ap.add_argument("--beta", type=float, default=0.05)
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--nll", type=float, default=0.0, help="weight of the own caption's NLL per token")
+    ap.add_argument("--contrast", type=float, default=1.0,
+                    help="weight of the CCA term (0 with --nll 1: plain likelihood training)")
+    ap.add_argument("--train", choices=("all", "text"), default="all",
+                    help="'text': tune only the caption word embeddings (the null prompt stays fixed)")
     ap.add_argument("--budget", type=float, default=1800, help="training seconds")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--max-steps", type=int, default=None, help="tests")
@@ -191,7 +230,7 @@ def main(argv=None):
     log("caption margin before (bits/image, own vs other caption):", before)
     model, stats = finetune(model, codes, items, rows, tok, n_image=a.image_tokens, batch=a.batch, lr=a.lr,
                             beta=a.beta, lam=a.lam, budget_s=a.budget, seed=a.seed, log=log,
-                            max_steps=a.max_steps, nll=a.nll)
+                            max_steps=a.max_steps, nll=a.nll, contrast=a.contrast, train=a.train)
     after = dict(train=caption_margin(model, codes, items, rows, tok, a.image_tokens),
                  val_iid=caption_margin(model, codes, items, eval_rows, tok, a.image_tokens))
     log("caption margin after:", after)

@@ -39,6 +39,9 @@ static void print_info(const char *path, const gft_model *model)
     printf("image tokens:      %u x %u grid, %u codes of dimension %u\n", i.grid_w, i.grid_h,
            i.codebook_size, i.code_dim);
     printf("image size:        %u x %u pixels, RGBA\n", i.image_width, i.image_height);
+    if (i.background_code >= 0)
+        printf("background code:   %d (empty patches; drawn at temperature 1)\n",
+               i.background_code);
     printf("tokenizer:         byte-level BPE, %u tokens\n", i.text_vocab);
     printf("known words:       %u\n", i.n_known_words);
     printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g\n",

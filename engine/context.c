@@ -58,6 +58,7 @@ gft_context *gft_context_new(const gft_model *model, char *err, size_t err_size)
     size_t N = (size_t)hp->grid_w * hp->grid_h;
     int ok = gft_tf_init(&ctx->tf, model) &&
              gft_sampler_scratch_init(&ctx->sampler, (int)hp->codebook_size);
+    ctx->sampler.background = hp->background_code;
     ctx->gen_tokens = calloc(GFT_MAX_VARIATIONS * N, sizeof *ctx->gen_tokens);
     ctx->dec = ok ? gft_vqdec_new(model) : NULL;
     if (!ok || !ctx->gen_tokens || !ctx->dec) {

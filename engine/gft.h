@@ -86,7 +86,8 @@ typedef struct {
     uint32_t grid_w, grid_h, codebook_size, code_dim;
     uint32_t image_width, image_height; /* decoder output size in pixels */
     uint32_t n_known_words;
-    gft_sampling defaults; /* the model's tuned sampling defaults */
+    int32_t background_code; /* code of empty patches, drawn untempered; -1: none */
+    gft_sampling defaults;   /* the model's tuned sampling defaults */
 } gft_model_info;
 
 void gft_model_get_info(const gft_model *model, gft_model_info *info);

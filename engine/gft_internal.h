@@ -59,6 +59,7 @@ typedef struct {
     uint32_t dec_n_res, dec_n_groups;
     float dec_norm_eps;
     uint32_t image_width, image_height; /* grid * 2^(n_levels-1) */
+    int32_t background_code;            /* code of fully transparent patches; -1: none */
     gft_sampling defaults;
 } gft_hparams;
 

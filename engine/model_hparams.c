@@ -206,6 +206,12 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
             return GFT_ERR_FORMAT;
         }
     TRY(get_eps(f, "gft.dec.norm_eps", &hp->dec_norm_eps, err, err_size));
+    hp->background_code = -1;
+    if (gguf_find_kv(f, "gft.vq.background_code")) {
+        uint32_t bg;
+        TRY(get_u32(f, "gft.vq.background_code", 0, hp->codebook_size - 1, &bg, err, err_size));
+        hp->background_code = (int32_t)bg;
+    }
     hp->image_width = hp->grid_w << (hp->dec_n_levels - 1);
     hp->image_height = hp->grid_h << (hp->dec_n_levels - 1);
 

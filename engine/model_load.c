@@ -273,6 +273,7 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->grid_h = hp->grid_h;
     info->codebook_size = hp->codebook_size;
     info->code_dim = hp->code_dim;
+    info->background_code = hp->background_code;
     info->image_width = hp->image_width;
     info->image_height = hp->image_height;
     info->n_known_words = model->tok.n_known;

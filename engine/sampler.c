@@ -25,6 +25,7 @@ uint32_t gft_pcg32_next(gft_pcg32 *rng)
 int gft_sampler_scratch_init(gft_sampler_scratch *s, int K)
 {
     s->K = K;
+    s->background = -1;
     s->mixed = malloc((size_t)K * sizeof *s->mixed);
     s->order = malloc((size_t)K * sizeof *s->order);
     s->prob = malloc((size_t)K * sizeof *s->prob);
@@ -115,6 +116,28 @@ int gft_sample(const float *l_c, const float *l_u, const gft_sampling *params,
                 best = i;
         return best;
     }
+    uint32_t r = gft_pcg32_next(rng); /* one draw per sampled token, always */
+    double u = (double)r / 4294967296.0;
+    if (s->background >= 0 && s->background < K) {
+        /* Background or not is drawn untempered: a low temperature or a small
+         * top-k would otherwise sharpen the most common code (empty patches)
+         * and fade thin shapes away. The rest of the draw picks the code. */
+        int bg = s->background;
+        float mx = l[0];
+        for (int i = 1; i < K; i++)
+            if (l[i] > mx)
+                mx = l[i];
+        if (isfinite(mx)) {
+            double total = 0.0;
+            for (int i = 0; i < K; i++)
+                total += exp((double)l[i] - (double)mx);
+            double p_bg = exp((double)l[bg] - (double)mx) / total;
+            if (u < p_bg || p_bg >= 1.0)
+                return bg;
+            u = (u - p_bg) / (1.0 - p_bg);
+            l[bg] = -INFINITY;
+        }
+    }
     for (int i = 0; i < K; i++)
         l[i] /= params->temperature;
 
@@ -129,7 +152,6 @@ int gft_sample(const float *l_c, const float *l_u, const gft_sampling *params,
     /* prob holds int32 scratch for the sort first (K doubles >= K int32s) */
     sort_order(l, order, (int32_t *)s->prob, n);
 
-    uint32_t r = gft_pcg32_next(rng); /* one draw per sampled token, always */
     float mx = l[order[0]];
     if (!isfinite(mx))
         return order[0];
@@ -149,7 +171,7 @@ int gft_sample(const float *l_c, const float *l_u, const gft_sampling *params,
         n = m;
         total = cum;
     }
-    double target = (double)r / 4294967296.0 * total, cum = 0.0;
+    double target = u * total, cum = 0.0;
     for (int i = 0; i < n; i++) {
         cum += p[i];
         if (cum > target)

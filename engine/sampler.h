@@ -20,6 +20,7 @@ uint32_t gft_pcg32_next(gft_pcg32 *rng);
 /* Work space for gft_sample(): K entries each. */
 typedef struct {
     int K;
+    int background; /* the model's background code, or -1 (see gft_sample) */
     float *mixed;
     int32_t *order;
     double *prob;
@@ -30,7 +31,10 @@ void gft_sampler_scratch_free(gft_sampler_scratch *s);
 
 /* Picks one token from conditional logits l_c and (when guidance != 1)
  * unconditional logits l_u. Temperature 0 takes the argmax and draws no
- * random number; otherwise exactly one pcg32 draw is used. */
+ * random number; otherwise exactly one pcg32 draw is used. With a background
+ * code (s->background >= 0) that draw first decides background or not at
+ * temperature 1, and temperature, top-k and top-p shape only the choice among
+ * the other codes. */
 int gft_sample(const float *l_c, const float *l_u, const gft_sampling *params,
                gft_sampler_scratch *s, gft_pcg32 *rng);
 

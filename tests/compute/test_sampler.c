@@ -173,11 +173,58 @@ static void test_edges(void)
     gft_sampler_scratch_free(&sc);
 }
 
+/* A model with a background code: background or not is drawn at temperature
+ * 1 with the one draw, and temperature / top-k only shape the other codes. */
+static void test_background(void)
+{
+    enum { K = 6, N = 40000 };
+    gft_sampler_scratch sc;
+    gft_sampler_scratch_init(&sc, K);
+    sc.background = 0;
+    /* p = 0.6 background, then 0.2, 0.1, 0.1 over codes 1..3 */
+    float l[K] = {logf(0.6f), logf(0.2f), logf(0.1f), logf(0.1f), -INFINITY, -INFINITY};
+    gft_sampling cold = {0.3f, 0, 1.0f, 1.0f}, k1 = {1.0f, 1, 1.0f, 1.0f};
+    int seen[K] = {0}, seen_k1[K] = {0};
+    gft_pcg32 r, copy;
+    gft_pcg32_seed(&r, 3, GFT_PCG_SEQ);
+    for (int s = 0; s < N; s++) {
+        copy = r;
+        seen[gft_sample(l, NULL, &cold, &sc, &r)]++;
+        gft_pcg32_next(&copy);
+        CHECK(r.state == copy.state, "one draw per token with a background code");
+        seen_k1[gft_sample(l, NULL, &k1, &sc, &r)]++;
+    }
+    /* untempered: 60 % background even at temperature 0.3 (which alone would give 97 %) */
+    CHECK(fabs(seen[0] / (double)N - 0.6) < 0.01, "background share %d / %d", seen[0], N);
+    /* among the rest, temperature 0.3: 0.2^(1/0.3) : 0.1^(1/0.3) : ... = 0.82 : 0.09 : 0.09 */
+    double fg = N - seen[0];
+    CHECK(fabs(seen[1] / fg - 0.823) < 0.02 && seen[4] == 0 && seen[5] == 0,
+          "foreground at temperature 0.3: %d %d %d", seen[1], seen[2], seen[3]);
+    /* top-k 1 keeps the background's own share and the best foreground code */
+    CHECK(fabs(seen_k1[0] / (double)N - 0.6) < 0.01 && seen_k1[0] + seen_k1[1] == N,
+          "top-k 1 with a background code: %d %d", seen_k1[0], seen_k1[1]);
+    /* only background possible, or the background impossible */
+    float only_bg[K] = {0.0f, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    float no_bg[K] = {-INFINITY, 1.0f, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    for (int s = 0; s < 100; s++) {
+        CHECK(gft_sample(only_bg, NULL, &cold, &sc, &r) == 0, "background alone");
+        CHECK(gft_sample(no_bg, NULL, &cold, &sc, &r) == 1, "no background");
+    }
+    /* greedy is still the plain argmax */
+    gft_sampling greedy = {0.0f, 0, 1.0f, 1.0f};
+    float fg_best[K] = {1.0f, 2.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    CHECK(gft_sample(fg_best, NULL, &greedy, &sc, &r) == 1 &&
+              gft_sample(l, NULL, &greedy, &sc, &r) == 0,
+          "greedy with a background code");
+    gft_sampler_scratch_free(&sc);
+}
+
 int main(void)
 {
     test_pcg();
     test_rule();
     test_edges();
+    test_background();
     if (!check_failures)
         printf("sampler ok\n");
     CHECK_DONE();

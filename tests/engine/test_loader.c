@@ -87,6 +87,7 @@ static void test_valid(uint32_t mt, uint32_t et, const char *want_type)
           "image %ux%u", info.image_width, info.image_height);
     CHECK(info.codebook_size == TINY_K && info.code_dim == TINY_CODE_DIM, "codebook");
     CHECK(info.n_known_words == (uint32_t)tiny_n_known_words, "known words");
+    CHECK(info.background_code == -1, "no gft.vq.background_code: no background code");
     CHECK(info.defaults.temperature == 0.9f && info.defaults.top_k == 8 &&
               info.defaults.top_p == 0.95f && info.defaults.guidance == 3.0f,
           "sampling defaults");

@@ -244,7 +244,7 @@ def check_generate(tmp, model_path, m, label):
         run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s, of)
         want, toks = sample.generate(m.gft, m, m.tokenizer, prompt, neg, temperature=temp, top_k=k,
                                      top_p=p, guidance=s, seed=seed, n_variations=n,
-                                     return_tokens=True)
+                                     return_tokens=True, background=m.vq_cfg.bg_code)
         got = np.fromfile(of, np.uint8).reshape(want.shape)
         with torch.no_grad():
             premul, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
@@ -283,6 +283,12 @@ def main():
         check_logits(tmp, paths["q8_0"], mq, 5e-2, "tiny Q8_0 vs F32 weights", PROMPTS[:6],
                      ref_gft=m.gft)
         check_generate(tmp, paths["q8_0"], mq, "tiny Q8_0")
+        # a model that declares a background code: that code is drawn untempered
+        bg_path = os.path.join(tmp, "tiny-bg.gguf")
+        assert export_main(["--random", "tiny", "--seed", "1", "--background-code", "3", "-o", bg_path]) == 0
+        mb = load_gguf(bg_path)
+        assert mb.vq_cfg.bg_code == 3 and m.vq_cfg.bg_code == -1, "gft.vq.background_code round trip"
+        check_generate(tmp, bg_path, mb, "tiny F32, background code 3")
         shipped = os.path.join(ROOT, "models", "gft-emoji.gguf")
         if os.path.exists(shipped):  # the shipped model at full size, whatever its weights
             ms = load_gguf(shipped)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import torch
 
-from gft import sample
+from gft import batch_sample, sample
 from gft.export_gguf import random_model
 
 
@@ -59,6 +59,28 @@ def test_draw_rule():
     assert sample.sample_token(t, 1.0, 1, 1.0, FixedU(0.9)) == 0
     # temperature 0: argmax, first maximum
     assert sample.sample_token(np.array([3, 5, 5], np.float32), 0.0, 0, 1.0, None) == 1
+
+
+def test_background_code():
+    # p = 0.6 background (code 0), then 0.2, 0.1, 0.1: background or not is decided at
+    # temperature 1 with the one draw; the rest of the draw picks among codes 1..3 at T 0.3
+    # (0.823, 0.088, 0.088 there)
+    l = np.log(np.array([0.6, 0.2, 0.1, 0.1], np.float32))
+    assert sample.sample_token(l, 0.3, 0, 1.0, FixedU(0.59), background=0) == 0
+    assert sample.sample_token(l, 0.3, 0, 1.0, FixedU(0.61), background=0) == 1   # u' = 0.025
+    assert sample.sample_token(l, 0.3, 0, 1.0, FixedU(0.95), background=0) == 2   # u' = 0.875
+    assert sample.sample_token(l, 0.3, 0, 1.0, FixedU(0.99), background=0) == 3   # u' = 0.975
+    # without it, temperature 0.3 makes code 0 take 97 % of the draws
+    assert sample.sample_token(l, 0.3, 0, 1.0, FixedU(0.95)) == 0
+    # top-k 1 keeps the background's share and the best other code
+    assert sample.sample_token(l, 1.0, 1, 1.0, FixedU(0.99), background=0) == 1
+    # greedy ignores it
+    assert sample.sample_token(l, 0.0, 0, 1.0, FixedU(0.99), background=0) == 0
+    # the batched sampler draws from the same distribution
+    p = batch_sample.filter_logits(torch.from_numpy(l)[None], 0.3, 0, 1.0, background=0)[0]
+    fg = np.array([0.2, 0.1, 0.1]) ** (1 / 0.3)
+    want = np.concatenate([[0.6], 0.4 * fg / fg.sum()])
+    assert np.allclose(p.numpy(), want, atol=1e-5), (p, want)
 
 
 def test_guidance_mix():

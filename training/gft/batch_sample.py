@@ -52,10 +52,17 @@ def _step(model, x, caches, pos):
     return model.head(model.out_norm(x))[:, 0]
 
 
-def filter_logits(l, temperature, top_k, top_p):
-    """-> probabilities [B, K] after temperature, top-k, softmax and top-p (None for argmax)."""
+def filter_logits(l, temperature, top_k, top_p, background=-1):
+    """-> probabilities [B, K] after temperature, top-k, softmax and top-p (None for argmax).
+    With a background code, its probability is kept at temperature 1 and the filters shape
+    only the other codes (the same distribution as gft.sample.sample_token draws from)."""
     if temperature <= 0:
         return None
+    if 0 <= background < l.shape[-1]:
+        p_bg = l.softmax(-1)[:, background:background + 1]
+        fg = filter_logits(l.index_fill(-1, torch.tensor([background], device=l.device), float("-inf")),
+                           temperature, top_k, top_p)
+        return (fg * (1 - p_bg)).index_copy(-1, torch.tensor([background], device=l.device), p_bg)
     l = l / temperature
     K = l.shape[-1]
     if 0 < top_k < K:
@@ -72,7 +79,7 @@ def filter_logits(l, temperature, top_k, top_p):
 
 @torch.no_grad()
 def generate(model, text_ids, null_ids=None, guidance=3.0, temperature=1.0, top_k=0, top_p=1.0,
-             generator=None):
+             generator=None, background=-1):
     """text_ids [B, T] (long, on the model's device) -> image tokens [B, N] (long)."""
     model.eval()
     cfg = model.cfg
@@ -97,7 +104,7 @@ def generate(model, text_ids, null_ids=None, guidance=3.0, temperature=1.0, top_
             if use_cfg:
                 lc, lu = lg[:B], lg[B:]
                 lg = lu + guidance * (lc - lu)
-            p = filter_logits(lg, temperature, top_k, top_p)
+            p = filter_logits(lg, temperature, top_k, top_p, background)
             if p is None:
                 tok = lg.argmax(-1)
             else:

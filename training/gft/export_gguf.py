@@ -104,6 +104,8 @@ def export_model(gft, decoder, codebook, tokenizer, known_words, sampling, path,
     w.add_u32("gft.dec.n_res", vq_cfg.dec_n_res)
     w.add_u32("gft.dec.n_groups", vq_cfg.n_groups)
     w.add_f32("gft.dec.norm_eps", vq_cfg.norm_eps)
+    if getattr(vq_cfg, "bg_code", -1) >= 0:  # the sampler draws this code untempered
+        w.add_u32("gft.vq.background_code", vq_cfg.bg_code)
     s = dict(DEFAULT_SAMPLING, **(sampling or {}))
     w.add_f32("gft.sampling.temperature", s["temperature"])
     w.add_u32("gft.sampling.top_k", s["top_k"])
@@ -300,6 +302,8 @@ def main(argv=None):
     ap.add_argument("--name", default=None)
     ap.add_argument("--description", default=None)
     ap.add_argument("--license", default=None)
+    ap.add_argument("--background-code", type=int, default=None,
+                    help="the code of fully transparent patches (-1: none; default: the tokenizer's)")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -314,6 +318,10 @@ def main(argv=None):
         for k in ("name", "description", "license"):
             if getattr(a, k) is not None:
                 meta[k] = getattr(a, k)
+        if a.background_code is not None:
+            if not -1 <= a.background_code < vcfg.codebook_size:
+                raise ValueError(f"--background-code {a.background_code} is outside -1..{vcfg.codebook_size - 1}")
+            vcfg = dataclasses.replace(vcfg, bg_code=a.background_code)
         export_model(gft, dec, cb, tok, known, sampling, a.output, a.type, a.small, vcfg,
                      meta.get("name", ""), meta.get("description", ""), meta.get("license", ""))
     except (ValueError, KeyError, RuntimeError, OSError) as e:

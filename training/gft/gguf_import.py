@@ -40,7 +40,8 @@ def load_gguf(path):
     vcfg = VQConfig(
         codebook_size=gcfg.codebook_size, code_dim=kv["gft.vq.code_dim"],
         dec_channels=tuple(kv["gft.dec.channels"]), dec_n_res=kv["gft.dec.n_res"],
-        n_groups=kv["gft.dec.n_groups"], norm_eps=kv["gft.dec.norm_eps"])
+        n_groups=kv["gft.dec.n_groups"], norm_eps=kv["gft.dec.norm_eps"],
+        bg_code=kv.get("gft.vq.background_code", -1))
     gft = GFT(gcfg)
     sd = {}
     for key in gft.state_dict():

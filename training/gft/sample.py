@@ -57,11 +57,23 @@ def mix_guidance(l_c, l_u, guidance):
     return l_u + np.float32(guidance) * (l_c - l_u)
 
 
-def sample_token(logits, temperature, top_k, top_p, rng):
-    """One token from float32 logits [K], per docs/model-format.md "Sampling"."""
+def sample_token(logits, temperature, top_k, top_p, rng, background=-1):
+    """One token from float32 logits [K], per docs/model-format.md "Sampling". With a
+    background code (>= 0), the one draw first decides background or not at temperature 1;
+    temperature, top-k and top-p then shape only the choice among the other codes."""
     logits = np.asarray(logits, dtype=np.float32)
     if temperature <= 0.0:
         return int(np.argmax(logits))  # first maximum = lowest id
+    u = rng.uniform()
+    mx = float(logits.max())
+    if 0 <= background < len(logits) and np.isfinite(mx):
+        e = np.exp(logits.astype(np.float64) - mx)
+        p_bg = e[background] / np.cumsum(e)[-1]  # summed in id order, as the engine does
+        if u < p_bg or p_bg >= 1.0:
+            return background
+        u = (u - p_bg) / (1.0 - p_bg)
+        logits = logits.copy()
+        logits[background] = -np.inf
     l = logits / np.float32(temperature)
     order = np.argsort(-l, kind="stable")  # descending, ties by lower id
     if 0 < top_k < len(l):
@@ -74,7 +86,7 @@ def sample_token(logits, temperature, top_k, top_p, rng):
         n = int(np.searchsorted(c, top_p, side="left")) + 1  # smallest set with sum >= p
         p = p[:min(n, len(p))]
     total = p.sum()
-    target = rng.uniform() * total
+    target = u * total
     c = np.cumsum(p)
     idx = int(np.searchsorted(c, target, side="right"))  # first with cumulative > target
     return int(order[min(idx, len(p) - 1)])
@@ -158,8 +170,9 @@ def decode_tokens(vq, tokens, grid_h, grid_w):
 
 @torch.inference_mode()
 def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-                    guidance=1.0, seed=0, n_variations=1):
-    """-> int64 array [n_variations, grid_h*grid_w] of image tokens."""
+                    guidance=1.0, seed=0, n_variations=1, background=-1):
+    """-> int64 array [n_variations, grid_h*grid_w] of image tokens. background: the model
+    file's gft.vq.background_code (-1: none), see sample_token."""
     cfg = gft.cfg
     n = n_variations
     guided = guidance != 1.0
@@ -186,18 +199,18 @@ def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_
         logits = gen.step(prev).float().cpu().numpy()
         for i in range(n):
             l = mix_guidance(logits[i], logits[n + i] if guided else None, guidance)
-            out[i, j] = sample_token(l, temperature, top_k, top_p, rngs[i])
+            out[i, j] = sample_token(l, temperature, top_k, top_p, rngs[i], background)
         nxt = torch.from_numpy(out[:, j]).to(dev)
         prev = torch.cat([nxt, nxt]) if guided else nxt
     return out
 
 
 def generate(gft, vq, tokenizer, prompt, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-             guidance=1.0, seed=0, n_variations=1, return_tokens=False):
+             guidance=1.0, seed=0, n_variations=1, return_tokens=False, background=-1):
     """-> uint8 [n_variations, H, W, 4] straight RGBA (and the tokens if asked).
     vq: a vq.VQModel, or anything with .decoder and .codebook, or (decoder, codebook)."""
     tokens = generate_tokens(gft, tokenizer, prompt, negative, temperature, top_k, top_p,
-                             guidance, seed, n_variations)
+                             guidance, seed, n_variations, background)
     with torch.inference_mode():
         _, rgba = decode_tokens(vq, tokens, gft.cfg.grid_h, gft.cfg.grid_w)
     rgba = rgba.cpu().numpy()
@@ -210,7 +223,7 @@ def _load(args):
         from .gguf_import import load_gguf
         m = load_gguf(args.model)
         m.gft, m.decoder, m.codebook = m.gft.to(dev), m.decoder.to(dev), m.codebook.to(dev)
-        return m.gft, m, m.tokenizer, m.sampling
+        return m.gft, m, m.tokenizer, dict(m.sampling, background=m.vq_cfg.bg_code)
     from .export_gguf import random_model
     gft, dec, cb, tok, known, sampling, _ = random_model(args.config, 1)
     return gft.to(dev), (dec.to(dev), cb.to(dev)), tok, sampling
@@ -240,7 +253,8 @@ def main(argv=None):
     kw = dict(temperature=s["temperature"] if a.temperature is None else a.temperature,
               top_k=s["top_k"] if a.top_k is None else a.top_k,
               top_p=s["top_p"] if a.top_p is None else a.top_p,
-              guidance=s["guidance"] if a.guidance is None else a.guidance)
+              guidance=s["guidance"] if a.guidance is None else a.guidance,
+              background=s.get("background", -1))
     if kw["guidance"] == 1.0 and a.bench:
         kw["guidance"] = 3.0
     if a.bench:

@@ -107,5 +107,5 @@ if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   SHEET=(--sheet "$ROOT/docs/contact-sheet.png" --engine "$GFT_CLI")
 fi
 (cd training && "$PY" -m eval.finalize --run "$RUN/cca2" --vq-from "$RUN/train/final.pt" \
-  --model "$MODEL" --sampling 2:0.9:100 "${SHEET[@]}")
+  --model "$MODEL" --sampling 3:0.7:40 "${SHEET[@]}")
 step "done: $MODEL"

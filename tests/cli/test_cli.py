@@ -324,6 +324,10 @@ def case_info():
     s = f["sampling defaults"]
     check(f"top-k {kv['gft.sampling.top_k']}," in s, f"sampling defaults: {s}")
     check(f"guidance {kv['gft.sampling.guidance']:g}" in s, f"sampling defaults: {s}")
+    bg = kv.get("gft.vq.background_code")
+    shown = f.get("background code", "")
+    check(shown.startswith(f"{bg} ") if bg is not None else shown == "",
+          f"background code: file {bg}, gft info {shown!r}")
     types = {g.tensor_info[n][1] for n in g.tensor_info if n.startswith("blk.") and n.endswith(
         ("attn_q.weight", "ffn_up.weight"))}
     names = {0: "F32", 1: "F16", 8: "Q8_0"}

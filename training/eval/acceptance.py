@@ -23,6 +23,8 @@ import unicodedata
 import torch
 
 from gft.dataset import load_pack
+from gft.gguf_import import sampling_defaults
+from gft.gguf_writer import GGUFFile
 
 from .evaluate import emoji_concepts
 from .knn_judge import KNNJudge
@@ -36,20 +38,6 @@ PROMPTS = [
     ("dog", "🐶"), ("pizza", "🍕"), ("banana", "🍌"), ("sun", "☀️"), ("rocket", "🚀"),
     ("red heart", "❤️"),
 ]
-
-
-def defaults_of(engine, model):
-    """The sampling defaults stored in a model file, from `gft info`'s line
-    "sampling defaults: temperature 0.9, top-k 100, top-p 1, guidance 2"."""
-    import subprocess
-    info = subprocess.run([engine, "info", model], check=True, capture_output=True, text=True).stdout
-    line = next((l for l in info.splitlines() if l.startswith("sampling defaults:")), "")
-    words = dict(w.strip().rsplit(" ", 1) for w in line.split(":", 1)[-1].split(",") if " " in w.strip())
-    try:
-        return dict(guidance=float(words["guidance"]), temperature=float(words["temperature"]),
-                    top_k=int(words["top-k"]), top_p=float(words["top-p"]))
-    except (KeyError, ValueError):
-        raise SystemExit("acceptance: no sampling defaults in `gft info %s`: %r" % (model, line))
 
 
 def padded(text, width):
@@ -79,7 +67,7 @@ def main(argv=None):
     result = {}
     for spec in a.model:
         label, path = spec.split("=", 1)
-        sampling = defaults_of(a.engine, path)
+        sampling = sampling_defaults(GGUFFile(path).kv)
         rows = {}
         with tempfile.TemporaryDirectory() as tmp:
             for prompt, concept in prompts:

@@ -26,6 +26,12 @@ class LoadedModel:
     kv: dict
 
 
+def sampling_defaults(kv):
+    """The sampling defaults stored in a model file's metadata ({key: value})."""
+    return {"temperature": kv["gft.sampling.temperature"], "top_k": kv["gft.sampling.top_k"],
+            "top_p": kv["gft.sampling.top_p"], "guidance": kv["gft.sampling.guidance"]}
+
+
 def load_gguf(path):
     f = GGUFFile(path)
     kv = f.kv
@@ -55,8 +61,7 @@ def load_gguf(path):
     tok = BPETokenizer(list(zip(m[0::2], m[1::2])))
     if tok.vocab_size != gcfg.text_vocab or tok.vocab_size < N_BASE:
         raise ValueError(f"{path}: tokenizer size {tok.vocab_size} != vocab {gcfg.text_vocab}")
-    sampling = {"temperature": kv["gft.sampling.temperature"], "top_k": kv["gft.sampling.top_k"],
-                "top_p": kv["gft.sampling.top_p"], "guidance": kv["gft.sampling.guidance"]}
+    sampling = sampling_defaults(kv)
     known = [w if isinstance(w, str) else w.decode("utf-8", "replace")
              for w in kv["gft.tokenizer.known_words"]]
     return LoadedModel(gft.eval(), dec.eval(), codebook, tok, known, sampling, vcfg, kv)

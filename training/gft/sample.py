@@ -65,8 +65,8 @@ def sample_token(logits, temperature, top_k, top_p, rng, background=-1):
     if temperature <= 0.0:
         return int(np.argmax(logits))  # first maximum = lowest id
     u = rng.uniform()
-    mx = float(logits.max())
-    if 0 <= background < len(logits) and np.isfinite(mx):
+    mx = float(logits.max()) if 0 <= background < len(logits) else np.nan
+    if np.isfinite(mx):
         e = np.exp(logits.astype(np.float64) - mx)
         p_bg = e[background] / np.cumsum(e)[-1]  # summed in id order, as the engine does
         if u < p_bg or p_bg >= 1.0:

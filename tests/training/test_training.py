@@ -409,6 +409,35 @@ def test_judge_trains():
     check(len(held) == 4 and not set(tr) & set(held), "judge holds out one image per concept")
 
 
+def test_cnn_judge_naming():
+    """The CNN judge as eval.acceptance and eval.local_eval use it: it loads from a pipeline
+    checkpoint and names the concept it was built to prefer (skin tones folded), and nothing else."""
+    from eval.judge import Judge, load_judge, naming_scores
+    names = ["emoji:1F34E", "emoji:1F431", "emoji:1F44B"]
+    judge = Judge(len(names), (4, 4, 8, 8))
+    with torch.no_grad():  # a judge that always says "cat" (class 1)
+        judge.concept.weight.zero_()
+        judge.concept.bias.copy_(torch.tensor([0.0, 5.0, 1.0]))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "final.pt")
+        torch.save(dict(judge={k: v.half() for k, v in judge.state_dict().items()}, judge_classes=names,
+                        judge_width=[4, 4, 8, 8]), path)
+        loaded, index = load_judge(path)
+        torch.save(dict(gft={}), os.path.join(d, "nojudge.pt"))
+        try:
+            load_judge(os.path.join(d, "nojudge.pt"))
+            refused = False
+        except SystemExit as e:
+            refused = "holds no judge" in str(e)
+    imgs = torch.rand(3, 4, 128, 128)
+    check(naming_scores(loaded, index, imgs, ["emoji:1F431"] * 3) == (1.0, 1.0), "CNN judge names its top concept")
+    check(naming_scores(loaded, index, imgs, ["emoji:1F34E"] * 3) == (0.0, 1.0),
+          "a lower-ranked concept is top-5 but not top-1")
+    mixed = naming_scores(loaded, index, imgs, ["emoji:1F431", "emoji:1F44B-1F3FD", "emoji:1F34E"])
+    check(abs(mixed[0] - 1 / 3) < 1e-6 and mixed[1] == 1.0, "one target per image, skin tones folded")
+    check(refused, "a checkpoint without a judge is refused with a message")
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_") and callable(fn):

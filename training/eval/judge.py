@@ -174,3 +174,27 @@ def predict_accuracy(model, x, cls, sty):
 def to_judge_input(premul128):
     """Decoder output / real image at 128 px premultiplied -> the judge's 64 px input."""
     return F.avg_pool2d(premul128.float(), 2)
+
+
+def load_judge(path):
+    """The judge stored in a pipeline checkpoint (final.pt) -> (model, {concept: class index})."""
+    ck = torch.load(path, map_location="cpu")
+    if "judge" not in ck:
+        raise SystemExit("judge: %s holds no judge (a pipeline run's final.pt does)" % path)
+    names = ck["judge_classes"]
+    model = Judge(len(names), tuple(ck["judge_width"]))
+    model.load_state_dict({k: v.float() for k, v in ck["judge"].items()})
+    return model.eval(), {n: i for i, n in enumerate(names)}
+
+
+def naming_scores(model, class_index, premul128, concepts):
+    """(top-1 share, top-5 share) of 128 px premultiplied images whose judged concept is the
+    intended one (concepts: one per image; skin tones are folded into the base concept)."""
+    idx = [class_index.get(base_concept(c)) for c in concepts]
+    if None in idx:
+        raise SystemExit("judge: concept %s is not among the judge's classes" % concepts[idx.index(None)])
+    logits, _, _ = predict(model, to_judge_input(premul128))
+    top5 = logits.topk(min(5, logits.shape[1]), 1).indices
+    target = torch.tensor(idx)
+    return ((top5[:, 0] == target).float().mean().item(),
+            (top5 == target[:, None]).any(1).float().mean().item())

@@ -2,6 +2,8 @@
 """Generation metrics on the CPU for a finished model, judged by the training-free
 nearest-real-image judge (eval/knn_judge.py): a guidance / temperature / top-k sweep and
 recognisability per prompt set at the chosen defaults. Writes <run>/local_eval.json.
+With --cnn-judge RUN/final.pt the CNN judge of a pipeline run (eval/judge.py, real images only)
+names every image too: cnn_top1 / cnn_top5.
 
 Images come from the C engine (`gft generate`, the shipped sampler with its PCG32 seeds) when
 --engine and --model are given, else from the PyTorch checkpoint (slow on CPU).
@@ -27,6 +29,7 @@ from gft.text import BPETokenizer
 from gft.vq import vq_from_checkpoint
 
 from .evaluate import build_prompt_sets, diversity, pick_defaults, sample_images, sampling_grid
+from .judge import load_judge, naming_scores
 from .knn_judge import KNNJudge, features
 
 
@@ -49,8 +52,8 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
     out = []
     # cached per model file (size, mtime) and setting, so reruns only re-score
     st = os.stat(model)
-    key = "m%d-%d_g%g_t%g_k%d_p%g" % (st.st_size, int(st.st_mtime), sampling["guidance"], sampling["temperature"], sampling["top_k"],
-                              sampling["top_p"])
+    key = "m%d-%d_s%d_g%g_t%g_k%d_p%g" % (st.st_size, int(st.st_mtime), seeds[0], sampling["guidance"],
+                                          sampling["temperature"], sampling["top_k"], sampling["top_p"])
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
     for i, p in enumerate(prompts):
@@ -72,7 +75,7 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
     return premultiply(torch.from_numpy(np.stack(out)))
 
 
-def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None):
+def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None, cnn=None):
     prompts = [e[0] for e in entries]
     targets = [e[1] for e in entries for _ in seeds]
     if engine:
@@ -83,6 +86,9 @@ def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None):
     top1, top5 = judge.score(imgs.float(), targets)
     out = dict(n=len(targets), top1=round(top1, 4), top5=round(top5, 4),
                rank_pct=round(judge.rank_percentile(imgs.float(), targets), 4))
+    if cnn:
+        c1, c5 = naming_scores(cnn[0], cnn[1], imgs.float(), targets)
+        out.update(cnn_top1=round(c1, 4), cnn_top5=round(c5, 4))
     # control: the same images scored against another prompt's concept (prompts rolled by one)
     S = len(seeds)
     rolled = targets[S:] + targets[:S]
@@ -109,7 +115,9 @@ def main(argv=None):
     ap.add_argument("--engine")
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cnn-judge", default=None, help="a pipeline run's final.pt holding the CNN judge")
     a = ap.parse_args(argv)
+    cnn = load_judge(a.cnn_judge) if a.cnn_judge else None
     torch.set_num_threads(int(os.environ.get("GFT_THREADS", "2")))
     log = Log(os.path.join(a.run, "local_eval.log"))
     dev = torch.device("cpu")
@@ -140,7 +148,7 @@ def main(argv=None):
     rows = []
     for s in grid:
         t = time.time()
-        r = dict(s, **score(judge, sweep_entries, [0, 1], s, gpt, vq, tok, dev, engine))
+        r = dict(s, **score(judge, sweep_entries, [0, 1], s, gpt, vq, tok, dev, engine, cnn))
         rows.append(r)
         log("sweep %s (%.0fs)" % (json.dumps(r), time.time() - t))
         out["sweep"] = rows
@@ -155,7 +163,7 @@ def main(argv=None):
     out["recognisability_sampling"] = final
     rec = {}
     for name, entries in sets.items():
-        r = score(judge, entries[:a.final_per_set], [0, 1], final, gpt, vq, tok, dev, engine)
+        r = score(judge, entries[:a.final_per_set], [0, 1], final, gpt, vq, tok, dev, engine, cnn)
         rec[name] = r
         log("recognisability", name, r)
         out["recognisability"] = rec

@@ -438,6 +438,57 @@ def test_cnn_judge_naming():
     check(refused, "a checkpoint without a judge is refused with a message")
 
 
+def test_cca_file_keeps_the_judged_best():
+    """gft.cca_file on a tiny model file and a synthetic pack: zero steps give back the very
+    same file, and a short run judges the start and every checkpoint and exports the best one."""
+    from eval.fake_pack import make_pack
+    from eval.judge import Judge, judge_labels
+    from gft import cca_file
+    from gft.dataset import load_meta
+    from gft.encode import save_codes_xz
+    from gft.export_gguf import export_model, random_model
+    from gft.gguf_import import load_gguf
+    with tempfile.TemporaryDirectory() as d:
+        make_pack(os.path.join(d, "pack"), 48)
+        meta = os.path.join(d, "pack", "meta.json.xz")
+        items, _ = load_meta(meta)
+        gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 3)
+        vcfg.bg_code = 0
+        start = os.path.join(d, "start.gguf")
+        export_model(gft, dec, cb, tok, known, dict(sampling, guidance=2.0), start, "q8_0", False, vcfg,
+                     name="tiny", description="test", license_id="CC0-1.0")
+        rng = np.random.RandomState(0)
+        save_codes_xz(rng.randint(0, 32, (2, len(items), 16)).astype(np.int16), os.path.join(d, "codes.npy.xz"))
+        _, names, _ = judge_labels(items)
+        torch.manual_seed(0)
+        judge = Judge(len(names), (4,))
+        torch.save(dict(judge=judge.state_dict(), judge_classes=names, judge_width=[4]), os.path.join(d, "judge.pt"))
+        common = ["--model", start, "--codes", os.path.join(d, "codes.npy.xz"), "--meta", meta,
+                  "--judge", os.path.join(d, "judge.pt"), "--select-prompts", "2", "--seeds", "2",
+                  "--batch", "4", "--lr", "1e-2"]
+        cca_file.main(common + ["--out", os.path.join(d, "zero"), "--max-steps", "0"])
+        with open(start, "rb") as f, open(os.path.join(d, "zero", "cand.gguf"), "rb") as g:
+            check(f.read() == g.read(), "cca_file with no steps writes the start file back byte for byte")
+        cca_file.main(common + ["--out", os.path.join(d, "run"), "--max-steps", "4", "--every", "1", "--shard"])
+        with open(os.path.join(d, "run", "metrics.json")) as f:
+            m = json.load(f)
+        steps = [r["step"] for r in m["judged"]]
+        best = max(m["judged"], key=lambda r: r["score"])
+        check(steps == [0, 1, 2, 3, 4], "the start and every step were judged: %s" % steps)
+        check(m["best_step"] == best["step"] and m["cca"]["steps"] == 4, "the best judged step is kept")
+        with open(os.path.join(d, "run", "cand.gguf"), "wb") as out:
+            for part in m["parts"]:
+                with open(os.path.join(d, "run", part), "rb") as f:
+                    out.write(f.read())
+        with open(start, "rb") as f, open(os.path.join(d, "run", "cand.gguf"), "rb") as g:
+            same_as_start = f.read() == g.read()
+        # 4 steps at lr 1e-2 move the weights, so only the start's own weights give its bytes back
+        check(same_as_start == (m["best_step"] == 0), "the exported weights are the best step's, not the last")
+        back = load_gguf(os.path.join(d, "run", "cand.gguf"))
+        check(back.vq_cfg.bg_code == 0 and back.sampling["guidance"] == 2.0 and m["parts"] == ["cand.gguf.part00"],
+              "the shards join into a model file with the start's defaults and background code")
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_") and callable(fn):

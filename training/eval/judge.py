@@ -7,10 +7,17 @@ tokenizer so that decoder artefacts alone do not confuse it), never on generated
 Concepts are the dataset's concept ids with emoji skin-tone modifiers removed (a "waving hand"
 in any skin tone is the same thing to recognise). One image of every concept that has two or
 more is held out to measure the judge itself (its accuracy is the ceiling for the generator).
+
+The judge is stored in a pipeline run's final.pt; `-o` copies it alone into a small file (for a
+GPU call, where the run's file is too large to travel):
+  cd training && python3 -m eval.judge runs/gpu2/final.pt -o runs/judge/judge-gpu2.pt
 """
+import argparse
 import math
+import os
 import random
 import re
+import sys
 import time
 
 import torch
@@ -198,3 +205,20 @@ def naming_scores(model, class_index, premul128, concepts):
     target = torch.tensor(idx)
     return ((top5[:, 0] == target).float().mean().item(),
             (top5 == target[:, None]).any(1).float().mean().item())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="copy the CNN judge out of a pipeline run's final.pt")
+    ap.add_argument("checkpoint")
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args(argv)
+    ck = torch.load(a.checkpoint, map_location="cpu")
+    if "judge" not in ck:
+        raise SystemExit("judge: %s holds no judge" % a.checkpoint)
+    os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
+    torch.save({k: ck[k] for k in ("judge", "judge_classes", "judge_width")}, a.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -105,7 +105,7 @@ def main(argv=None):
     ap.add_argument("--run", required=True)
     ap.add_argument("--pack", default=None)
     ap.add_argument("--per-set", type=int, default=12, help="prompts per set in the sweep")
-    ap.add_argument("--final-per-set", type=int, default=24)
+    ap.add_argument("--final-per-set", type=int, default=24, help="0: the sweep only")
     ap.add_argument("--guidances", default="1,2,3,5,8")
     ap.add_argument("--top-ks", default="0")
     ap.add_argument("--temperatures", default="1.0")
@@ -116,7 +116,9 @@ def main(argv=None):
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cnn-judge", default=None, help="a pipeline run's final.pt holding the CNN judge")
+    ap.add_argument("--seed", type=int, default=0, help="each prompt is drawn with seeds SEED and SEED+1")
     a = ap.parse_args(argv)
+    seeds = [a.seed, a.seed + 1]
     cnn = load_judge(a.cnn_judge) if a.cnn_judge else None
     torch.set_num_threads(int(os.environ.get("GFT_THREADS", "2")))
     log = Log(os.path.join(a.run, "local_eval.log"))
@@ -148,7 +150,7 @@ def main(argv=None):
     rows = []
     for s in grid:
         t = time.time()
-        r = dict(s, **score(judge, sweep_entries, [0, 1], s, gpt, vq, tok, dev, engine, cnn))
+        r = dict(s, **score(judge, sweep_entries, seeds, s, gpt, vq, tok, dev, engine, cnn))
         rows.append(r)
         log("sweep %s (%.0fs)" % (json.dumps(r), time.time() - t))
         out["sweep"] = rows
@@ -162,8 +164,8 @@ def main(argv=None):
         final = sampling_grid([float(g)], [float(t)], [int(k)])[0]
     out["recognisability_sampling"] = final
     rec = {}
-    for name, entries in sets.items():
-        r = score(judge, entries[:a.final_per_set], [0, 1], final, gpt, vq, tok, dev, engine, cnn)
+    for name, entries in sets.items() if a.final_per_set > 0 else ():
+        r = score(judge, entries[:a.final_per_set], seeds, final, gpt, vq, tok, dev, engine, cnn)
         rec[name] = r
         log("recognisability", name, r)
         out["recognisability"] = rec

@@ -112,10 +112,13 @@ def trainable_parameters(model, which):
 
 
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, budget_s, seed, log,
-             max_steps=None, nll=0.0, contrast=1.0, train="all"):
+             max_steps=None, nll=0.0, contrast=1.0, train="all", checkpoint=None, checkpoint_every=None):
     """CCA on CPU or GPU (model and codes on the same device); returns (model, stats).
     codes: int64 tensor [V, N, H*W]. contrast 0 with nll > 0 is plain likelihood training of
-    the trainable parameters (no reference model, no other captions)."""
+    the trainable parameters (no reference model, no other captions).
+    checkpoint(model, step) is called before the first step, every checkpoint_every steps and
+    after the last step (its own time does not count against budget_s), e.g. to judge samples and
+    keep the best."""
     ref = copy.deepcopy(model).eval() if contrast else None
     for p in ref.parameters() if ref is not None else ():
         p.requires_grad_(False)
@@ -125,6 +128,8 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     flip_ok = [bool(it.get("flip_ok", False)) for it in items]
     rng = random.Random(seed)
     T = model.cfg.text_ctx
+    if checkpoint:
+        checkpoint(model, 0)  # the start may stay the best
     t0, step, hist = time.time(), 0, []
     while time.time() - t0 < budget_s and (max_steps is None or step < max_steps):
         r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng)
@@ -153,6 +158,12 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
             hist.append(rec)
             log("cca step %d  %.0f/%.0fs  %s" % (step, time.time() - t0, budget_s,
                                                "  ".join("%s %s" % kv for kv in list(rec.items())[2:])))
+        if checkpoint and checkpoint_every and step % checkpoint_every == 0:
+            t_pause = time.time()
+            checkpoint(model, step)
+            t0 += time.time() - t_pause  # judging is not training time
+    if checkpoint:
+        checkpoint(model, step)
     model.eval()
     for p in model.parameters():
         p.requires_grad_(True)

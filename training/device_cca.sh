@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# One GPU call: CCA from the shipped model file, with the checkpoint the independent CNN judge
+# names best (gft.cca_file). The recipe of models/MODEL_CARD.md, "How to get a better model".
+# Run from the repository root on the device machine (the `run` tool), carrying
+#   training/runs/codes-gpu2   the shipped tokenizer's code grids (10.5 MB)
+#   training/runs/judge        python3 -m eval.judge runs/gpu2/final.pt -o runs/judge/judge-gpu2.pt (5.9 MB)
+#   .devdata/pack/meta.json.xz the captions (1.3 MB)
+# with training/checkpoints/vq-gpu2.pt moved aside while the call runs (the working tree and
+# the carried files must stay under 64 MiB; this call needs only the model file):
+#   bash training/device_cca.sh            # ~8 minutes, writes cand.gguf.part00..02, metrics.json,
+#                                          # train.log to $OUT (5 files, each <= 15 MiB)
+#   bash training/device_cca.sh --dry-run  # a few steps on the CPU
+# Then: cat OUT/cand.gguf.part* > cand.gguf; judge it with eval.acceptance and by eye.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+OUT=${OUT:-$ROOT/training/runs/cca-file}
+PY=python3
+[ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
+EXTRA=(--budget "${GFT_BUDGET:-300}" --every "${GFT_EVERY:-50}" --batch "${GFT_BATCH:-128}"
+       --lr "${GFT_LR:-1e-5}" --select-prompts 24 --seeds 4 --shard)
+if [ "${1:-}" = "--dry-run" ]; then
+  OUT=${OUT_DRY:-$ROOT/training/runs/cca-file-dry}
+  EXTRA=(--budget 1e9 --max-steps 2 --every 1 --batch 2 --select-prompts 1 --seeds 1 --shard)
+fi
+MODEL=${GFT_MODEL:-$ROOT/models/gft-emoji.gguf}
+CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
+META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
+JUDGE=${GFT_JUDGE:-$ROOT/training/runs/judge/judge-gpu2.pt}
+for f in "$MODEL" "$CODES" "$META" "$JUDGE"; do
+  [ -f "$f" ] || { echo "device_cca: missing $f (see the comment at the top)" >&2; exit 2; }
+done
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+cd training || exit 1
+timeout -k 5 "${GFT_TIMEOUT:-560}" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
+  --judge "$JUDGE" --out "$OUT" "${EXTRA[@]}"
+rc=$?
+echo "cca_file exit $rc"
+ls -la "$OUT"
+exit $rc

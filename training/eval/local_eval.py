@@ -41,8 +41,12 @@ def load_models(final):
     return gpt.eval(), vq_from_checkpoint(ck), tok, ck
 
 
+MAX_VARIATIONS = 16  # the most `gft generate --variations` takes
+
+
 def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
-    """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major)."""
+    """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major);
+    seeds are consecutive (seed, seed+1, ...), as `gft generate --seed S -v N` draws them."""
     import hashlib
     import subprocess
 
@@ -56,22 +60,22 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
                                           sampling["temperature"], sampling["top_k"], sampling["top_p"])
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
-    for i, p in enumerate(prompts):
-        base = os.path.join(d, "%s.png" % hashlib.sha1(p.encode()).hexdigest()[:12])
-        names = [base] if len(seeds) == 1 else [base[:-4] + "-%d.png" % (k + 1)
-                                                 for k in range(len(seeds))]
-        if all(os.path.exists(n) for n in names):
+    for p in prompts:
+        stem = os.path.join(d, hashlib.sha1(p.encode()).hexdigest()[:12])
+        # consecutive seeds in runs of at most MAX_VARIATIONS, each one `gft generate -v` call
+        for c in range(0, len(seeds), MAX_VARIATIONS):
+            run = seeds[c:c + MAX_VARIATIONS]
+            base = stem + (".png" if c == 0 else "_%d.png" % run[0])
+            names = [base] if len(run) == 1 else [base[:-4] + "-%d.png" % (k + 1) for k in range(len(run))]
+            if not all(os.path.exists(n) for n in names):
+                subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(run[0]),
+                                "-v", str(len(run)), "-t", str(threads), "-q", "-o", base,
+                                "--guidance", str(sampling["guidance"]),
+                                "--temperature", str(sampling["temperature"]),
+                                "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
+                               check=True, stdout=subprocess.DEVNULL)
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))
-            continue
-        subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(seeds[0]),
-                        "-v", str(len(seeds)), "-t", str(threads), "-q", "-o", base,
-                        "--guidance", str(sampling["guidance"]),
-                        "--temperature", str(sampling["temperature"]),
-                        "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
-                       check=True, stdout=subprocess.DEVNULL)
-        for n in names:
-            out.append(np.asarray(Image.open(n).convert("RGBA")))
     return premultiply(torch.from_numpy(np.stack(out)))
 
 

@@ -16,8 +16,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 OUT=${OUT:-$ROOT/training/runs/cca-file}
-PY=python3
-[ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
 EXTRA=(--budget "${GFT_BUDGET:-300}" --every "${GFT_EVERY:-50}" --batch "${GFT_BATCH:-128}"
        --lr "${GFT_LR:-1e-5}" --select-prompts 24 --seeds 4 --shard)
 if [ "${1:-}" = "--dry-run" ]; then
@@ -28,12 +26,9 @@ MODEL=${GFT_MODEL:-$ROOT/models/gft-emoji.gguf}
 CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
 META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
 JUDGE=${GFT_JUDGE:-$ROOT/training/runs/judge/judge-gpu2.pt}
-for f in "$MODEL" "$CODES" "$META" "$JUDGE"; do
-  [ -f "$f" ] || { echo "device_cca: missing $f (see the comment at the top)" >&2; exit 2; }
-done
+. training/device_common.sh
+device_start device_cca "$MODEL" "$CODES" "$META" "$JUDGE" || exit 2
 mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
-command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 cd training || exit 1
 timeout -k 5 "${GFT_TIMEOUT:-560}" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
   --judge "$JUDGE" --out "$OUT" "${EXTRA[@]}"

@@ -12,8 +12,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 OUT=${OUT:-$ROOT/training/runs/continue}
-PY=python3
-[ -x /usr/bin/python3 ] && ! python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
 EXTRA=(--budget "${GFT_BUDGET:-500}" --workers 8 --shard)
 # GFT_MAX_STEPS: stop after this many steps too (training/reproduce.sh)
 [ -n "${GFT_MAX_STEPS:-}" ] && EXTRA+=(--max-steps "$GFT_MAX_STEPS")
@@ -25,12 +23,9 @@ INIT=${GFT_INIT:-$ROOT/training/runs/init/gft-gpu2.pt}
 CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
 META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
 TOK=${GFT_TOKENIZER:-$ROOT/training/runs/prep/tokenizer.json}
-for f in "$INIT" "$CODES" "$META" "$TOK"; do
-  [ -f "$f" ] || { echo "device_continue: missing $f (see training/README.md)" >&2; exit 2; }
-done
+. training/device_common.sh
+device_start device_continue "$INIT" "$CODES" "$META" "$TOK" || exit 2
 mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
-command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 cd training || exit 1
 timeout -k 5 "${GFT_TIMEOUT:-575}" "$PY" -m gft.continue_gpt --init "$INIT" --codes "$CODES" \
   --meta "$META" --tokenizer "$TOK" --out "$OUT" \

@@ -430,11 +430,13 @@ def test_cnn_judge_naming():
         except SystemExit as e:
             refused = "holds no judge" in str(e)
     imgs = torch.rand(3, 4, 128, 128)
-    check(naming_scores(loaded, index, imgs, ["emoji:1F431"] * 3) == (1.0, 1.0), "CNN judge names its top concept")
-    check(naming_scores(loaded, index, imgs, ["emoji:1F34E"] * 3) == (0.0, 1.0),
-          "a lower-ranked concept is top-5 but not top-1")
+    check(naming_scores(loaded, index, imgs, ["emoji:1F431"] * 3) == (1.0, 1.0, 1.0),
+          "CNN judge names its top concept, ranked above every other class")
+    check(naming_scores(loaded, index, imgs, ["emoji:1F34E"] * 3) == (0.0, 1.0, 0.0),
+          "the lowest-ranked concept is top-5 (of 3) but not top-1, rank 0")
     mixed = naming_scores(loaded, index, imgs, ["emoji:1F431", "emoji:1F44B-1F3FD", "emoji:1F34E"])
-    check(abs(mixed[0] - 1 / 3) < 1e-6 and mixed[1] == 1.0, "one target per image, skin tones folded")
+    check(abs(mixed[0] - 1 / 3) < 1e-6 and mixed[1] == 1.0 and abs(mixed[2] - 0.5) < 1e-6,
+          "one target per image, skin tones folded (mean rank (1 + 0.5 + 0) / 3)")
     check(refused, "a checkpoint without a judge is refused with a message")
 
 
@@ -473,7 +475,7 @@ def test_cca_file_keeps_the_judged_best():
         with open(os.path.join(d, "run", "metrics.json")) as f:
             m = json.load(f)
         steps = [r["step"] for r in m["judged"]]
-        best = max(m["judged"], key=lambda r: r["score"])
+        best = max(m["judged"], key=lambda r: (r["score"], r["rank"]))
         check(steps == [0, 1, 2, 3, 4], "the start and every step were judged: %s" % steps)
         check(m["best_step"] == best["step"] and m["cca"]["steps"] == 4, "the best judged step is kept")
         with open(os.path.join(d, "run", "cand.gguf"), "wb") as out:
@@ -484,6 +486,12 @@ def test_cca_file_keeps_the_judged_best():
             same_as_start = f.read() == g.read()
         # 4 steps at lr 1e-2 move the weights, so only the start's own weights give its bytes back
         check(same_as_start == (m["best_step"] == 0), "the exported weights are the best step's, not the last")
+        # the same run stopped at the best step exports the same bytes (training is deterministic)
+        cca_file.main(common + ["--out", os.path.join(d, "upto"), "--max-steps", str(m["best_step"]),
+                                "--every", "1"])
+        with open(os.path.join(d, "upto", "cand.gguf"), "rb") as f, \
+                open(os.path.join(d, "run", "cand.gguf"), "rb") as g:
+            check(f.read() == g.read(), "the export is the best step's weights (step %d of 4)" % m["best_step"])
         back = load_gguf(os.path.join(d, "run", "cand.gguf"))
         check(back.vq_cfg.bg_code == 0 and back.sampling["guidance"] == 2.0 and m["parts"] == ["cand.gguf.part00"],
               "the shards join into a model file with the start's defaults and background code")

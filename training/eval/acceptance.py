@@ -9,7 +9,8 @@ nearest-real-image judge (eval/knn_judge.py, real images only):
   rank   mean share of all concepts the image resembles less than the named one (chance 0.5).
 With --cnn-judge RUN/final.pt (a pipeline checkpoint that holds the trained judge, eval/judge.py)
 the images are also named by the CNN judge, trained on real images only:
-  cnn-1 / cnn-5  share of seeds whose top-1 / top-5 concept is the named one.
+  cnn-1 / cnn-5  share of seeds whose top-1 / top-5 concept is the named one;
+  rank           mean share of the judge's classes scored below the named one (chance 0.5).
 --keep DIR keeps the PNGs (DIR/LABEL/..., prompt-major as `gft generate -v` names them).
 Several models (or settings: LABEL=PATH@G:T:K) in one call are judged on the same prompts and seeds; the table goes to stdout
 and, with -o, to a JSON file.
@@ -86,7 +87,7 @@ def main(argv=None):
     if missing:
         raise SystemExit("acceptance: no real images for the concepts of %s" % missing)
     seeds = list(range(a.seed, a.seed + a.seeds))
-    keys = ("top5", "rank") + (("cnn1", "cnn5") if cnn else ())
+    keys = ("top5", "rank") + (("cnn1", "cnn5", "cnnrank") if cnn else ())
     result = {}
     for spec in a.model:
         label, path = spec.split("=", 1)
@@ -104,8 +105,8 @@ def main(argv=None):
                 _, top5 = judge.score(imgs, targets)
                 rows[prompt] = dict(top5=round(top5, 3), rank=round(judge.rank_percentile(imgs, targets), 3))
                 if cnn:
-                    c1, c5 = naming_scores(cnn[0], cnn[1], imgs, targets)
-                    rows[prompt].update(cnn1=round(c1, 3), cnn5=round(c5, 3))
+                    c1, c5, cr = naming_scores(cnn[0], cnn[1], imgs, targets)
+                    rows[prompt].update(cnn1=round(c1, 3), cnn5=round(c5, 3), cnnrank=round(cr, 3))
         mean = {k: round(sum(r[k] for r in rows.values()) / len(rows), 3) for k in keys}
         result[label] = dict(model=os.path.abspath(path), sampling=sampling, seeds=[seeds[0], seeds[-1]],
                              prompts=rows, mean=mean)
@@ -113,9 +114,9 @@ def main(argv=None):
     print_table(result, prompts, "%4.0f %% / %.3f  ", "top-5 / rank    ",
                 lambda r: (100 * r["top5"], r["rank"]))
     if cnn:
-        print("\nCNN judge (%s): share of seeds named right, top-1 / top-5" % a.cnn_judge)
-        print_table(result, prompts, "%4.0f %% / %4.0f %%   ", "cnn-1 / cnn-5   ",
-                    lambda r: (100 * r["cnn1"], 100 * r["cnn5"]))
+        print("\nCNN judge (%s): share of seeds named right, top-1 / top-5 / mean rank" % a.cnn_judge)
+        print_table(result, prompts, "%3.0f %% /%4.0f %% / %.3f", "cnn-1/cnn-5/rank   ",
+                    lambda r: (100 * r["cnn1"], 100 * r["cnn5"], r["cnnrank"]))
     if a.output:
         with open(a.output, "w") as f:
             json.dump(result, f, indent=1, ensure_ascii=False)

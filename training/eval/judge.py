@@ -195,16 +195,19 @@ def load_judge(path):
 
 
 def naming_scores(model, class_index, premul128, concepts):
-    """(top-1 share, top-5 share) of 128 px premultiplied images whose judged concept is the
-    intended one (concepts: one per image; skin tones are folded into the base concept)."""
+    """(top-1 share, top-5 share, mean rank) over 128 px premultiplied images: the share whose
+    judged concept is the intended one, and the mean share of all classes the judge scores below
+    the intended one (chance 0.5; a smooth figure where the shares are a few hits). concepts: one
+    per image; skin tones are folded into the base concept."""
     idx = [class_index.get(base_concept(c)) for c in concepts]
     if None in idx:
         raise SystemExit("judge: concept %s is not among the judge's classes" % concepts[idx.index(None)])
     logits, _, _ = predict(model, to_judge_input(premul128))
     top5 = logits.topk(min(5, logits.shape[1]), 1).indices
     target = torch.tensor(idx)
+    below = (logits < logits.gather(1, target[:, None])).float().sum(1) / max(logits.shape[1] - 1, 1)
     return ((top5[:, 0] == target).float().mean().item(),
-            (top5 == target[:, None]).any(1).float().mean().item())
+            (top5 == target[:, None]).any(1).float().mean().item(), below.mean().item())
 
 
 def main(argv=None):

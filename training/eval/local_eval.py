@@ -3,7 +3,7 @@
 nearest-real-image judge (eval/knn_judge.py): a guidance / temperature / top-k sweep and
 recognisability per prompt set at the chosen defaults. Writes <run>/local_eval.json.
 With --cnn-judge RUN/final.pt the CNN judge of a pipeline run (eval/judge.py, real images only)
-names every image too: cnn_top1 / cnn_top5.
+names every image too: cnn_top1 / cnn_top5 / cnn_rank.
 
 Images come from the C engine (`gft generate`, the shipped sampler with its PCG32 seeds) when
 --engine and --model are given, else from the PyTorch checkpoint (slow on CPU).
@@ -91,8 +91,8 @@ def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None, cnn=N
     out = dict(n=len(targets), top1=round(top1, 4), top5=round(top5, 4),
                rank_pct=round(judge.rank_percentile(imgs.float(), targets), 4))
     if cnn:
-        c1, c5 = naming_scores(cnn[0], cnn[1], imgs.float(), targets)
-        out.update(cnn_top1=round(c1, 4), cnn_top5=round(c5, 4))
+        c1, c5, cr = naming_scores(cnn[0], cnn[1], imgs.float(), targets)
+        out.update(cnn_top1=round(c1, 4), cnn_top5=round(c5, 4), cnn_rank=round(cr, 4))
     # control: the same images scored against another prompt's concept (prompts rolled by one)
     S = len(seeds)
     rolled = targets[S:] + targets[:S]

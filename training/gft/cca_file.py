@@ -8,7 +8,7 @@ pictures got worse, and nobody could tell when to stop except by eye. Here every
 their other-language names, hand-written paraphrases and other-language prompts; the first
 --select-prompts of each) at the file's own sampling defaults, background rule included, and the
 CNN judge (eval/judge.py, trained on real images only) names each picture. The score is the
-share named right, top-1 + top-5. The start is judged too, so the best can be the start.
+share named right, top-1 + top-5; ties go to the higher mean rank of the intended concept. The start is judged too, so the best can be the start.
 At the end the start and the best are judged again on other prompts (the next
 --select-prompts of each set) and other seeds, to report a figure the choice did not see.
 
@@ -47,7 +47,7 @@ class JudgedCheckpoints:
 
     @torch.no_grad()
     def score(self, model, prompts, seeds):
-        """(top-1, top-5) share of pictures the judge names right, over prompts x seeds."""
+        """(top-1 share, top-5 share, mean rank) of the judge's naming, over prompts x seeds."""
         from eval.judge import naming_scores
 
         from .batch_sample import generate
@@ -59,7 +59,7 @@ class JudgedCheckpoints:
         targets = [c for _, c in prompts for _ in seeds]
         null = torch.tensor(null_prefix(T), dtype=torch.long, device=dev)
         gen = torch.Generator(device=dev)
-        hits1 = hits5 = 0.0
+        hits1 = hits5 = ranks = 0.0
         for i in range(0, len(ids), self.batch):
             gen.manual_seed(1000 * (seeds[0] + 1) + i)
             s = self.sampling
@@ -67,25 +67,28 @@ class JudgedCheckpoints:
                             temperature=s["temperature"], top_k=s["top_k"], top_p=s["top_p"], generator=gen,
                             background=self.background)
             premul, _ = decode_tokens((self.decoder, self.codebook), toks, cfg.grid_h, cfg.grid_w)
-            t1, t5 = naming_scores(self.judge, self.class_index, premul.permute(0, 3, 1, 2).float(),
-                                   targets[i:i + self.batch])
+            t1, t5, r = naming_scores(self.judge, self.class_index, premul.permute(0, 3, 1, 2).float(),
+                                      targets[i:i + self.batch])
             hits1 += t1 * len(toks)
             hits5 += t5 * len(toks)
-        return hits1 / len(ids), hits5 / len(ids)
+            ranks += r * len(toks)
+        return hits1 / len(ids), hits5 / len(ids), ranks / len(ids)
 
     def __call__(self, model, step):
         if self.history and self.history[-1]["step"] == step:
             return
         t = time.time()
-        top1, top5 = self.score(model, self.prompts, self.seeds)
-        rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), score=round(top1 + top5, 4),
-                   judge_seconds=round(time.time() - t, 1))
+        top1, top5, rank = self.score(model, self.prompts, self.seeds)
+        rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), rank=round(rank, 4),
+                   score=round(top1 + top5, 4), judge_seconds=round(time.time() - t, 1))
         self.history.append(rec)
-        better = self.best is None or rec["score"] > self.best["score"]
+        # the named shares decide; with a few hits they often tie, and then the mean rank does
+        better = self.best is None or (rec["score"], rec["rank"]) > (self.best["score"], self.best["rank"])
         if better:
             self.best, self.best_step = rec, step
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-        self.log("judged step %d: top-1 %.3f top-5 %.3f%s" % (step, top1, top5, "  (best so far)" if better else ""))
+        self.log("judged step %d: top-1 %.3f top-5 %.3f rank %.3f%s"
+                 % (step, top1, top5, rank, "  (best so far)" if better else ""))
 
 
 def selection_prompts(items, split, rows, n, offset=0):
@@ -160,7 +163,7 @@ def main(argv=None):
     start_report = picker.score(model, report_prompts, report_seeds)
     model.load_state_dict(picker.best_state)
     best_report = picker.score(model, report_prompts, report_seeds)
-    log("best step %d; unseen prompts: start top-1 %.3f top-5 %.3f, best top-1 %.3f top-5 %.3f"
+    log("best step %d; unseen prompts: start top-1 %.3f top-5 %.3f rank %.3f, best top-1 %.3f top-5 %.3f rank %.3f"
         % ((picker.best_step,) + start_report + best_report))
     cand = os.path.join(a.out, "cand.gguf")
     export_model(model.cpu(), m.decoder.cpu(), m.codebook.cpu(), m.tokenizer, m.known_words, m.sampling, cand,
@@ -182,8 +185,8 @@ def main(argv=None):
         mode="cca_file", device=where, start=os.path.basename(a.model), seed=a.seed, torch=torch.__version__,
         cca=stats, judged=picker.history, best_step=picker.best_step,
         report=dict(prompts=len(report_prompts), seeds=report_seeds,
-                    start=dict(top1=round(start_report[0], 4), top5=round(start_report[1], 4)),
-                    best=dict(top1=round(best_report[0], 4), top5=round(best_report[1], 4))),
+                    start=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in start_report))),
+                    best=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in best_report)))),
         parts=parts, total_seconds=round(time.time() - T0, 1)))
     log("done in %.0fs" % (time.time() - T0))
     return 0

@@ -497,6 +497,17 @@ def test_cca_file_keeps_the_judged_best():
               "the shards join into a model file with the start's defaults and background code")
 
 
+def test_all_cores_restores_threads():
+    from gft.common import all_cores
+    torch.set_num_threads(1)
+    with all_cores("cpu"):
+        inside = torch.get_num_threads()
+    with all_cores("cuda"):
+        on_gpu = torch.get_num_threads()
+    check(inside == (os.cpu_count() or 1) and on_gpu == 1 and torch.get_num_threads() == 1,
+          "all_cores uses every core for CPU inference and gives the thread count back")
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_") and callable(fn):

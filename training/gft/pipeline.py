@@ -24,7 +24,7 @@ import time
 import numpy as np
 import torch
 
-from .common import Log, pick_device, save_json, seed_all
+from .common import Log, all_cores, pick_device, save_json, seed_all
 from .model import GFTConfig
 from .vq import VQConfig
 
@@ -208,14 +208,9 @@ def main(argv=None):
     log("vq held-out:", vq_stats["heldout"])
     t = time.time()
     flip_ok = torch.tensor([bool(it.get("flip_ok", False)) for it in items])
-    # Training runs fastest on one torch thread here (machine notes), but the encoder's
-    # inference convolutions use every core: 6.8 vs 11.3 ms per image on 2 cores.
-    train_threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(os.cpu_count() or 1)
-    codes, code_stats = encode_all(vq, images_t, device, flip_ok=flip_ok, n_aug=tier["n_aug"],
-                                   seed=a.seed)
-    torch.set_num_threads(train_threads)
+    with all_cores(device):
+        codes, code_stats = encode_all(vq, images_t, device, flip_ok=flip_ok, n_aug=tier["n_aug"],
+                                       seed=a.seed)
     code_stats["variants"] = int(codes.shape[0])
     code_stats["encode_seconds"] = round(time.time() - t, 1)
     vq_stats["codebook"] = code_stats
@@ -293,13 +288,12 @@ def evaluate_generation(a, tier, ts, deadline, log, metrics, ck, items, images_t
     from eval.judge import judge_labels, train_judge
     from eval.prompts import CONTACT_SHEET
 
-    from .common import premultiply
-    from .common import judge_input
+    from .common import judge_input, premultiply
 
     # judge inputs: real images and their VQ reconstructions, 64 px premultiplied fp16
     real, recon = [], []
     g = gpt.cfg.grid_h
-    with torch.no_grad():
+    with torch.no_grad(), all_cores(device):
         for i in range(0, len(images_t), 256):
             x = premultiply(images_t[i:i + 256].to(device))
             real.append(judge_input(x).half())

@@ -32,7 +32,7 @@ from gft.dataset import load_pack
 from gft.gguf_import import sampling_defaults
 from gft.gguf_writer import GGUFFile
 
-from .evaluate import emoji_concepts
+from .evaluate import emoji_concepts, parse_setting
 from .judge import load_judge, naming_scores
 from .knn_judge import KNNJudge
 from .local_eval import engine_images
@@ -94,8 +94,8 @@ def main(argv=None):
         path, _, override = path.partition("@")
         sampling = sampling_defaults(GGUFFile(path).kv)
         if override:
-            g, t, k = override.split(":")
-            sampling.update(guidance=float(g), temperature=float(t), top_k=int(k))
+            s = parse_setting(override)
+            sampling.update(guidance=s["guidance"], temperature=s["temperature"], top_k=s["top_k"])
         rows = {}
         with tempfile.TemporaryDirectory() as tmp:
             workdir = os.path.join(a.keep, label) if a.keep else tmp

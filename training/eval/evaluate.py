@@ -161,6 +161,16 @@ def pick_defaults(rows, min_diversity_frac=0.5, key=None, tol=1e-9):
     return {k: r[k] for k in ("guidance", "temperature", "top_k", "top_p")}
 
 
+def parse_setting(text):
+    """"G:T:K" (guidance, temperature, top-k; as the command-line options write a setting) ->
+    a sampling dict with top-p off."""
+    try:
+        g, t, k = text.split(":")
+        return sampling_grid([float(g)], [float(t)], [int(k)])[0]
+    except ValueError:
+        raise SystemExit("%r is not a setting GUIDANCE:TEMPERATURE:TOP_K such as 3:0.7:40" % text)
+
+
 def sampling_grid(guidances, temperatures, top_ks, top_p=1.0):
     return [dict(guidance=float(g), temperature=float(t), top_k=int(k), top_p=float(top_p))
             for g in guidances for t in temperatures for k in top_ks]

@@ -240,8 +240,8 @@ def main(argv=None):
     local = json.load(open(local_path, encoding="utf-8")) if os.path.exists(local_path) else None
     defaults, deciding = choose_defaults(local, metrics)
     if a.sampling:
-        g, t, k = a.sampling.split(":")
-        defaults = dict(guidance=float(g), temperature=float(t), top_k=int(k), top_p=1.0)
+        from .evaluate import parse_setting
+        defaults = parse_setting(a.sampling)
     exp = export(final, a.model, defaults)
     print("exported", a.model, exp, file=sys.stderr)
     figdir = a.figdir or (os.path.dirname(a.sheet) if a.sheet else a.run)

@@ -183,11 +183,17 @@ def to_judge_input(premul128):
     return F.avg_pool2d(premul128.float(), 2)
 
 
-def load_judge(path):
-    """The judge stored in a pipeline checkpoint (final.pt) -> (model, {concept: class index})."""
+def stored_judge(path):
+    """The judge's part of a pipeline checkpoint (final.pt, or the small file -o writes)."""
     ck = torch.load(path, map_location="cpu")
     if "judge" not in ck:
         raise SystemExit("judge: %s holds no judge (a pipeline run's final.pt does)" % path)
+    return {k: ck[k] for k in ("judge", "judge_classes", "judge_width")}
+
+
+def load_judge(path):
+    """The judge stored in a pipeline checkpoint (final.pt) -> (model, {concept: class index})."""
+    ck = stored_judge(path)
     names = ck["judge_classes"]
     model = Judge(len(names), tuple(ck["judge_width"]))
     model.load_state_dict({k: v.float() for k, v in ck["judge"].items()})
@@ -215,11 +221,9 @@ def main(argv=None):
     ap.add_argument("checkpoint")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
-    ck = torch.load(a.checkpoint, map_location="cpu")
-    if "judge" not in ck:
-        raise SystemExit("judge: %s holds no judge" % a.checkpoint)
+    judge = stored_judge(a.checkpoint)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
-    torch.save({k: ck[k] for k in ("judge", "judge_classes", "judge_width")}, a.output)
+    torch.save(judge, a.output)
     return 0
 
 

@@ -28,7 +28,7 @@ from gft.pipeline import split_rows
 from gft.text import BPETokenizer
 from gft.vq import vq_from_checkpoint
 
-from .evaluate import build_prompt_sets, diversity, pick_defaults, sample_images, sampling_grid
+from .evaluate import build_prompt_sets, diversity, parse_setting, pick_defaults, sample_images, sampling_grid
 from .judge import load_judge, naming_scores
 from .knn_judge import KNNJudge, features
 
@@ -148,9 +148,7 @@ def main(argv=None):
     grid = sampling_grid([float(x) for x in a.guidances.split(",")],
                          [float(x) for x in a.temperatures.split(",")],
                          [int(x) for x in a.top_ks.split(",")])
-    for e in filter(None, a.extra.split(";")):
-        g, t, k = e.split(":")
-        grid += sampling_grid([float(g)], [float(t)], [int(k)])
+    grid += [parse_setting(e) for e in filter(None, a.extra.split(";"))]
     rows = []
     for s in grid:
         t = time.time()
@@ -164,8 +162,7 @@ def main(argv=None):
     log("defaults:", best)
     final = best
     if a.final:
-        g, t, k = a.final.split(":")
-        final = sampling_grid([float(g)], [float(t)], [int(k)])[0]
+        final = parse_setting(a.final)
     out["recognisability_sampling"] = final
     rec = {}
     for name, entries in sets.items() if a.final_per_set > 0 else ():

@@ -106,7 +106,7 @@ def main(argv=None):
     from .encode import load_codes_xz
     from .export_gguf import export_model
     from .gguf_import import load_gguf
-    from .pipeline import split_rows, SHARD_BYTES
+    from .pipeline import split_rows, write_shards
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True, help="the model file to start from (GGUF)")
@@ -173,11 +173,7 @@ def main(argv=None):
     if a.shard:
         with open(cand, "rb") as f:
             data = f.read()
-        for k in range(0, len(data), SHARD_BYTES):
-            name = "cand.gguf.part%02d" % (k // SHARD_BYTES)
-            with open(os.path.join(a.out, name), "wb") as f:
-                f.write(data[k:k + SHARD_BYTES])
-            parts.append(name)
+        parts = [name for name, _ in write_shards(data, a.out, "cand.gguf")]
         os.remove(cand)
     where = torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu (%d threads)" % torch.get_num_threads()
     stats.pop("history", None)

@@ -94,13 +94,18 @@ def write_checkpoint(ck, out, shard):
         with open(os.path.join(out, "final.pt"), "wb") as f:
             f.write(data)
         return [("final.pt", len(data))], digest
+    return write_shards(data, out, "final.pt"), digest
+
+
+def write_shards(data, out, name):
+    """data -> <out>/<name>.partNN files of <= SHARD_BYTES; -> [(file name, bytes), ...]."""
     parts = []
     for k in range(0, len(data), SHARD_BYTES):
-        name = "final.pt.part%02d" % (k // SHARD_BYTES)
-        with open(os.path.join(out, name), "wb") as f:
+        part = "%s.part%02d" % (name, k // SHARD_BYTES)
+        with open(os.path.join(out, part), "wb") as f:
             f.write(data[k:k + SHARD_BYTES])
-        parts.append((name, min(SHARD_BYTES, len(data) - k)))
-    return parts, digest
+        parts.append((part, min(SHARD_BYTES, len(data) - k)))
+    return parts
 
 
 def resume_args(a, stage, log):

@@ -29,7 +29,7 @@ import time
 
 import torch
 
-from .common import pick_device, save_json, start_run
+from .common import all_cores, pick_device, save_json, start_run
 
 SETS = ("seen_en", "seen_lang", "paraphrase", "other_lang")
 
@@ -78,7 +78,8 @@ class JudgedCheckpoints:
         if self.history and self.history[-1]["step"] == step:
             return
         t = time.time()
-        top1, top5, rank = self.score(model, self.prompts, self.seeds)
+        with all_cores(self.codebook.device):  # sampling and judging are inference
+            top1, top5, rank = self.score(model, self.prompts, self.seeds)
         rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), rank=round(rank, 4),
                    score=round(top1 + top5, 4), judge_seconds=round(time.time() - t, 1))
         self.history.append(rec)
@@ -159,10 +160,11 @@ def main(argv=None):
     # a figure the choice did not see: other prompts, other seeds
     report_prompts = selection_prompts(items, split, train_rows, a.select_prompts, offset=a.select_prompts)
     report_seeds = list(range(100, 100 + a.seeds))
-    model.load_state_dict(start_state)
-    start_report = picker.score(model, report_prompts, report_seeds)
-    model.load_state_dict(picker.best_state)
-    best_report = picker.score(model, report_prompts, report_seeds)
+    with all_cores(device):
+        model.load_state_dict(start_state)
+        start_report = picker.score(model, report_prompts, report_seeds)
+        model.load_state_dict(picker.best_state)
+        best_report = picker.score(model, report_prompts, report_seeds)
     log("best step %d; unseen prompts: start top-1 %.3f top-5 %.3f rank %.3f, best top-1 %.3f top-5 %.3f rank %.3f"
         % ((picker.best_step,) + start_report + best_report))
     cand = os.path.join(a.out, "cand.gguf")

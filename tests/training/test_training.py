@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -492,9 +493,27 @@ def test_cca_file_keeps_the_judged_best():
         with open(os.path.join(d, "upto", "cand.gguf"), "rb") as f, \
                 open(os.path.join(d, "run", "cand.gguf"), "rb") as g:
             check(f.read() == g.read(), "the export is the best step's weights (step %d of 4)" % m["best_step"])
+        # a wall limit with no room for more than the judgings stops training before step 1
+        cca_file.main(common + ["--out", os.path.join(d, "wall"), "--max-steps", "4", "--every", "1",
+                                "--wall", "1e-3"])
+        with open(os.path.join(d, "wall", "metrics.json")) as f:
+            w = json.load(f)
+        check(w["cca"]["steps"] == 0 and [r["step"] for r in w["judged"]] == [0],
+              "--wall stops training early: %d steps" % w["cca"]["steps"])
         back = load_gguf(os.path.join(d, "run", "cand.gguf"))
         check(back.vq_cfg.bg_code == 0 and back.sampling["guidance"] == 2.0 and m["parts"] == ["cand.gguf.part00"],
               "the shards join into a model file with the start's defaults and background code")
+
+
+def test_cca_wall_stop_leaves_room_for_the_judgings():
+    from gft.cca_file import wall_stop
+
+    class Picker:
+        judge_seconds = 10.0
+    now = time.time()
+    check(wall_stop(0, now, Picker()) is None, "no wall limit: no stop")
+    check(not wall_stop(100, now, Picker())(), "100 s left, 3 judgings of 10 s + export 30 s: go on")
+    check(wall_stop(59, now, Picker())(), "59 s: too little for 3 judgings of 10 s and the export")
 
 
 def test_all_cores_restores_threads():

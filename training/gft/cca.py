@@ -112,13 +112,15 @@ def trainable_parameters(model, which):
 
 
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, budget_s, seed, log,
-             max_steps=None, nll=0.0, contrast=1.0, train="all", checkpoint=None, checkpoint_every=None):
+             max_steps=None, nll=0.0, contrast=1.0, train="all", checkpoint=None, checkpoint_every=None,
+             stop=None):
     """CCA on CPU or GPU (model and codes on the same device); returns (model, stats).
     codes: int64 tensor [V, N, H*W]. contrast 0 with nll > 0 is plain likelihood training of
     the trainable parameters (no reference model, no other captions).
     checkpoint(model, step) is called before the first step, every checkpoint_every steps and
     after the last step (its own time does not count against budget_s), e.g. to judge samples and
-    keep the best."""
+    keep the best. stop() returning True ends training before the next step (a wall-clock limit
+    that counts the judging too)."""
     ref = copy.deepcopy(model).eval() if contrast else None
     for p in ref.parameters() if ref is not None else ():
         p.requires_grad_(False)
@@ -131,7 +133,7 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     if checkpoint:
         checkpoint(model, 0)  # the start may stay the best
     t0, step, hist = time.time(), 0, []
-    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps):
+    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps) and not (stop and stop()):
         r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng)
         dev = codes.device
         x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]

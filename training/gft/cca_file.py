@@ -44,6 +44,7 @@ class JudgedCheckpoints:
         self.judge, self.class_index = judge, class_index
         self.prompts, self.seeds, self.log, self.batch = prompts, seeds, log, batch
         self.history, self.best, self.best_state, self.best_step = [], None, None, None
+        self.judge_seconds = 0.0
 
     @torch.no_grad()
     def score(self, model, prompts, seeds):
@@ -80,8 +81,9 @@ class JudgedCheckpoints:
         t = time.time()
         with all_cores(self.codebook.device):  # sampling and judging are inference
             top1, top5, rank = self.score(model, self.prompts, self.seeds)
+        self.judge_seconds = time.time() - t
         rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), rank=round(rank, 4),
-                   score=round(top1 + top5, 4), judge_seconds=round(time.time() - t, 1))
+                   score=round(top1 + top5, 4), judge_seconds=round(self.judge_seconds, 1))
         self.history.append(rec)
         # the named shares decide; with a few hits they often tie, and then the mean rank does
         better = self.best is None or (rec["score"], rec["rank"]) > (self.best["score"], self.best["rank"])
@@ -90,6 +92,15 @@ class JudgedCheckpoints:
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         self.log("judged step %d: top-1 %.3f top-5 %.3f rank %.3f%s"
                  % (step, top1, top5, rank, "  (best so far)" if better else ""))
+
+
+def wall_stop(wall, t_start, picker, export_seconds=30.0):
+    """stop() for cca.finetune: True once the time left under `wall` is only enough for what
+    still follows training: the last judging and the report's two (each as long as the latest
+    judging) and the export. None without a limit."""
+    if not wall:
+        return None
+    return lambda: time.time() - t_start > wall - 3 * picker.judge_seconds - export_seconds
 
 
 def selection_prompts(items, split, rows, n, offset=0):
@@ -123,6 +134,9 @@ def main(argv=None):
     ap.add_argument("--lam", type=float, default=1.0)
     ap.add_argument("--budget", type=float, default=300, help="training seconds (judging not counted)")
     ap.add_argument("--every", type=int, default=50, help="judge the weights every this many steps")
+    ap.add_argument("--wall", type=float, default=0,
+                    help="seconds for the whole run, judging and export included: training stops early "
+                         "enough for the last judging, the report and the export (0: no limit)")
     ap.add_argument("--select-prompts", type=int, default=24, help="prompts per evaluation set")
     ap.add_argument("--seeds", type=int, default=4, help="seeds per prompt")
     ap.add_argument("--seed", type=int, default=2040)
@@ -156,7 +170,8 @@ def main(argv=None):
     start_state = copy.deepcopy(model.state_dict())
     model, stats = cca.finetune(model, codes, items, rows, m.tokenizer, n_image=a.image_tokens, batch=a.batch,
                                 lr=a.lr, beta=a.beta, lam=a.lam, budget_s=a.budget, seed=a.seed, log=log,
-                                max_steps=a.max_steps, checkpoint=picker, checkpoint_every=a.every)
+                                max_steps=a.max_steps, checkpoint=picker, checkpoint_every=a.every,
+                                stop=wall_stop(a.wall, T0, picker))
     # a figure the choice did not see: other prompts, other seeds
     report_prompts = selection_prompts(items, split, train_rows, a.select_prompts, offset=a.select_prompts)
     report_seeds = list(range(100, 100 + a.seeds))

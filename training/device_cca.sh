@@ -16,9 +16,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 OUT=${OUT:-$ROOT/training/runs/cca-file}
-# 96 prompts x 16 seeds per judging: on the CPU (eighth session) 4 seeds per prompt left the
-# judged score swinging from 17 to 40 named images between checkpoints of one run, so the pick was
-# mostly noise. --wall stops training early enough that the judgings, the report and the export
+# 96 prompts x 16 seeds per judging: on the CPU (eighth session) 4 seeds per prompt (384 images)
+# named 12 to 28 images right (top-5) from one checkpoint to the next, and the one picked (28)
+# named 3 of 216 unseen images against the start's 5: the pick was noise. --wall stops training early enough that the judgings, the report and the export
 # finish inside the timeout below, however fast the GPU turns out to be.
 EXTRA=(--budget "${GFT_BUDGET:-300}" --every "${GFT_EVERY:-200}" --batch "${GFT_BATCH:-128}"
        --lr "${GFT_LR:-1e-5}" --select-prompts 24 --seeds "${GFT_SEEDS:-16}" --wall "${GFT_WALL:-520}" --shard)

@@ -8,7 +8,7 @@
 #   .devdata/pack/meta.json.xz the captions (1.3 MB)
 # with training/checkpoints/vq-gpu2.pt moved aside while the call runs (the working tree and
 # the carried files must stay under 64 MiB; this call needs only the model file):
-#   bash training/device_cca.sh            # ~8 minutes, writes cand.gguf.part00..02, metrics.json,
+#   bash training/device_cca.sh            # <= 9 minutes, writes cand.gguf.part00..02, metrics.json,
 #                                          # train.log to $OUT (5 files, each <= 15 MiB)
 #   bash training/device_cca.sh --dry-run  # a few steps on the CPU
 # Then: cat OUT/cand.gguf.part* > cand.gguf; judge it with eval.acceptance and by eye.
@@ -18,8 +18,9 @@ ROOT=$PWD
 OUT=${OUT:-$ROOT/training/runs/cca-file}
 # 96 prompts x 16 seeds per judging: on the CPU (eighth session) 4 seeds per prompt (384 images)
 # named 12 to 28 images right (top-5) from one checkpoint to the next, and the one picked (28)
-# named 3 of 216 unseen images against the start's 5: the pick was noise. --wall stops training early enough that the judgings, the report and the export
-# finish inside the timeout below, however fast the GPU turns out to be.
+# named 3 of 216 unseen images against the start's 5: the pick was noise. --wall stops training
+# early enough that the judgings, the report and the export finish inside the timeout below,
+# however fast the GPU turns out to be.
 EXTRA=(--budget "${GFT_BUDGET:-300}" --every "${GFT_EVERY:-200}" --batch "${GFT_BATCH:-128}"
        --lr "${GFT_LR:-1e-5}" --select-prompts 24 --seeds "${GFT_SEEDS:-16}" --wall "${GFT_WALL:-520}" --shard)
 if [ "${1:-}" = "--dry-run" ]; then

@@ -46,9 +46,13 @@ class JudgedCheckpoints:
         self.history, self.best, self.best_state, self.best_step = [], None, None, None
         self.judge_seconds = 0.0
 
-    @torch.no_grad()
     def score(self, model, prompts, seeds):
-        """(top-1 share, top-5 share, mean rank) of the judge's naming, over prompts x seeds."""
+        """(top-1 share, top-5 share, mean rank) of the judge's naming, over prompts x seeds.
+        Sampling and judging are inference: on the CPU they use every core."""
+        with torch.no_grad(), all_cores(self.codebook.device):
+            return self._score(model, prompts, seeds)
+
+    def _score(self, model, prompts, seeds):
         from eval.judge import naming_scores
 
         from .batch_sample import generate
@@ -79,8 +83,7 @@ class JudgedCheckpoints:
         if self.history and self.history[-1]["step"] == step:
             return
         t = time.time()
-        with all_cores(self.codebook.device):  # sampling and judging are inference
-            top1, top5, rank = self.score(model, self.prompts, self.seeds)
+        top1, top5, rank = self.score(model, self.prompts, self.seeds)
         self.judge_seconds = time.time() - t
         rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), rank=round(rank, 4),
                    score=round(top1 + top5, 4), judge_seconds=round(self.judge_seconds, 1))
@@ -175,11 +178,10 @@ def main(argv=None):
     # a figure the choice did not see: other prompts, other seeds
     report_prompts = selection_prompts(items, split, train_rows, a.select_prompts, offset=a.select_prompts)
     report_seeds = list(range(100, 100 + a.seeds))
-    with all_cores(device):
-        model.load_state_dict(start_state)
-        start_report = picker.score(model, report_prompts, report_seeds)
-        model.load_state_dict(picker.best_state)
-        best_report = picker.score(model, report_prompts, report_seeds)
+    model.load_state_dict(start_state)
+    start_report = picker.score(model, report_prompts, report_seeds)
+    model.load_state_dict(picker.best_state)
+    best_report = picker.score(model, report_prompts, report_seeds)
     log("best step %d; unseen prompts: start top-1 %.3f top-5 %.3f rank %.3f, best top-1 %.3f top-5 %.3f rank %.3f"
         % ((picker.best_step,) + start_report + best_report))
     cand = os.path.join(a.out, "cand.gguf")

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from gft import batch_sample, pipeline, train_gpt
 from gft.common import Log
@@ -525,6 +526,57 @@ def test_all_cores_restores_threads():
         on_gpu = torch.get_num_threads()
     check(inside == (os.cpu_count() or 1) and on_gpu == 1 and torch.get_num_threads() == 1,
           "all_cores uses every core for CPU inference and gives the thread count back")
+
+
+def test_rerank_learns_colours():
+    """gft.rerank on the synthetic pack: after a short training the right caption outscores a
+    caption of another colour for most images, and reconstructions come from the decoder."""
+    from eval.fake_pack import make_pack
+    from gft import rerank
+    from gft.dataset import load_pack
+    from gft.vq import VQConfig, Decoder
+    with tempfile.TemporaryDirectory() as d:
+        make_pack(os.path.join(d, "pack"), 60)
+        images, items, _ = load_pack(os.path.join(d, "pack"))
+        texts = [t for it in items for t in it["labels"].values()]
+        tok = train_bpe(texts * 3, 300)
+        torch.manual_seed(0)
+        cfg = VQConfig(codebook_size=16, dec_channels=(16, 8, 8, 8), enc_channels=(8, 16, 16), n_groups=4)
+        dec, codebook = Decoder(cfg).eval(), torch.randn(16, cfg.code_dim)
+        codes = np.random.RandomState(2).randint(0, 16, (len(items), 64))
+        real, recon, has = rerank.prepare_images(images, codes, dec, codebook, 10, log=lambda *a: None)
+        check(real.shape == (60, 4, rerank.SIDE, rerank.SIDE) and int(has.sum()) == 10
+              and not torch.equal(recon[has], real[has]) and torch.equal(recon[~has], real[~has]),
+              "rerank.prepare_images: 32 px real images, and the chosen rows decoded")
+        model = rerank.Reranker(tok.vocab_size, width=(8, 16))
+        steps = rerank.train(model, tok, real, real, torch.zeros(60, dtype=torch.bool), items, budget_s=1e9,
+                             seed=3, log=lambda *a: None, batch=32, lr=1e-2, max_steps=150)
+        other = {"red": "blue", "green": "red", "blue": "yellow", "yellow": "purple", "purple": "green"}
+        wins = 0
+        for i, it in enumerate(items):
+            colour, shape = it["labels"]["en"].split()
+            x = real[i:i + 1].float()
+            right = model.score(tok, it["labels"]["en"], F.interpolate(x, 128))
+            wrong = model.score(tok, other[colour] + " " + shape, F.interpolate(x, 128))
+            wins += int(right.item() > wrong.item())
+        check(steps == 150 and wins >= 48, "rerank learns the colour words (%d of 60 images)" % wins)
+        path = os.path.join(d, "rr.pt")
+        rerank.save(model, path)
+        back = rerank.load(path)
+        x = F.interpolate(real[:4].float(), 128)
+        check(torch.allclose(back.score(tok, "red circle", x), model.score(tok, "red circle", x)),
+              "rerank.save / load keep the scores")
+
+
+def test_rerank_study_best_of():
+    """eval.rerank_study.best_of keeps, per group of K, the image with the highest score."""
+    from eval.rerank_study import METRICS, best_of
+    fig = {m: torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0]) for m in METRICS}
+    score = torch.tensor([0.1, 0.9, 0.2, 0.3, 0.8, 0.1, 0.2, 0.0, 5.0])  # the 9th is outside any group
+    picked = best_of(fig, score, 4)
+    first = best_of(fig, torch.zeros(9).index_fill(0, torch.arange(0, 9, 4), 1.0), 4)
+    check(picked["cnn5"] == 0.5 and first["cnn5"] == 0.0 and abs(best_of(fig, score, 1)["cnn5"] - 3 / 9) < 1e-6,
+          "rerank_study.best_of picks the best-scored image of each group")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A small image-text reranker: which of K sampled images fits the prompt best?
+
+An image encoder (a CNN on 32 px premultiplied RGBA) and a text encoder (the mean of learned
+embeddings of the prompt's BPE tokens, from the model file's own tokenizer) map into one unit
+sphere; the cosine is the score. It is trained contrastively on real images and VQ
+reconstructions (what the decoder outputs look like) with a fresh random caption per image and
+step (gft.captions, every language), never on generated images. Pairs of the same concept are
+not used as negatives.
+
+  cd training && python3 -m gft.rerank --model ../models/gft-emoji.gguf \\
+      --codes runs/codes-gpu2/codes-gpu2.npy.xz --budget 900 -o runs/rerank/rerank.pt
+
+eval.rerank_study measures what best-of-K by this score does to the judges' figures.
+"""
+import argparse
+import io
+import lzma
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SIDE = 32  # the image encoder's input size
+DIM = 256  # the shared embedding size
+
+
+class ImageEncoder(nn.Module):
+    def __init__(self, width=(32, 64, 128, 256), dim=DIM):
+        super().__init__()
+        layers, c_in = [], 4
+        for i, c in enumerate(width):
+            for _ in range(2):
+                layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.SiLU()]
+                c_in = c
+            if i + 1 < len(width):
+                layers.append(nn.AvgPool2d(2))
+        self.body = nn.Sequential(*layers)
+        self.proj = nn.Linear(c_in, dim)
+
+    def forward(self, x):
+        """x: premultiplied RGBA [B, 4, SIDE, SIDE] in [0, 1] -> unit vectors [B, dim]."""
+        return F.normalize(self.proj(self.body(x * 2 - 1).mean((2, 3))), dim=-1)
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, vocab, dim=DIM):
+        super().__init__()
+        self.emb = nn.EmbeddingBag(vocab, dim, mode="mean")
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, ids, offsets):
+        return F.normalize(self.proj(self.emb(ids, offsets)), dim=-1)
+
+
+class Reranker(nn.Module):
+    def __init__(self, vocab, width=(32, 64, 128, 256), dim=DIM):
+        super().__init__()
+        self.image = ImageEncoder(width, dim)
+        self.text = TextEncoder(vocab, dim)
+        self.log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.width = tuple(width)
+
+    def embed_texts(self, tok, texts):
+        ids, offsets = [], []
+        for t in texts:
+            offsets.append(len(ids))
+            ids += tok.encode(t) or [0]  # an empty prompt reads as the byte 0: any fixed id works
+        dev = self.log_scale.device
+        return self.text(torch.tensor(ids, device=dev), torch.tensor(offsets, device=dev))
+
+    @torch.no_grad()
+    def score(self, tok, prompt, premul128):
+        """Cosine of each image [B, 4, 128, 128] (premultiplied, in [0, 1]) with the prompt."""
+        return self.image(to_side(premul128)) @ self.embed_texts(tok, [prompt])[0]
+
+
+def to_side(premul):
+    """premultiplied RGBA [B, 4, H, W] -> [B, 4, SIDE, SIDE] by box filtering."""
+    return F.adaptive_avg_pool2d(premul.float(), SIDE)
+
+
+def prepare_images(images_u8, codes, decoder, codebook, n_recon, seed=5, log=print):
+    """-> (real [N, 4, SIDE, SIDE] f16, recon (same; real where none), has_recon [N] bool).
+    codes: [N, grid_h * grid_w] code indices of the unaugmented images; n_recon of them are
+    decoded (the decoder is the slow part on a CPU)."""
+    from .sample import decode_tokens
+    N = len(images_u8)
+    real = torch.empty(N, 4, SIDE, SIDE, dtype=torch.half)
+    for i in range(0, N, 1024):
+        u = torch.from_numpy(images_u8[i:i + 1024]).float() / 255
+        real[i:i + 1024] = to_side(torch.cat([u[..., :3] * u[..., 3:], u[..., 3:]], -1).permute(0, 3, 1, 2))
+    recon, has_recon = real.clone(), torch.zeros(N, dtype=torch.bool)
+    side = int(round(codes.shape[1] ** 0.5))
+    rows = torch.randperm(N, generator=torch.Generator().manual_seed(seed))[:n_recon].sort().values
+    t0 = time.time()
+    with torch.no_grad():
+        for i in range(0, len(rows), 256):
+            r = rows[i:i + 256]
+            premul, _ = decode_tokens((decoder, codebook), torch.from_numpy(codes[r.numpy()].astype(np.int64)),
+                                      side, side)
+            recon[r] = to_side(premul.permute(0, 3, 1, 2)).half()
+    has_recon[rows] = True
+    log("decoded %d reconstructions in %.0f s" % (len(rows), time.time() - t0))
+    return real, recon, has_recon
+
+
+def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, batch=256, lr=2e-3,
+          max_steps=None):
+    """Contrastive training (symmetric InfoNCE). Returns the number of steps."""
+    from eval.judge import _augment, base_concept
+
+    from .captions import sample_caption
+    names = {}
+    cls = torch.tensor([names.setdefault(base_concept(it["concept"]), len(names)) for it in items])
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    rng, gen = random.Random(seed), torch.Generator().manual_seed(seed)
+    N, B = len(items), min(batch, len(items))
+    model.train()
+    step, t0 = 0, time.time()
+    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps):
+        rows = torch.randint(0, N, (B,), generator=gen)
+        use_recon = (torch.rand(B, generator=gen) < 0.5) & has_recon[rows]
+        x = _augment(torch.where(use_recon[:, None, None, None], recon[rows], real[rows]).float(), gen)
+        fi = model.image(x)
+        ft = model.embed_texts(tok, [sample_caption(items[r], rng) for r in rows.tolist()])
+        logits = model.log_scale.exp().clamp(max=100) * fi @ ft.T
+        c = cls[rows]
+        same = (c[:, None] == c[None, :]) & ~torch.eye(B, dtype=torch.bool)
+        logits = logits.masked_fill(same, float("-inf"))
+        target = torch.arange(B)
+        loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            log("step %d loss %.3f (chance %.3f)" % (step, loss.item(), math.log(B)))
+    model.eval()
+    return step
+
+
+def save(model, path):
+    torch.save(dict(rerank=model.state_dict(), rerank_vocab=model.text.emb.num_embeddings,
+                    rerank_width=list(model.width)), path)
+
+
+def load(path):
+    ck = torch.load(path, map_location="cpu")
+    model = Reranker(ck["rerank_vocab"], tuple(ck["rerank_width"]))
+    model.load_state_dict(ck["rerank"])
+    return model.eval()
+
+
+def main(argv=None):
+    from .common import Log, seed_all
+    from .dataset import load_pack
+    from .gguf_import import load_gguf
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True, help="a model file: its tokenizer and VQ decoder")
+    ap.add_argument("--codes", required=True, help="codes.npy.xz from gft.encode (same pack order)")
+    ap.add_argument("--pack", default=None)
+    ap.add_argument("--n-recon", type=int, default=4096, help="reconstructions decoded for training")
+    ap.add_argument("--budget", type=float, default=900, help="training seconds")
+    ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args(argv)
+    os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
+    log = Log(os.path.splitext(a.output)[0] + ".log")
+    seed_all(a.seed)
+    m = load_gguf(a.model)
+    images, items, _ = load_pack(a.pack)
+    with lzma.open(a.codes) as f:
+        codes = np.load(io.BytesIO(f.read()))
+    codes = codes[0] if codes.ndim == 3 else codes  # [augmentation, N, tokens]: the plain one
+    if len(codes) != len(items):
+        raise SystemExit("rerank: %d code rows for %d pack images" % (len(codes), len(items)))
+    real, recon, has_recon = prepare_images(images, codes, m.decoder, m.codebook, a.n_recon, log=log)
+    model = Reranker(m.tokenizer.vocab_size)
+    steps = train(model, m.tokenizer, real, recon, has_recon, items, budget_s=a.budget, seed=a.seed, log=log,
+                  batch=a.batch, max_steps=a.max_steps)
+    save(model, a.output)
+    log("saved %s after %d steps" % (a.output, steps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -63,8 +63,11 @@ def main(argv=None):
     ap.add_argument("--k", default="2,4,8")
     ap.add_argument("--seed", type=int, default=7777)
     ap.add_argument("--prompts", default=None, help="comma-separated subset of the acceptance prompts")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (batched sampling on 2 cores ran faster with 1)")
     ap.add_argument("-o", "--output", default=None)
     a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
     m = load_gguf(a.model)
     cfg, s = m.gft.cfg, m.sampling
     reranker = rr.load(a.rerank)

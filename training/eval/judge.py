@@ -200,11 +200,11 @@ def load_judge(path):
     return model.eval(), {n: i for i, n in enumerate(names)}
 
 
-def naming_scores(model, class_index, premul128, concepts):
-    """(top-1 share, top-5 share, mean rank) over 128 px premultiplied images: the share whose
-    judged concept is the intended one, and the mean share of all classes the judge scores below
-    the intended one (chance 0.5; a smooth figure where the shares are a few hits). concepts: one
-    per image; skin tones are folded into the base concept."""
+def naming_each(model, class_index, premul128, concepts):
+    """Per image [B] tensors (named top-1, named top-5, rank) over 128 px premultiplied images:
+    whether the judged concept is the intended one, and the share of all classes the judge scores
+    below the intended one (chance 0.5). concepts: one per image; skin tones are folded into the
+    base concept."""
     idx = [class_index.get(base_concept(c)) for c in concepts]
     if None in idx:
         raise SystemExit("judge: concept %s is not among the judge's classes" % concepts[idx.index(None)])
@@ -212,9 +212,13 @@ def naming_scores(model, class_index, premul128, concepts):
     top5 = logits.topk(min(5, logits.shape[1]), 1).indices
     target = torch.tensor(idx)
     below = (logits < logits.gather(1, target[:, None])).float().sum(1) / max(logits.shape[1] - 1, 1)
-    return ((top5[:, 0] == target).float().mean().item(),
-            (top5 == target[:, None]).any(1).float().mean().item(), below.mean().item())
+    return (top5[:, 0] == target).float(), (top5 == target[:, None]).any(1).float(), below
 
+
+def naming_scores(model, class_index, premul128, concepts):
+    """(top-1 share, top-5 share, mean rank): the means of naming_each (a smooth figure where the
+    shares are a few hits)."""
+    return tuple(v.mean().item() for v in naming_each(model, class_index, premul128, concepts))
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="copy the CNN judge out of a pipeline run's final.pt")

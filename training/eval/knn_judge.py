@@ -43,15 +43,20 @@ class KNNJudge:
             sim[torch.arange(len(f)), exclude] = -2.0
         return self.cls[sim.topk(k, 1).indices]
 
-    def score(self, premul, targets, k=5):
-        """-> (top1 hit rate, top5 hit rate): nearest real image's concept / any of the k nearest."""
+    def score_each(self, premul, targets, k=5):
+        """Per image [B] tensors: nearest real image's concept is the target / any of the k nearest is."""
         tgt = torch.tensor([self.index.get(t, -1) for t in targets])
         nb = self.neighbours(features(premul), k)
-        return (nb[:, 0] == tgt).float().mean().item(), (nb == tgt[:, None]).any(1).float().mean().item()
+        return (nb[:, 0] == tgt).float(), (nb == tgt[:, None]).any(1).float()
 
-    def rank_percentile(self, premul, targets):
-        """Mean fraction of concepts that the image resembles less than its intended concept
-        (each concept scored by its most similar real image): 1.0 = perfect, chance = 0.5."""
+    def score(self, premul, targets, k=5):
+        """-> (top1 hit rate, top5 hit rate): the means of score_each."""
+        top1, top5 = self.score_each(premul, targets, k)
+        return top1.mean().item(), top5.mean().item()
+
+    def rank_each(self, premul, targets):
+        """Per image: the fraction of concepts that the image resembles less than its intended
+        concept (each concept scored by its most similar real image): 1.0 = perfect, chance = 0.5."""
         f = features(premul)
         tgt = torch.tensor([self.index.get(t, -1) for t in targets])
         out = []
@@ -62,7 +67,11 @@ class KNNJudge:
             t = tgt[i:i + 64]
             ts = cm.gather(1, t.clamp_min(0)[:, None])
             out.append((cm < ts).float().mean(1))
-        return torch.cat(out).mean().item()
+        return torch.cat(out)
+
+    def rank_percentile(self, premul, targets):
+        """The mean of rank_each."""
+        return self.rank_each(premul, targets).mean().item()
 
     def ceiling(self, rows):
         """Leave-one-out accuracy on real images `rows` (list of indices)."""

@@ -28,23 +28,18 @@ from gft.train_gpt import null_prefix
 
 from .acceptance import PROMPTS
 from .evaluate import emoji_concepts
-from .judge import base_concept, load_judge, predict, to_judge_input
-from .knn_judge import KNNJudge, features
+from .judge import base_concept, load_judge, naming_each
+from .knn_judge import KNNJudge
 
 METRICS = ("cnn1", "cnn5", "cnnrank", "knn5", "knnrank")
 
 
 def judge_each(cnn, class_index, knn, premul, concept):
     """Per-image figures {metric: [B] floats} for images [B, 4, 128, 128] meant to show concept."""
-    ci, ki = class_index[concept], knn.index[concept]
-    logits, _, _ = predict(cnn, to_judge_input(premul))
-    nb = knn.neighbours(features(premul), 5)
-    return dict(cnn1=(logits.argmax(1) == ci).float(),
-                cnn5=(logits.topk(5, 1).indices == ci).any(1).float(),
-                cnnrank=(logits < logits[:, ci:ci + 1]).float().sum(1) / (logits.shape[1] - 1),
-                knn5=(nb == ki).any(1).float(),
-                knnrank=torch.tensor([knn.rank_percentile(premul[i:i + 1], [concept]) for i in range(len(premul))]))
-
+    targets = [concept] * len(premul)
+    cnn1, cnn5, cnnrank = naming_each(cnn, class_index, premul, targets)
+    return dict(cnn1=cnn1, cnn5=cnn5, cnnrank=cnnrank, knn5=knn.score_each(premul, targets)[1],
+                knnrank=knn.rank_each(premul, targets))
 
 def best_of(figures, score, K):
     """Mean figures over groups of K, keeping per group the image with the highest score."""
@@ -92,7 +87,7 @@ def main(argv=None):
         score = reranker.score(m.tokenizer, prompt, premul)
         row = {"all": {k: v.mean().item() for k, v in fig.items()}}
         for K in Ks:
-            row["first@%d" % K] = best_of(fig, torch.zeros(a.n).index_fill(0, torch.arange(0, a.n, K), 1.0), K)
+            row["first@%d" % K] = best_of(fig, (torch.arange(a.n) % K == 0).float(), K)
             row["rerank@%d" % K] = best_of(fig, score, K)
             row["oracle@%d" % K] = best_of(fig, fig["cnnrank"], K)
         per_prompt[prompt] = row

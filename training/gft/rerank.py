@@ -90,12 +90,12 @@ def prepare_images(images_u8, codes, decoder, codebook, n_recon, seed=5, log=pri
     """-> (real [N, 4, SIDE, SIDE] f16, recon (same; real where none), has_recon [N] bool).
     codes: [N, grid_h * grid_w] code indices of the unaugmented images; n_recon of them are
     decoded (the decoder is the slow part on a CPU)."""
+    from .common import premultiply
     from .sample import decode_tokens
     N = len(images_u8)
     real = torch.empty(N, 4, SIDE, SIDE, dtype=torch.half)
     for i in range(0, N, 1024):
-        u = torch.from_numpy(images_u8[i:i + 1024]).float() / 255
-        real[i:i + 1024] = to_side(torch.cat([u[..., :3] * u[..., 3:], u[..., 3:]], -1).permute(0, 3, 1, 2))
+        real[i:i + 1024] = to_side(premultiply(torch.from_numpy(images_u8[i:i + 1024])))
     recon, has_recon = real.clone(), torch.zeros(N, dtype=torch.bool)
     side = int(round(codes.shape[1] ** 0.5))
     rows = torch.randperm(N, generator=torch.Generator().manual_seed(seed))[:n_recon].sort().values

@@ -360,12 +360,17 @@ def case_tokenize():
 def case_cancel():
     """SIGINT stops the run, keeps the finished variations, exits 130."""
     out = tmp("cancel.png")
+    # A one-page pipe: once it is full the progress callback blocks, so the run
+    # cannot finish before our signal lands, however fast the machine. It is
+    # shrunk before the child starts: shrinking a pipe that already holds more
+    # than a page fails with EBUSY.
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ
     p = subprocess.Popen([GFT, "generate", "-m", MODEL, "-p", "red heart", "--seed", "40",
                           "--variations", "16", "--batch", "1", "--threads", "1", "--progress",
-                          "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # A one-page pipe: once it is full the progress callback blocks, so the run
-    # cannot finish before our signal lands, however fast the machine.
-    fcntl.fcntl(p.stderr.fileno(), 1031, 4096)  # F_SETPIPE_SZ
+                          "-o", out], stdout=subprocess.PIPE, stderr=write_end)
+    os.close(write_end)
+    p.stderr = os.fdopen(read_end, "rb")
     first = p.stderr.readline()
     check(first.startswith(b"progress "), f"no progress line: {first!r}")
     p.send_signal(signal.SIGINT)

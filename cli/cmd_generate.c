@@ -24,6 +24,9 @@ static void print_help(FILE *out)
           "      --top-p P           (0, 1], 1 = off; default from the model\n"
           "      --guidance S        classifier-free guidance 0 to 30, 1 = off\n"
           "      --seed N            random seed; variation i uses N + i (default: random)\n"
+          "  -k, --candidates K      best of K: sample K images per variation and keep the\n"
+          "                          one the model's reranker scores highest, 1 (off) to 8;\n"
+          "                          default from the model\n"
           "  -v, --variations V      images to generate, 1 to 16 (default 1); files are\n"
           "                          numbered OUT-1.png, OUT-2.png, ... when V > 1\n"
           "  -t, --threads N         CPU threads, 0 = all (default 0)\n"
@@ -39,11 +42,11 @@ static void print_help(FILE *out)
 
 typedef struct {
     const char *model_path, *prompt, *negative, *output;
-    int have_temperature, have_top_k, have_top_p, have_guidance, have_seed;
+    int have_temperature, have_top_k, have_top_p, have_guidance, have_seed, have_candidates;
     float temperature, top_p, guidance;
     int top_k;
     uint64_t seed;
-    int variations, threads, batch;
+    int variations, threads, batch, candidates;
     int progress_lines, quiet;
 } generate_options;
 
@@ -70,6 +73,7 @@ static int parse_options(int argc, char **argv, generate_options *o)
         {"guidance", required_argument, NULL, OPT_GUIDANCE},
         {"seed", required_argument, NULL, OPT_SEED},
         {"variations", required_argument, NULL, 'v'},
+        {"candidates", required_argument, NULL, 'k'},
         {"threads", required_argument, NULL, 't'},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"output", required_argument, NULL, 'o'},
@@ -83,7 +87,7 @@ static int parse_options(int argc, char **argv, generate_options *o)
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, ":m:p:n:v:t:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:p:n:k:v:t:o:qh", longopts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'm':
@@ -129,6 +133,10 @@ static int parse_options(int argc, char **argv, generate_options *o)
             break;
         case 'v':
             bad = cli_parse_int("--variations", optarg, 1, GFT_MAX_VARIATIONS, &o->variations);
+            break;
+        case 'k':
+            o->have_candidates = 1;
+            bad = cli_parse_int("--candidates", optarg, 1, GFT_MAX_CANDIDATES, &o->candidates);
             break;
         case 't':
             bad = cli_parse_int("--threads", optarg, 0, 256, &o->threads);
@@ -272,6 +280,8 @@ static int run_generation(const generate_options *o, gft_model *model)
     params.n_variations = o->variations;
     params.n_threads = o->threads;
     params.max_batch = o->batch;
+    if (o->have_candidates)
+        params.n_candidates = o->candidates;
     params.cancel = &cancel_flag;
 
     progress_state ps = {0};

@@ -44,9 +44,11 @@ static void print_info(const char *path, const gft_model *model)
                i.background_code);
     printf("tokenizer:         byte-level BPE, %u tokens\n", i.text_vocab);
     printf("known words:       %u\n", i.n_known_words);
-    printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g\n",
+    printf("reranker:          %s\n",
+           i.has_reranker ? "yes (best of K: --candidates)" : "none (one sample per image)");
+    printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g, candidates %d\n",
            (double)i.defaults.temperature, i.defaults.top_k, (double)i.defaults.top_p,
-           (double)i.defaults.guidance);
+           (double)i.defaults.guidance, i.default_candidates);
 }
 
 int cli_cmd_info(int argc, char **argv)

@@ -68,9 +68,10 @@ static int write_one(const char *path, const uint8_t *rgba, const gft_result *re
     char parameters[512];
     snprintf(parameters, sizeof parameters,
              "seed=%" PRIu64 "; temperature=%g; top_k=%d; top_p=%g; guidance=%g; "
-             "model=%s; model_fingerprint=%s",
+             "candidates=%d; model=%s; model_fingerprint=%s",
              result->seeds[index], (double)s->temperature, s->top_k, (double)s->top_p,
-             (double)s->guidance, notes->model_name, notes->model_fingerprint);
+             (double)s->guidance, result->n_candidates, notes->model_name,
+             notes->model_fingerprint);
     cli_png_text texts[4];
     int n = 0;
     texts[n++] = (cli_png_text){"Software", "Generate from Text " GFT_VERSION};
@@ -98,7 +99,11 @@ int cli_write_variations(const char *output, const gft_result *result, const cli
         cli_variation_path(output, i, result->n_variations, path, sizeof path);
         if (write_one(path, result->pixels + (size_t)i * image_bytes, result, i, notes) != 0)
             return -1;
-        printf("%s\tseed %" PRIu64 "\n", path, result->seeds[i]);
+        printf("%s\tseed %" PRIu64, path, result->seeds[i]);
+        if (result->n_candidates > 1)
+            printf("\tcandidate %d of %d, score %.4f", result->chosen[i] + 1, result->n_candidates,
+                   (double)result->scores[i]);
+        putchar('\n');
         written++;
     }
     fflush(stdout);

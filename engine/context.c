@@ -59,8 +59,11 @@ gft_context *gft_context_new(const gft_model *model, char *err, size_t err_size)
     int ok = gft_tf_init(&ctx->tf, model) &&
              gft_sampler_scratch_init(&ctx->sampler, (int)hp->codebook_size);
     ctx->sampler.background = hp->background_code;
-    ctx->gen_tokens = calloc(GFT_MAX_VARIATIONS * N, sizeof *ctx->gen_tokens);
+    ctx->gen_tokens =
+        calloc((size_t)GFT_MAX_VARIATIONS * GFT_MAX_CANDIDATES * N, sizeof *ctx->gen_tokens);
     ctx->dec = ok ? gft_vqdec_new(model) : NULL;
+    if (ok && hp->has_rerank)
+        ok = (ctx->rr = gft_rerank_new(model)) != NULL;
     if (!ok || !ctx->gen_tokens || !ctx->dec) {
         gft_set_error(err, err_size, "out of memory creating a context");
         gft_context_free(ctx);
@@ -76,6 +79,7 @@ void gft_context_free(gft_context *ctx)
     gft_pool_free(ctx->pool);
     gft_tf_free(&ctx->tf);
     gft_vqdec_free(ctx->dec);
+    gft_rerank_free(ctx->rr);
     gft_sampler_scratch_free(&ctx->sampler);
     free(ctx->gen_tokens);
     free(ctx);
@@ -137,6 +141,14 @@ static gft_status check_params(gft_context *ctx, const gft_generate_params *p)
         return fail(ctx, GFT_ERR_INVALID_ARG,
                     "max batch %d is outside 0 (all variations at once) or 1..%d", p->max_batch,
                     GFT_MAX_VARIATIONS);
+    if (p->n_candidates < 0 || p->n_candidates > GFT_MAX_CANDIDATES)
+        return fail(ctx, GFT_ERR_INVALID_ARG,
+                    "number of candidates %d is outside 0..%d (0 or 1: one sample per variation)",
+                    p->n_candidates, GFT_MAX_CANDIDATES);
+    if (p->n_candidates > 1 && !ctx->rr)
+        return fail(ctx, GFT_ERR_INVALID_ARG,
+                    "best of %d needs a model with a reranker, and this model has none",
+                    p->n_candidates);
     char msg[GFT_ERROR_SIZE];
     if (gft_sampling_check(&p->sampling, (int)ctx->model->hp.codebook_size, msg, sizeof msg) !=
         GFT_OK)
@@ -147,6 +159,68 @@ static gft_status check_params(gft_context *ctx, const gft_generate_params *p)
 static int cancelled(const gft_generate_params *p)
 {
     return p->cancel && atomic_load(p->cancel) != 0;
+}
+
+/* Scratch for choosing among candidates: one decoded candidate (floats for
+ * the reranker, bytes for the result) and the two embeddings. */
+typedef struct {
+    float *premul, *img_vec, *text_vec;
+    uint8_t *rgba;
+} choose_scratch;
+
+static int choose_alloc(const gft_context *ctx, choose_scratch *cs)
+{
+    const gft_hparams *hp = &ctx->model->hp;
+    size_t px = (size_t)hp->image_width * hp->image_height;
+    cs->premul = malloc(px * 4 * sizeof(float));
+    cs->img_vec = malloc(hp->rr.dim * sizeof(float));
+    cs->text_vec = malloc(hp->rr.dim * sizeof(float));
+    cs->rgba = malloc(px * 4);
+    return cs->premul && cs->img_vec && cs->text_vec && cs->rgba;
+}
+
+static void choose_free(choose_scratch *cs)
+{
+    free(cs->premul);
+    free(cs->img_vec);
+    free(cs->text_vec);
+    free(cs->rgba);
+}
+
+static float dot(const float *a, const float *b, int n)
+{
+    float s = 0.0f;
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* Decodes variation v's candidates into out: the one the reranker scores
+ * highest (the first on ties), or the only one. */
+static gft_status finish_variation(gft_context *ctx, int v, int n_cand, choose_scratch *cs,
+                                   gft_result *out)
+{
+    const gft_hparams *hp = &ctx->model->hp;
+    const int N = ctx->tf.N;
+    const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
+    uint8_t *dst = out->pixels + (size_t)v * img_bytes;
+    const int32_t *tokens = ctx->gen_tokens + (size_t)v * n_cand * N;
+    if (n_cand == 1)
+        return gft_vqdec_run(ctx->dec, ctx->pool, tokens, N, NULL, dst);
+    for (int c = 0; c < n_cand; c++) {
+        gft_status st =
+            gft_vqdec_run(ctx->dec, ctx->pool, tokens + (size_t)c * N, N, cs->premul, cs->rgba);
+        if (st != GFT_OK)
+            return st;
+        gft_rerank_image(ctx->rr, cs->premul, cs->img_vec);
+        float score = dot(cs->img_vec, cs->text_vec, (int)hp->rr.dim);
+        if (c == 0 || score > out->scores[v]) {
+            out->scores[v] = score;
+            out->chosen[v] = c;
+            memcpy(dst, cs->rgba, img_bytes);
+        }
+    }
+    return GFT_OK;
 }
 
 gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_result *out)
@@ -163,28 +237,38 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     gft_tf *tf = &ctx->tf;
     const int N = tf->N, K = tf->K, W = (int)hp->grid_w;
     const int n_var = p->n_variations;
+    const int n_cand = p->n_candidates > 1 ? p->n_candidates : 1;
     const int guided = p->sampling.guidance != 1.0f;
-    const int rpv = guided ? 2 : 1; /* rows per variation: cond (, uncond) */
-    const int per_batch = p->max_batch == 0 || p->max_batch > n_var ? n_var : p->max_batch;
+    const int rpv = guided ? 2 : 1; /* rows per sample: cond (, uncond) */
+    const int rows_per_var = n_cand * rpv;
+    const int fit = GFT_TF_MAX_ROWS / rows_per_var; /* >= 1: n_cand * 2 <= 16 */
+    int per_batch = p->max_batch == 0 || p->max_batch > n_var ? n_var : p->max_batch;
+    if (per_batch > fit)
+        per_batch = fit;
     const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
 
     if (!ensure_pool(ctx, p->n_threads))
         return fail(ctx, GFT_ERR_NOMEM, "could not start %d worker threads", p->n_threads);
-    if (!gft_tf_reserve(tf, per_batch * rpv))
+    if (!gft_tf_reserve(tf, per_batch * rows_per_var))
         return fail(ctx, GFT_ERR_NOMEM, "out of memory for the KV cache of %d rows",
-                    per_batch * rpv);
+                    per_batch * rows_per_var);
     out->n_variations = n_var;
+    out->n_candidates = n_cand;
     out->width = (int)hp->image_width;
     out->height = (int)hp->image_height;
     for (int v = 0; v < n_var; v++)
         out->seeds[v] = p->seed + (uint64_t)v;
     out->pixels = calloc((size_t)n_var, img_bytes);
     prefix_kv cond = {0}, neg = {0};
-    if (!out->pixels || !prefix_alloc(tf, &cond)) {
+    choose_scratch cs = {0};
+    if (!out->pixels || !prefix_alloc(tf, &cond) || (n_cand > 1 && !choose_alloc(ctx, &cs))) {
         prefix_free(&cond);
+        choose_free(&cs);
         gft_result_free(out);
         return fail(ctx, GFT_ERR_NOMEM, "out of memory for the result images");
     }
+    if (n_cand > 1)
+        gft_rerank_text(ctx->rr, p->prompt, cs.text_vec);
 
     /* the prefixes: conditional, and the negative prompt or the cached null prompt */
     run_prefix(ctx, p->prompt, &cond);
@@ -194,6 +278,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
             if (!prefix_alloc(tf, &neg)) {
                 prefix_free(&cond);
                 prefix_free(&neg);
+                choose_free(&cs);
                 gft_result_free(out);
                 return fail(ctx, GFT_ERR_NOMEM, "out of memory for the negative prompt");
             }
@@ -204,6 +289,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
             gft_tf_null_prefix(tf, ctx->pool, &unc_k, &unc_v);
             if (!unc_k) {
                 prefix_free(&cond);
+                choose_free(&cs);
                 gft_result_free(out);
                 return fail(ctx, GFT_ERR_NOMEM, "out of memory for the null prompt");
             }
@@ -212,44 +298,50 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
 
     ctx->gen_active = 1;
     ctx->gen_n_var = n_var;
+    ctx->gen_n_cand = n_cand;
     memset(ctx->gen_filled, 0, sizeof ctx->gen_filled);
-    gft_pcg32 rng[GFT_MAX_VARIATIONS];
-    int32_t in_tok[2 * GFT_MAX_VARIATIONS];
-    gft_progress prog = {0, N * n_var, 0, 0};
+    /* one generator per sample: candidate c of variation v draws from the
+     * stream (seed + v, GFT_PCG_SEQ + c), so candidate 0 is the one-sample image */
+    gft_pcg32 rng[GFT_TF_MAX_ROWS];
+    int32_t in_tok[GFT_TF_MAX_ROWS];
+    gft_progress prog = {0, N * n_var * n_cand, 0, 0};
     st = GFT_OK;
     /* every decode row reads one of two prefixes, held once in the cache */
     gft_tf_load_prefix(tf, 0, cond.k, cond.v);
     if (guided)
         gft_tf_load_prefix(tf, 1, unc_k, unc_v);
     for (int v0 = 0; v0 < n_var && st == GFT_OK; v0 += per_batch) {
-        int nb = n_var - v0 < per_batch ? n_var - v0 : per_batch;
-        int B = nb * rpv;
-        for (int i = 0; i < nb; i++) {
-            gft_pcg32_seed(&rng[i], p->seed + (uint64_t)(v0 + i), GFT_PCG_SEQ);
-            gft_tf_bind_row(tf, i * rpv, 0);
+        const int nb = n_var - v0 < per_batch ? n_var - v0 : per_batch;
+        const int ns = nb * n_cand; /* samples in this batch */
+        int32_t *tokens = ctx->gen_tokens + (size_t)v0 * n_cand * N;
+        for (int s = 0; s < ns; s++) {
+            gft_pcg32_seed(&rng[s], p->seed + (uint64_t)(v0 + s / n_cand),
+                           GFT_PCG_SEQ + (uint64_t)(s % n_cand));
+            gft_tf_bind_row(tf, s * rpv, 0);
             if (guided)
-                gft_tf_bind_row(tf, i * rpv + 1, 1);
+                gft_tf_bind_row(tf, s * rpv + 1, 1);
         }
         for (int j = 0; j < N; j++) {
             if (cancelled(p)) {
                 st = GFT_ERR_CANCELLED;
                 break;
             }
-            for (int i = 0; i < nb; i++) {
-                int32_t t = j == 0 ? K : ctx->gen_tokens[(size_t)(v0 + i) * N + j - 1];
+            for (int s = 0; s < ns; s++) {
+                int32_t t = j == 0 ? K : tokens[(size_t)s * N + j - 1];
                 for (int r = 0; r < rpv; r++)
-                    in_tok[i * rpv + r] = t;
+                    in_tok[s * rpv + r] = t;
             }
-            gft_tf_step(tf, ctx->pool, B, j, in_tok);
-            for (int i = 0; i < nb; i++) {
-                const float *lc = tf->logits + (size_t)(i * rpv) * K;
+            gft_tf_step(tf, ctx->pool, ns * rpv, j, in_tok);
+            for (int s = 0; s < ns; s++) {
+                const float *lc = tf->logits + (size_t)(s * rpv) * K;
                 const float *lu = guided ? lc + K : NULL;
-                int tok = gft_sample(lc, lu, &p->sampling, &ctx->sampler, &rng[i]);
-                ctx->gen_tokens[(size_t)(v0 + i) * N + j] = tok;
-                ctx->gen_filled[v0 + i] = j + 1;
+                tokens[(size_t)s * N + j] =
+                    gft_sample(lc, lu, &p->sampling, &ctx->sampler, &rng[s]);
             }
+            for (int i = 0; i < nb; i++)
+                ctx->gen_filled[v0 + i] = j + 1;
             if (p->progress) {
-                prog.tokens_done = v0 * N + nb * (j + 1);
+                prog.tokens_done = (v0 * N + nb * (j + 1)) * n_cand;
                 prog.variation = v0 + nb - 1;
                 prog.rows_done = (j + 1) / W;
                 p->progress(p->user_data, &prog);
@@ -257,10 +349,8 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
         }
         if (st != GFT_OK)
             break;
-        for (int i = 0; i < nb; i++) {
-            int v = v0 + i;
-            gft_status ds = gft_vqdec_run(ctx->dec, ctx->pool, ctx->gen_tokens + (size_t)v * N, N,
-                                          NULL, out->pixels + (size_t)v * img_bytes);
+        for (int v = v0; v < v0 + nb; v++) {
+            gft_status ds = finish_variation(ctx, v, n_cand, &cs, out);
             if (ds != GFT_OK) {
                 st = fail(ctx, ds, "out of memory in the image decoder");
                 break;
@@ -271,6 +361,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     }
     prefix_free(&cond);
     prefix_free(&neg);
+    choose_free(&cs);
     if (st == GFT_ERR_CANCELLED)
         return fail(ctx, st, "cancelled after %d of %d variations", out->n_complete, n_var);
     if (st != GFT_OK)
@@ -298,8 +389,8 @@ gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba)
     if (!ensure_pool(ctx, ctx->pool_threads))
         return fail(ctx, GFT_ERR_NOMEM, "could not start worker threads");
     size_t N = (size_t)hp->grid_w * hp->grid_h;
-    gft_status st =
-        gft_vqdec_run(ctx->dec, ctx->pool, ctx->gen_tokens + variation * N, filled, NULL, rgba);
+    const int32_t *tokens = ctx->gen_tokens + (size_t)variation * ctx->gen_n_cand * N;
+    gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens, filled, NULL, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");
     return GFT_OK;
@@ -358,5 +449,32 @@ gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *pre
     gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens, tf->N, premul, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");
+    return GFT_OK;
+}
+
+gft_status gft_rerank_scores(gft_context *ctx, const char *prompt, const float *premul,
+                             int n_images, float *scores)
+{
+    if (!ctx)
+        return GFT_ERR_INVALID_ARG;
+    if (!ctx->rr)
+        return fail(ctx, GFT_ERR_INVALID_ARG, "this model has no reranker");
+    if (!prompt || !premul || !scores)
+        return fail(ctx, GFT_ERR_INVALID_ARG, "prompt, images or scores are NULL");
+    if (n_images < 0)
+        return fail(ctx, GFT_ERR_INVALID_ARG, "n_images %d is negative", n_images);
+    choose_scratch cs = {0};
+    if (!choose_alloc(ctx, &cs)) {
+        choose_free(&cs);
+        return fail(ctx, GFT_ERR_NOMEM, "out of memory");
+    }
+    const gft_hparams *hp = &ctx->model->hp;
+    size_t floats = (size_t)hp->image_width * hp->image_height * 4;
+    gft_rerank_text(ctx->rr, prompt, cs.text_vec);
+    for (int i = 0; i < n_images; i++) {
+        gft_rerank_image(ctx->rr, premul + (size_t)i * floats, cs.img_vec);
+        scores[i] = dot(cs.img_vec, cs.text_vec, (int)hp->rr.dim);
+    }
+    choose_free(&cs);
     return GFT_OK;
 }

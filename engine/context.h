@@ -4,6 +4,7 @@
 #define GFT_CONTEXT_H
 
 #include "gft_internal.h"
+#include "rerank.h"
 #include "sampler.h"
 #include "threadpool.h"
 #include "vqdecoder.h"
@@ -41,10 +42,11 @@ struct gft_context {
     gft_tf tf;
     gft_vqdec *dec;
     gft_sampler_scratch sampler;
+    gft_rerank *rr; /* NULL when the model has no reranker */
     /* the generation in progress, for previews */
     int gen_active;
-    int gen_n_var;
-    int32_t *gen_tokens; /* [GFT_MAX_VARIATIONS][N] */
+    int gen_n_var, gen_n_cand;
+    int32_t *gen_tokens; /* [GFT_MAX_VARIATIONS][gen_n_cand][N] */
     int gen_filled[GFT_MAX_VARIATIONS];
 };
 

@@ -26,6 +26,7 @@ extern "C" {
 #endif
 
 #define GFT_MAX_VARIATIONS 16
+#define GFT_MAX_CANDIDATES 8
 #define GFT_ERROR_SIZE 512
 
 typedef enum {
@@ -88,6 +89,8 @@ typedef struct {
     uint32_t n_known_words;
     int32_t background_code; /* code of empty patches, drawn untempered; -1: none */
     gft_sampling defaults;   /* the model's tuned sampling defaults */
+    int has_reranker;        /* 1: the file holds a reranker (best of K works) */
+    int default_candidates;  /* the model's default best of K (1 = one sample)  */
 } gft_model_info;
 
 void gft_model_get_info(const gft_model *model, gft_model_info *info);
@@ -114,8 +117,9 @@ int gft_unknown_words(const gft_model *model, const char *text, char *out, size_
 /* ---- generation ------------------------------------------------------------ */
 
 typedef struct {
-    int tokens_done;  /* image tokens sampled so far, over all variations */
-    int tokens_total; /* grid_w * grid_h * n_variations                 */
+    int tokens_done;  /* image tokens sampled so far, over all variations
+                         and candidates                                   */
+    int tokens_total; /* grid_w * grid_h * n_variations * n_candidates   */
     int variation;    /* the variation the last token belongs to        */
     int rows_done;    /* token-grid rows complete for that variation    */
 } gft_progress;
@@ -131,14 +135,20 @@ typedef struct {
     uint64_t seed;    /* variation i uses seed + i                              */
     int n_variations; /* 1..GFT_MAX_VARIATIONS                                  */
     int n_threads;    /* 0 = all online CPUs; otherwise 1..256                   */
-    int max_batch;    /* variations decoded together; 0 = all in one batch     */
+    int max_batch;    /* variations decoded together; 0 = as many as fit       */
+    /* Best of K: each variation samples n_candidates images and keeps the one
+     * the model's reranker scores highest for the prompt. 0 or 1: one sample
+     * (no reranker needed); 2..GFT_MAX_CANDIDATES: needs a model with a
+     * reranker. Candidate 0 is the image a one-sample run gives, so a
+     * variation's result depends only on its seed and n_candidates. */
+    int n_candidates;
     gft_progress_fn progress;
     void *user_data;
     atomic_int *cancel; /* optional; non-zero = stop at the next step           */
 } gft_generate_params;
 
-/* Fills p with the model's sampling defaults, 1 variation, seed 0, auto
- * threads, no callbacks. */
+/* Fills p with the model's sampling defaults (its default candidates
+ * included), 1 variation, seed 0, auto threads, no callbacks. */
 void gft_generate_params_init(gft_generate_params *p, const gft_model *model);
 
 typedef struct {
@@ -147,6 +157,10 @@ typedef struct {
     int width, height;
     uint64_t seeds[GFT_MAX_VARIATIONS];
     int complete[GFT_MAX_VARIATIONS]; /* 1 when variation i is finished      */
+    int n_candidates;                 /* as used (1 when reranking was off)  */
+    int chosen[GFT_MAX_VARIATIONS];   /* the candidate kept for variation i  */
+    float scores[GFT_MAX_VARIATIONS]; /* its reranker score (cosine); 0 when
+                                         n_candidates is 1                     */
     /* n_variations * height * width * 4 bytes, straight (non-premultiplied)
      * 8-bit RGBA, rows top to bottom. Unfinished variations are transparent. */
     uint8_t *pixels;
@@ -169,7 +183,8 @@ void gft_result_free(gft_result *result);
 
 /* From inside the progress callback: decodes the partial token grid of
  * `variation` into rgba (image_width * image_height * 4, straight RGBA).
- * Rows not sampled yet come out transparent. */
+ * Rows not sampled yet come out transparent. With several candidates it
+ * shows candidate 0; the kept one is known when the variation is done. */
 gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba);
 
 /* ---- finding the shipped model ------------------------------------------ */
@@ -194,6 +209,13 @@ gft_status gft_eval_logits(gft_context *ctx, const char *prompt, const int32_t *
  * receives the clamped premultiplied RGBA; rgba (optional) the final
  * straight 8-bit RGBA. */
 gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *premul, uint8_t *rgba);
+
+/* The reranker's scores (cosine of image and prompt embeddings, in [-1, 1])
+ * of n_images premultiplied RGBA images (each image_width * image_height * 4
+ * floats, channel-last, as gft_decode_tokens writes them). Needs a model
+ * with a reranker. */
+gft_status gft_rerank_scores(gft_context *ctx, const char *prompt, const float *premul,
+                             int n_images, float *scores);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,8 @@
 
 #define GFT_DEC_MAX_LEVELS 8
 #define GFT_DEC_MAX_RES 8
+#define GFT_RR_MAX_LEVELS 6
+#define GFT_RR_MAX_CONVS 16
 
 typedef enum {
     GFT_TYPE_F32 = 0,
@@ -49,6 +51,12 @@ typedef struct {
     gft_tensor up_w, up_b; /* absent (data NULL) on the last level */
 } gft_dec_level;
 
+/* The optional reranker (docs/model-format.md, "Reranker"). */
+typedef struct {
+    uint32_t side, dim, n_levels, convs_per_level, n_convs;
+    uint32_t widths[GFT_RR_MAX_LEVELS];
+} gft_rerank_hparams;
+
 typedef struct {
     uint32_t n_embd, n_layer, n_head, n_ff;
     float norm_eps;
@@ -61,6 +69,9 @@ typedef struct {
     uint32_t image_width, image_height; /* grid * 2^(n_levels-1) */
     int32_t background_code;            /* code of fully transparent patches; -1: none */
     gft_sampling defaults;
+    int has_rerank;         /* the file holds a reranker (rr.* tensors)    */
+    gft_rerank_hparams rr;  /* valid when has_rerank                        */
+    int default_candidates; /* gft.sampling.candidates, 1 when absent       */
 } gft_hparams;
 
 /* BPE tables; all pointers into the mapping or owned by the model. */
@@ -102,6 +113,10 @@ struct gft_model {
     gft_tensor dec_conv_in_w, dec_conv_in_b;
     gft_dec_level dec_levels[GFT_DEC_MAX_LEVELS];
     gft_tensor dec_norm_out_w, dec_norm_out_b, dec_conv_out_w, dec_conv_out_b;
+
+    /* the reranker (data NULL when the file has none) */
+    gft_tensor rr_conv_w[GFT_RR_MAX_CONVS], rr_conv_b[GFT_RR_MAX_CONVS];
+    gft_tensor rr_img_proj_w, rr_img_proj_b, rr_text_emb, rr_text_proj_w, rr_text_proj_b;
 
     /* lazily computed file fingerprint (gft_model_fingerprint) */
     atomic_int fingerprint_state; /* 0 none, 1 computing, 2 ready */

@@ -18,6 +18,16 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
  * type, fills the model's tensor views, n_params and weight_type. */
 gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 
+/* engine/model_rerank.c: the optional reranker's keys and tensors, and
+ * gft.sampling.candidates (after gft_load_hparams and gft_load_tensors). */
+gft_status gft_load_rerank(const gguf_file *f, gft_model *m, char *err, size_t err_size);
+
+/* engine/model_tensors.c: looks `name` up and checks its dims (n_dims of
+ * them, the rest 1) and that its type is in the mask (1 << gft_type). */
+gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, const char *name,
+                           unsigned types, int n_dims, int64_t d0, int64_t d1, char *err,
+                           size_t err_size);
+
 /* engine/tokenizer_load.c: tokens, merges (pair hash) and known words. */
 gft_status gft_load_tokenizer(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 
@@ -31,6 +41,8 @@ int gft_bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
  * or an error naming the key. */
 gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required, const uint8_t **s,
                              uint64_t *len, char *err, size_t err_size);
+gft_status gft_kv_get_u32(const gguf_file *f, const char *key, int64_t lo, int64_t hi,
+                          uint32_t *out, char *err, size_t err_size);
 gft_status gft_kv_get_array(const gguf_file *f, const char *key, const uint32_t *elem_types,
                             int n_elem_types, const gguf_kv **out, char *err, size_t err_size);
 

@@ -48,7 +48,7 @@ static int kv_integer(const gguf_kv *kv, int64_t *v)
     }
 }
 
-static gft_status get_u32(const gguf_file *f, const char *key, int64_t lo, int64_t hi,
+gft_status gft_kv_get_u32(const gguf_file *f, const char *key, int64_t lo, int64_t hi,
                           uint32_t *out, char *err, size_t err_size)
 {
     const gguf_kv *kv = find_required(f, key, err, err_size);
@@ -179,25 +179,25 @@ static gft_status get_channels(const gguf_file *f, gft_hparams *hp, char *err, s
 gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size_t err_size)
 {
     memset(hp, 0, sizeof *hp);
-    TRY(get_u32(f, "gft.n_embd", 8, 4096, &hp->n_embd, err, err_size));
-    TRY(get_u32(f, "gft.n_layer", 1, 64, &hp->n_layer, err, err_size));
-    TRY(get_u32(f, "gft.n_head", 1, 64, &hp->n_head, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.n_embd", 8, 4096, &hp->n_embd, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.n_layer", 1, 64, &hp->n_layer, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.n_head", 1, 64, &hp->n_head, err, err_size));
     if (hp->n_embd % hp->n_head) {
         gft_set_error(err, err_size, "key 'gft.n_embd' = %u is not a multiple of gft.n_head = %u",
                       hp->n_embd, hp->n_head);
         return GFT_ERR_FORMAT;
     }
-    TRY(get_u32(f, "gft.n_ff", 8, 16384, &hp->n_ff, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.n_ff", 8, 16384, &hp->n_ff, err, err_size));
     TRY(get_eps(f, "gft.norm_eps", &hp->norm_eps, err, err_size));
-    TRY(get_u32(f, "gft.text.ctx", 2, 512, &hp->text_ctx, err, err_size));
-    TRY(get_u32(f, "gft.text.vocab_size", 259, 65536, &hp->text_vocab, err, err_size));
-    TRY(get_u32(f, "gft.image.grid_w", 1, 64, &hp->grid_w, err, err_size));
-    TRY(get_u32(f, "gft.image.grid_h", 1, 64, &hp->grid_h, err, err_size));
-    TRY(get_u32(f, "gft.image.codebook_size", 2, 65536, &hp->codebook_size, err, err_size));
-    TRY(get_u32(f, "gft.vq.code_dim", 1, 256, &hp->code_dim, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.text.ctx", 2, 512, &hp->text_ctx, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.text.vocab_size", 259, 65536, &hp->text_vocab, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.image.grid_w", 1, 64, &hp->grid_w, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.image.grid_h", 1, 64, &hp->grid_h, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.image.codebook_size", 2, 65536, &hp->codebook_size, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.vq.code_dim", 1, 256, &hp->code_dim, err, err_size));
     TRY(get_channels(f, hp, err, err_size));
-    TRY(get_u32(f, "gft.dec.n_res", 0, GFT_DEC_MAX_RES, &hp->dec_n_res, err, err_size));
-    TRY(get_u32(f, "gft.dec.n_groups", 1, 64, &hp->dec_n_groups, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.dec.n_res", 0, GFT_DEC_MAX_RES, &hp->dec_n_res, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.dec.n_groups", 1, 64, &hp->dec_n_groups, err, err_size));
     for (uint32_t l = 0; l < hp->dec_n_levels; l++)
         if (hp->dec_channels[l] % hp->dec_n_groups) {
             gft_set_error(err, err_size,
@@ -209,7 +209,8 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
     hp->background_code = -1;
     if (gguf_find_kv(f, "gft.vq.background_code")) {
         uint32_t bg;
-        TRY(get_u32(f, "gft.vq.background_code", 0, hp->codebook_size - 1, &bg, err, err_size));
+        TRY(gft_kv_get_u32(f, "gft.vq.background_code", 0, hp->codebook_size - 1, &bg, err,
+                           err_size));
         hp->background_code = (int32_t)bg;
     }
     hp->image_width = hp->grid_w << (hp->dec_n_levels - 1);
@@ -217,7 +218,7 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
 
     uint32_t top_k;
     TRY(get_f32(f, "gft.sampling.temperature", &hp->defaults.temperature, err, err_size));
-    TRY(get_u32(f, "gft.sampling.top_k", 0, hp->codebook_size, &top_k, err, err_size));
+    TRY(gft_kv_get_u32(f, "gft.sampling.top_k", 0, hp->codebook_size, &top_k, err, err_size));
     hp->defaults.top_k = (int)top_k;
     TRY(get_f32(f, "gft.sampling.top_p", &hp->defaults.top_p, err, err_size));
     TRY(get_f32(f, "gft.sampling.guidance", &hp->defaults.guidance, err, err_size));

@@ -105,6 +105,8 @@ static gft_status model_init(gft_model *m, char *err, size_t err_size)
         st = gft_load_tokenizer(&f, m, err, err_size);
     if (st == GFT_OK)
         st = gft_load_tensors(&f, m, err, err_size);
+    if (st == GFT_OK)
+        st = gft_load_rerank(&f, m, err, err_size);
     gguf_file_clear(&f);
     return st;
 }
@@ -263,6 +265,8 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->weight_type = model->weight_type ? model->weight_type : "";
     info->file_size = model->size;
     info->n_params = model->n_params;
+    info->has_reranker = hp->has_rerank;
+    info->default_candidates = hp->default_candidates;
     info->n_layer = hp->n_layer;
     info->n_embd = hp->n_embd;
     info->n_head = hp->n_head;

@@ -189,6 +189,14 @@ static const char *weight_type(const gft_model *m)
     return type_name((uint32_t)type);
 }
 
+gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, const char *name,
+                           unsigned types, int n_dims, int64_t d0, int64_t d1, char *err,
+                           size_t err_size)
+{
+    tensor_loader tl = {f, m, err, err_size};
+    return want(&tl, dst, name, types, n_dims, d0, d1, 1, 1);
+}
+
 gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     tensor_loader tl = {f, m, err, err_size};

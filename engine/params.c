@@ -40,8 +40,10 @@ void gft_generate_params_init(gft_generate_params *p, const gft_model *model)
     memset(p, 0, sizeof *p);
     p->prompt = "";
     p->negative_prompt = NULL;
+    p->n_candidates = 1;
     if (model) {
         p->sampling = model->hp.defaults;
+        p->n_candidates = model->hp.default_candidates;
     } else {
         p->sampling.temperature = 1.0f;
         p->sampling.top_k = 0;

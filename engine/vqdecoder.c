@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "kernels.h"
 
 typedef struct {
@@ -224,45 +225,6 @@ static int ensure_scratch(gft_vqdec *dec, int lanes)
     return 1;
 }
 
-/* One row of the im2col matrix: d[x] = src[(x + kx - 1) / (1 + up)] where
- * that column lies inside the map, 0 in the padding. W: output width. */
-static void im2col_row(float *d, const float *src, int W, int kx, int up)
-{
-    int x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? W - 1 : W;
-    if (x0 > 0)
-        d[0] = 0.0f;
-    if (x1 < W)
-        d[W - 1] = 0.0f;
-    if (!up) {
-        memcpy(d + x0, src + x0 + kx - 1, (size_t)(x1 - x0) * sizeof *d);
-        return;
-    }
-    for (int x = x0; x < x1; x++)
-        d[x] = src[(x + kx - 1) >> 1];
-}
-
-/* Rows y0 .. y0 + ny - 1 of the output as an im2col band [cin * 9][ny * W]. */
-static void im2col_band(const float *in, int cin, int H, int W, int up, int y0, int ny, float *col)
-{
-    int iw = up ? W / 2 : W, np = ny * W;
-    size_t ip = (size_t)iw * (up ? H / 2 : H);
-    for (int ci = 0; ci < cin; ci++) {
-        const float *src = in + (size_t)ci * ip;
-        for (int t = 0; t < 9; t++) {
-            int ky = t / 3, kx = t % 3;
-            float *dst = col + ((size_t)ci * 9 + (size_t)t) * (size_t)np;
-            for (int y = 0; y < ny; y++) {
-                int sy = y0 + y + ky - 1;
-                float *d = dst + (size_t)y * W;
-                if (sy < 0 || sy >= H)
-                    memset(d, 0, (size_t)W * sizeof *d);
-                else
-                    im2col_row(d, src + (size_t)(up ? sy / 2 : sy) * iw, W, kx, up);
-            }
-        }
-    }
-}
-
 typedef struct {
     const gft_vqdec *dec;
     const conv3 *c;
@@ -285,7 +247,7 @@ static void conv_lane(void *arg, int64_t begin, int64_t end, int piece)
         for (int band = (int)lane; band < j->n_bands; band += j->n_lanes) {
             int y0 = band * j->rows, ny = y0 + j->rows <= j->H ? j->rows : j->H - y0;
             int np = ny * j->W;
-            im2col_band(j->in, c->cin, j->H, j->W, j->up, y0, ny, col);
+            gft_im2col_band(j->in, c->cin, j->H, j->W, j->up, y0, ny, col);
             float *out = j->out + (size_t)y0 * j->W;
             for (int co = 0; co < c->cout; co++)
                 for (int i = 0; i < np; i++)
@@ -423,17 +385,8 @@ static gft_status decode(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, i
 gft_status gft_vqdec_run(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
                          float *premul, uint8_t *rgba)
 {
-#ifdef OPENBLAS_VERSION
-    /* The pool's threads each run single-threaded products. OpenBLAS's own
-     * threads would spin for a while after every product and take the cores
-     * from the transformer and the pool. As ggml's BLAS backend does, the
-     * count is set for our use only: the host's count comes back afterwards. */
-    int host_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-#endif
+    int host_threads = gft_blas_single_begin();
     gft_status st = decode(dec, pool, codes, n_filled, premul, rgba);
-#ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(host_threads);
-#endif
+    gft_blas_single_end(host_threads);
     return st;
 }

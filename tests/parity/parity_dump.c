@@ -14,8 +14,12 @@
  *       n < grid_w*grid_h). OUT: f32 [(n + 1) * codebook_size].
  *   parity_dump decode MODEL TOKENS_FILE PREMUL_OUT RGBA_OUT
  *       TOKENS_FILE: i32 [grid_w*grid_h]. PREMUL_OUT: f32 [h*w*4]; RGBA_OUT: u8 [h*w*4].
- *   parity_dump generate MODEL PROMPT_FILE NEG_FILE SEED N_VAR TEMP TOP_K TOP_P GUIDANCE OUT
- *       NEG_FILE "-" = no negative prompt. OUT: u8 [n_var*h*w*4] straight RGBA.
+ *   parity_dump generate MODEL PROMPT_FILE NEG_FILE SEED N_VAR TEMP TOP_K TOP_P GUIDANCE
+ *               CANDIDATES OUT
+ *       NEG_FILE "-" = no negative prompt. OUT: u8 [n_var*h*w*4] straight RGBA, then
+ *       i32 chosen[n_var] and f32 scores[n_var] (best of CANDIDATES).
+ *   parity_dump rerank MODEL PROMPT_FILE PREMUL_FILE OUT
+ *       PREMUL_FILE: f32 [n][h*w*4] premultiplied RGBA. OUT: f32 scores [n].
  * Prints "what went wrong" and exits 1 on any failure.
  */
 #include "gft.h"
@@ -245,19 +249,47 @@ static int cmd_generate(gft_context *ctx, const gft_model *model, char **argv)
     p.sampling.top_k = atoi(argv[5]);
     p.sampling.top_p = strtof(argv[6], NULL);
     p.sampling.guidance = strtof(argv[7], NULL);
+    p.n_candidates = atoi(argv[8]);
     p.n_threads = 1;
     gft_result res;
     memset(&res, 0, sizeof res);
     int rc = 0;
+    FILE *out = NULL;
     if (gft_generate(ctx, &p, &res) != GFT_OK)
         rc = fail("gft_generate", gft_context_last_error(ctx));
-    else if (!write_file(argv[8], res.pixels,
-                         (size_t)res.n_variations * res.width * res.height * 4))
-        rc = fail("cannot write", argv[8]);
+    else if (!(out = fopen(argv[9], "wb")) ||
+             fwrite(res.pixels, 4, (size_t)res.n_variations * res.width * res.height, out) !=
+                 (size_t)res.n_variations * res.width * res.height ||
+             fwrite(res.chosen, 4, (size_t)res.n_variations, out) != (size_t)res.n_variations ||
+             fwrite(res.scores, 4, (size_t)res.n_variations, out) != (size_t)res.n_variations)
+        rc = fail("cannot write", argv[9]);
+    if (out && fclose(out) != 0)
+        rc = fail("cannot write", argv[9]);
     if (rc == 0 || res.pixels)
         gft_result_free(&res);
     free(prompt);
     free(neg);
+    return rc;
+}
+
+static int cmd_rerank(gft_context *ctx, const gft_model_info *info, char **argv)
+{
+    size_t len, bytes;
+    char *prompt = read_file(argv[0], &len);
+    float *premul = (float *)read_file(argv[1], &bytes);
+    size_t per_image = (size_t)info->image_width * info->image_height * 4 * sizeof(float);
+    int rc = 0;
+    if (!prompt || !premul || bytes % per_image)
+        rc = fail("cannot read the prompt or whole images", argv[1]);
+    int n = rc ? 0 : (int)(bytes / per_image);
+    float *scores = malloc(sizeof(float) * (size_t)(n + 1));
+    if (!rc && gft_rerank_scores(ctx, prompt, premul, n, scores) != GFT_OK)
+        rc = fail("gft_rerank_scores", gft_context_last_error(ctx));
+    else if (!rc && !write_file(argv[2], scores, sizeof(float) * (size_t)n))
+        rc = fail("cannot write", argv[2]);
+    free(scores);
+    free(prompt);
+    free(premul);
     return rc;
 }
 
@@ -268,14 +300,15 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int n_args; /* after MODEL */
-    } cmds[] = {{"tokenize", 2}, {"logits", 3}, {"decode", 3}, {"generate", 9}};
+    } cmds[] = {{"tokenize", 2}, {"logits", 3}, {"decode", 3}, {"generate", 10}, {"rerank", 3}};
     int known = 0;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (argc >= 2 && strcmp(argv[1], cmds[i].name) == 0 && argc == 3 + cmds[i].n_args)
             known = 1;
     if (!known)
-        return fail("usage: parity_dump norm|tokenize|logits|decode|generate ... (see source)",
-                    NULL);
+        return fail(
+            "usage: parity_dump norm|tokenize|logits|decode|generate|rerank ... (see source)",
+            NULL);
 
     char err[GFT_ERROR_SIZE];
     gft_model *model = NULL;
@@ -296,6 +329,8 @@ int main(int argc, char **argv)
             rc = cmd_logits(ctx, &info, argv + 3);
         else if (strcmp(argv[1], "decode") == 0)
             rc = cmd_decode(ctx, &info, argv + 3);
+        else if (strcmp(argv[1], "rerank") == 0)
+            rc = cmd_rerank(ctx, &info, argv + 3);
         else
             rc = cmd_generate(ctx, model, argv + 3);
         gft_context_free(ctx);

@@ -32,7 +32,7 @@ import tempfile
 import numpy as np
 import torch
 
-from gft import sample, text
+from gft import rerank_gguf, sample, text
 from gft.export_gguf import main as export_main
 from gft.gguf_import import load_gguf
 from gft.gguf_writer import T_F16, T_F32, GGUFFile
@@ -241,11 +241,11 @@ def check_generate(tmp, model_path, m, label):
         open(pf, "wb").write(prompt.encode())
         if neg is not None:
             open(nf, "wb").write(neg.encode())
-        run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s, of)
+        run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s, 1, of)
         want, toks = sample.generate(m.gft, m, m.tokenizer, prompt, neg, temperature=temp, top_k=k,
                                      top_p=p, guidance=s, seed=seed, n_variations=n,
                                      return_tokens=True, background=m.vq_cfg.bg_code)
-        got = np.fromfile(of, np.uint8).reshape(want.shape)
+        got = np.fromfile(of, np.uint8)[:want.size].reshape(want.shape)
         with torch.no_grad():
             premul, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
         ok = premul.numpy()[..., 3] >= 0.05
@@ -256,6 +256,69 @@ def check_generate(tmp, model_path, m, label):
             f"{(prompt, neg, seed, n, temp, k, p, s)} (different tokens: float rounding near a "
             f"sampling boundary, or a sampling-rule difference)")
     print(f"ok generate {label}: {len(GEN_CASES)} cases equal to the reference sampler")
+
+
+def check_rerank(tmp, model_path, m, limit, label):
+    """gft_rerank_scores against rerank_gguf.FileReranker on the same file: random images and
+    decoded ones, several prompts (the empty one included)."""
+    fr = rerank_gguf.load(model_path)
+    cfg = m.gft.cfg
+    H, W = cfg.grid_h * 2 ** (len(m.vq_cfg.dec_channels) - 1), cfg.grid_w * 2 ** (len(m.vq_cfg.dec_channels) - 1)
+    g = torch.Generator().manual_seed(3)
+    images = torch.rand(5, H, W, 4, generator=g)
+    images[..., :3] *= images[..., 3:]
+    images[1] = 0  # fully transparent
+    toks = np.random.RandomState(2).randint(0, cfg.codebook_size, (3, cfg.n_image))
+    with torch.no_grad():
+        decoded, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
+    images = torch.cat([images, decoded.float()])
+    pf, imf, of = (os.path.join(tmp, x) for x in ("rp", "rimg", "rout"))
+    images.numpy().astype("<f4").tofile(imf)
+    worst = 0.0
+    for prompt in PROMPTS[:6] + ["", "a " * 600]:
+        open(pf, "wb").write(prompt.encode())
+        run_dump("rerank", model_path, pf, imf, of)
+        got = np.fromfile(of, "<f4")
+        want = fr.score(m.tokenizer.encode(prompt), images.permute(0, 3, 1, 2)).numpy()
+        d = float(np.abs(got - want).max())
+        worst = max(worst, d)
+        assert d <= limit, f"{label}: reranker scores differ by {d:.3g} for {prompt!r}: {got} vs {want}"
+    print(f"ok reranker {label}: worst score diff {worst:.3g} (limit {limit}) over 8 prompts x {len(images)} images")
+
+
+def check_best_of(tmp, model_path, m, label):
+    """gft_generate with candidates against rerank_gguf.best_of: same kept image (where the
+    best score leads the next by more than the scores' tolerance), same pixels, same score."""
+    fr = rerank_gguf.load(model_path)
+    cfg = m.gft.cfg
+    compared = 0
+    for prompt, neg, seed, n, temp, k, p, s in GEN_CASES:
+        for cands in (2, 3):
+            pf, nf, of = (os.path.join(tmp, x) for x in ("bp", "bn", "bout"))
+            open(pf, "wb").write(prompt.encode())
+            if neg is not None:
+                open(nf, "wb").write(neg.encode())
+            run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s,
+                     cands, of)
+            want, chosen, scores = rerank_gguf.best_of(m, fr, prompt, cands, neg, temp, k, p, s, seed, n)
+            raw = np.fromfile(of, np.uint8)
+            got = raw[:want.size].reshape(want.shape)
+            got_chosen = np.frombuffer(raw[want.size:want.size + 4 * n].tobytes(), "<i4")
+            got_scores = np.frombuffer(raw[want.size + 4 * n:].tobytes(), "<f4")
+            for i in range(n):
+                top = np.sort(scores[i])[::-1]
+                if len(top) > 1 and top[0] - top[1] <= 1e-4:
+                    continue  # a near tie: either pick is right
+                compared += 1
+                assert got_chosen[i] == chosen[i], (
+                    f"{label}: kept candidate {got_chosen[i]} != reference {chosen[i]} "
+                    f"(scores {scores[i]}) for {(prompt, seed + i, cands)}")
+                assert abs(got_scores[i] - scores[i, chosen[i]]) <= 1e-4, f"{label}: kept score {got_scores[i]} != {scores[i]} (case {prompt!r}, seed {seed + i}, best of {cands})"
+                diff = np.abs(got[i].astype(int) - want[i].astype(int))
+                assert diff[..., 3].max() <= 1 and (diff[..., 3] > 0).sum() <= diff[..., 3].size // 50, (
+                    f"{label}: kept image differs from the reference for {(prompt, seed + i, cands)}")
+    assert compared >= 8, f"{label}: only {compared} clear choices compared"
+    print(f"ok best of K {label}: {compared} kept images equal to the reference's choice")
 
 
 def main():
@@ -289,6 +352,14 @@ def main():
         mb = load_gguf(bg_path)
         assert mb.vq_cfg.bg_code == 3 and m.vq_cfg.bg_code == -1, "gft.vq.background_code round trip"
         check_generate(tmp, bg_path, mb, "tiny F32, background code 3")
+        # the reranker and best of K (rr.* tensors; F32, and Q8_0 where rows allow)
+        for wtype, limit in (("f32", 1e-5), ("q8_0", 1e-5)):
+            rr_path = os.path.join(tmp, f"tiny-rr-{wtype}.gguf")
+            assert export_main(["--random", "tiny", "--seed", "2", "--rerank", "--type", wtype, "-o", rr_path]) == 0
+            mr = load_gguf(rr_path)
+            check_rerank(tmp, rr_path, mr, limit, f"tiny {wtype}")
+            if wtype == "f32":  # Q8_0 logits differ within 1e-3, enough to flip some draws
+                check_best_of(tmp, rr_path, mr, f"tiny {wtype}")
         shipped = os.path.join(ROOT, "models", "gft-emoji.gguf")
         if os.path.exists(shipped):  # the shipped model at full size, whatever its weights
             ms = load_gguf(shipped)
@@ -297,6 +368,8 @@ def main():
             limit = {T_F32: 1e-4, T_F16: 1e-4}.get(head_type, 1e-3)
             check_logits(tmp, shipped, ms, limit, "shipped model", PROMPTS[:2], n_images=40)
             check_decode(tmp, shipped, ms, "shipped model", 1)
+            if rerank_gguf.load(shipped) is not None:
+                check_rerank(tmp, shipped, ms, 1e-4, "shipped model")
     return 0
 
 

@@ -64,8 +64,11 @@ def _dec_tensor_type(name, small):
 
 
 def export_model(gft, decoder, codebook, tokenizer, known_words, sampling, path,
-                 wtype="f32", small=False, vq_cfg=None, name="", description="", license_id=""):
-    """Writes the GGUF file. vq_cfg: the VQConfig (n_res, groups, eps, channels)."""
+                 wtype="f32", small=False, vq_cfg=None, name="", description="", license_id="",
+                 rerank=None, candidates=1):
+    """Writes the GGUF file. vq_cfg: the VQConfig (n_res, groups, eps, channels).
+    rerank: an optional gft.rerank.Reranker (written as rr.* tensors in the transformer
+    matrices' type where rows allow), with candidates its default best of K."""
     cfg = gft.cfg
     if vq_cfg is None:
         raise ValueError("vq_cfg is required")
@@ -127,6 +130,9 @@ def export_model(gft, decoder, codebook, tokenizer, known_words, sampling, path,
     for key, t in decoder.state_dict().items():
         gname = "dec." + key
         w.add_tensor(gname, t.float(), _dec_tensor_type(gname, small))
+    if rerank is not None:
+        from .rerank_gguf import add_to_writer
+        add_to_writer(w, rerank, candidates, ttype)
     tmp = path + ".tmp"
     w.write(tmp)
     os.replace(tmp, path)
@@ -304,12 +310,18 @@ def main(argv=None):
     ap.add_argument("--license", default=None)
     ap.add_argument("--background-code", type=int, default=None,
                     help="the code of fully transparent patches (-1: none; default: the tokenizer's)")
+    ap.add_argument("--rerank", action="store_true",
+                    help="with --random: add a random reranker (default best of 2)")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
+    rerank = None
     try:
         if a.random:
             gft, dec, cb, tok, known, sampling, vcfg = random_model(a.random, a.seed)
+            if a.rerank:
+                from .rerank_gguf import random_reranker
+                rerank = random_reranker(tok.vocab_size, a.seed)
             meta = {"name": f"gft-random-{a.random}-seed{a.seed}",
                     "description": f"untrained placeholder: random weights ({a.random} config, seed {a.seed})",
                     "license": "CC0-1.0"}
@@ -323,7 +335,8 @@ def main(argv=None):
                 raise ValueError(f"--background-code {a.background_code} is outside -1..{vcfg.codebook_size - 1}")
             vcfg = dataclasses.replace(vcfg, bg_code=a.background_code)
         export_model(gft, dec, cb, tok, known, sampling, a.output, a.type, a.small, vcfg,
-                     meta.get("name", ""), meta.get("description", ""), meta.get("license", ""))
+                     meta.get("name", ""), meta.get("description", ""), meta.get("license", ""),
+                     rerank, 2)
     except (ValueError, KeyError, RuntimeError, OSError) as e:
         print(f"export_gguf: {e}", file=sys.stderr)
         return 1

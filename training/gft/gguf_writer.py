@@ -119,7 +119,20 @@ class GGUFWriter:
             body = np.asarray(values, dtype=np.dtype(_NP_OF[elem_type]).newbyteorder("<")).tobytes()
         self._add(key, ARRAY, head + body)
 
+    def add_raw_kv(self, key, raw):
+        """A key with its type and value bytes as GGUFFile.kv_raw holds them (copying files)."""
+        self._add(key, struct.unpack("<I", raw[:4])[0], raw[4:])
+
     # ---- tensors
+    def add_raw_tensor(self, name, dims, ttype, data):
+        """A tensor as GGUFFile.tensor_raw gives it (copying files)."""
+        if name in self.names:
+            raise ValueError(f"duplicate tensor {name}")
+        if len(data) != tensor_nbytes(ttype, int(np.prod(dims))):
+            raise ValueError(f"{name}: {len(data)} bytes for dims {dims}")
+        self.names.add(name)
+        self.tensors.append((name, tuple(dims), ttype, bytes(data)))
+
     def add_tensor(self, name, array, ttype=T_F32):
         """array: numpy (or torch) tensor in PyTorch shape; stored as ttype."""
         if hasattr(array, "detach"):
@@ -184,11 +197,13 @@ class GGUFFile:
         if version != GGUF_VERSION:
             raise ValueError(f"GGUF version {version} unsupported")
         n_tensors, n_kv = self._unpack("<QQ")
-        self.kv = {}
+        self.kv, self.kv_raw = {}, {}
         for _ in range(n_kv):
             key = self._string()
+            start = self.pos
             (vtype,) = self._unpack("<I")
             self.kv[key] = self._value(vtype)
+            self.kv_raw[key] = self.data[start:self.pos]  # type and value, as stored
         self.tensor_info = {}
         for _ in range(n_tensors):
             name = self._string()
@@ -238,6 +253,12 @@ class GGUFFile:
     def string_array_bytes(self, key):
         """A string array's elements as raw bytes (tokenizer tokens)."""
         return [v if isinstance(v, bytes) else v.encode("utf-8") for v in self.kv[key]]
+
+    def tensor_raw(self, name):
+        """-> (dims (ggml order), type, stored bytes) of one tensor."""
+        dims, ttype, off = self.tensor_info[name]
+        start = self.data_start + off
+        return dims, ttype, self.data[start:start + tensor_nbytes(ttype, int(np.prod(dims)))]
 
     def tensor(self, name):
         dims, ttype, off = self.tensor_info[name]

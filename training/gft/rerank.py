@@ -32,11 +32,11 @@ DIM = 256  # the shared embedding size
 
 
 class ImageEncoder(nn.Module):
-    def __init__(self, width=(32, 64, 128, 256), dim=DIM):
+    def __init__(self, width=(32, 64, 128, 256), dim=DIM, convs=2):
         super().__init__()
         layers, c_in = [], 4
         for i, c in enumerate(width):
-            for _ in range(2):
+            for _ in range(convs):
                 layers += [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.SiLU()]
                 c_in = c
             if i + 1 < len(width):
@@ -60,12 +60,15 @@ class TextEncoder(nn.Module):
 
 
 class Reranker(nn.Module):
-    def __init__(self, vocab, width=(32, 64, 128, 256), dim=DIM):
+    """convs: 3x3 convs per level (each with BatchNorm and SiLU); levels after the first start
+    with a 2x2 average pool."""
+
+    def __init__(self, vocab, width=(32, 64, 128, 256), dim=DIM, convs=2):
         super().__init__()
-        self.image = ImageEncoder(width, dim)
+        self.image = ImageEncoder(width, dim, convs)
         self.text = TextEncoder(vocab, dim)
         self.log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
-        self.width = tuple(width)
+        self.width, self.dim, self.convs = tuple(width), dim, convs
 
     def embed_texts(self, tok, texts):
         ids, offsets = [], []
@@ -148,12 +151,13 @@ def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, bat
 
 def save(model, path):
     torch.save(dict(rerank=model.state_dict(), rerank_vocab=model.text.emb.num_embeddings,
-                    rerank_width=list(model.width)), path)
+                    rerank_width=list(model.width), rerank_dim=model.dim, rerank_convs=model.convs), path)
 
 
 def load(path):
     ck = torch.load(path, map_location="cpu")
-    model = Reranker(ck["rerank_vocab"], tuple(ck["rerank_width"]))
+    model = Reranker(ck["rerank_vocab"], tuple(ck["rerank_width"]), ck.get("rerank_dim", DIM),
+                     ck.get("rerank_convs", 2))
     model.load_state_dict(ck["rerank"])
     return model.eval()
 

@@ -170,9 +170,10 @@ def decode_tokens(vq, tokens, grid_h, grid_w):
 
 @torch.inference_mode()
 def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-                    guidance=1.0, seed=0, n_variations=1, background=-1):
+                    guidance=1.0, seed=0, n_variations=1, background=-1, seq=SEED_SEQ):
     """-> int64 array [n_variations, grid_h*grid_w] of image tokens. background: the model
-    file's gft.vq.background_code (-1: none), see sample_token."""
+    file's gft.vq.background_code (-1: none), see sample_token. seq: the PCG32 stream
+    (SEED_SEQ + c for candidate c of best of K)."""
     cfg = gft.cfg
     n = n_variations
     guided = guidance != 1.0
@@ -192,7 +193,7 @@ def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_
         gen.k[li][:, :, :T] = one.k[li][src, :, :T]
         gen.v[li][:, :, :T] = one.v[li][src, :, :T]
     gen.pos = T
-    rngs = [PCG32((seed + i) & M64) for i in range(n)]
+    rngs = [PCG32((seed + i) & M64, seq) for i in range(n)]
     out = np.zeros((n, cfg.n_image), dtype=np.int64)
     prev = torch.full((rows,), cfg.codebook_size, dtype=torch.long, device=dev)
     for j in range(cfg.n_image):

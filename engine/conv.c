@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* im2col for 3x3 convs and the single-threaded OpenBLAS guard. */
+#include "conv.h"
+
+#include <cblas.h>
+#include <stddef.h>
+#include <string.h>
+
+/* One row of the im2col matrix: d[x] = src[(x + kx - 1) / (1 + up)] where
+ * that column lies inside the map, 0 in the padding. W: output width. */
+static void im2col_row(float *d, const float *src, int W, int kx, int up)
+{
+    int x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? W - 1 : W;
+    if (x0 > 0)
+        d[0] = 0.0f;
+    if (x1 < W)
+        d[W - 1] = 0.0f;
+    if (!up) {
+        if (x1 > x0)
+            memcpy(d + x0, src + x0 + kx - 1, (size_t)(x1 - x0) * sizeof *d);
+        return;
+    }
+    for (int x = x0; x < x1; x++)
+        d[x] = src[(x + kx - 1) >> 1];
+}
+
+void gft_im2col_band(const float *in, int cin, int H, int W, int up, int y0, int ny, float *col)
+{
+    int iw = up ? W / 2 : W, np = ny * W;
+    size_t ip = (size_t)iw * (up ? H / 2 : H);
+    for (int ci = 0; ci < cin; ci++) {
+        const float *src = in + (size_t)ci * ip;
+        for (int t = 0; t < 9; t++) {
+            int ky = t / 3, kx = t % 3;
+            float *dst = col + ((size_t)ci * 9 + (size_t)t) * (size_t)np;
+            for (int y = 0; y < ny; y++) {
+                int sy = y0 + y + ky - 1;
+                float *d = dst + (size_t)y * W;
+                if (sy < 0 || sy >= H)
+                    memset(d, 0, (size_t)W * sizeof *d);
+                else
+                    im2col_row(d, src + (size_t)(up ? sy / 2 : sy) * iw, W, kx, up);
+            }
+        }
+    }
+}
+
+int gft_blas_single_begin(void)
+{
+#ifdef OPENBLAS_VERSION
+    int host_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    return host_threads;
+#else
+    return 1;
+#endif
+}
+
+void gft_blas_single_end(int host_threads)
+{
+#ifdef OPENBLAS_VERSION
+    openblas_set_num_threads(host_threads);
+#else
+    (void)host_threads;
+#endif
+}

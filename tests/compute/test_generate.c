@@ -224,6 +224,7 @@ static void expect_invalid(gft_context *ctx, const gft_generate_params *p, const
 static void test_bad_params(gft_context *ctx)
 {
     gft_generate_params p;
+    gft_result r;
     p = base_params(), p.n_variations = 0, expect_invalid(ctx, &p, "variations");
     p = base_params(), p.n_variations = GFT_MAX_VARIATIONS + 1,
     expect_invalid(ctx, &p, "variations");
@@ -238,7 +239,14 @@ static void test_bad_params(gft_context *ctx)
     expect_invalid(ctx, &p, "top-k");
     p = base_params(), p.sampling.top_p = 0, expect_invalid(ctx, &p, "top-p");
     p = base_params(), p.sampling.guidance = 31, expect_invalid(ctx, &p, "guidance");
-    gft_result r;
+    p = base_params(), p.n_candidates = -1, expect_invalid(ctx, &p, "candidates");
+    p = base_params(), p.n_candidates = GFT_MAX_CANDIDATES + 1,
+    expect_invalid(ctx, &p, "candidates");
+    /* this test model has no reranker: best of K is refused, one sample works */
+    p = base_params(), p.n_candidates = 2, expect_invalid(ctx, &p, "reranker");
+    p = base_params(), p.n_candidates = 0;
+    CHECK(gft_generate(ctx, &p, &r) == GFT_OK && r.n_candidates == 1, "0 candidates = one sample");
+    gft_result_free(&r);
     CHECK(gft_generate(ctx, NULL, &r) == GFT_ERR_INVALID_ARG, "NULL params");
     p = base_params();
     CHECK(gft_generate(ctx, &p, NULL) == GFT_ERR_INVALID_ARG, "NULL result");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gft_generate on real model files (the exporter's tiny models, the shipped
  * model): same bytes at 1 and 2 threads and batched or alone, greedy tokens
- * equal to the argmax of teacher-forced gft_eval_logits, previews.
+ * equal to the argmax of teacher-forced gft_eval_logits, previews; with a
+ * reranker, best of K (test_candidates).
  * Usage: test_compute_model_files MODEL.gguf (exit 77 = skipped: no file) */
 #include "context.h"
 
@@ -18,6 +19,79 @@ static gft_status gen(gft_context *ctx, gft_generate_params *p, gft_result *r)
     if (st != GFT_OK)
         fprintf(stderr, "generate: %s\n", gft_context_last_error(ctx));
     return st;
+}
+
+/* Best of K on a model with a reranker: the kept image is the candidate the
+ * reranker scores highest (checked by decoding and scoring every candidate
+ * again), candidate 0 is the one-sample image, and a variation is the same
+ * at 1 or 2 threads, alone or in a batch. */
+static void test_candidates(gft_model *m, gft_context *ctx)
+{
+    const gft_hparams *hp = &m->hp;
+    const int N = (int)(hp->grid_w * hp->grid_h), n_cand = 3;
+    const size_t img = (size_t)hp->image_width * hp->image_height * 4;
+    gft_generate_params p;
+    gft_generate_params_init(&p, m);
+    CHECK(p.n_candidates == hp->default_candidates, "params_init takes the model's candidates");
+    p.prompt = "a red apple";
+    p.seed = 500;
+    p.n_variations = 3;
+    p.n_candidates = n_cand;
+    p.n_threads = 2;
+    gft_result all, one, plain;
+    CHECK(gen(ctx, &p, &all) == GFT_OK, "best of 3, 3 variations");
+    CHECK(all.n_candidates == n_cand, "result n_candidates %d", all.n_candidates);
+    int32_t *tokens = malloc(sizeof(int32_t) * (size_t)N * n_cand * 3);
+    memcpy(tokens, ctx->gen_tokens, sizeof(int32_t) * (size_t)N * n_cand * 3);
+    float *premul = malloc(sizeof(float) * img);
+    uint8_t *rgba = malloc(img);
+    for (int v = 0; v < 3; v++) {
+        float best = -2.0f;
+        int best_c = -1;
+        for (int c = 0; c < n_cand; c++) {
+            float score;
+            const int32_t *t = tokens + ((size_t)v * n_cand + c) * N;
+            CHECK(gft_decode_tokens(ctx, t, premul, rgba) == GFT_OK &&
+                      gft_rerank_scores(ctx, p.prompt, premul, 1, &score) == GFT_OK,
+                  "decode and score candidate %d", c);
+            if (score > best) {
+                best = score;
+                best_c = c;
+            }
+            if (c == all.chosen[v])
+                CHECK(memcmp(rgba, all.pixels + v * img, img) == 0,
+                      "variation %d: the kept image is not candidate %d", v, c);
+        }
+        CHECK(best_c == all.chosen[v] && best == all.scores[v],
+              "variation %d kept candidate %d (%g), the best is %d (%g)", v, all.chosen[v],
+              (double)all.scores[v], best_c, (double)best);
+        /* alone, at 1 thread */
+        gft_generate_params q = p;
+        q.seed = p.seed + (uint64_t)v;
+        q.n_variations = 1;
+        q.n_threads = 1;
+        CHECK(gen(ctx, &q, &one) == GFT_OK, "alone");
+        CHECK(memcmp(one.pixels, all.pixels + v * img, img) == 0 && one.chosen[0] == all.chosen[v],
+              "variation %d differs alone at 1 thread", v);
+        gft_result_free(&one);
+        /* candidate 0 is the one-sample image */
+        q.n_candidates = 1;
+        CHECK(gen(ctx, &q, &plain) == GFT_OK, "one sample");
+        CHECK(memcmp(ctx->gen_tokens, tokens + (size_t)v * n_cand * N, sizeof(int32_t) * N) == 0,
+              "variation %d: candidate 0 is not the one-sample image", v);
+        CHECK(plain.n_candidates == 1 && plain.scores[0] == 0.0f, "one sample: no score");
+        gft_result_free(&plain);
+    }
+    int different = 0;
+    for (int c = 1; c < n_cand; c++)
+        different += memcmp(tokens, tokens + (size_t)c * N, sizeof(int32_t) * N) != 0;
+    CHECK(different == n_cand - 1, "the candidates of a variation are different samples");
+    printf("best of %d: kept candidates %d %d %d\n", n_cand, all.chosen[0], all.chosen[1],
+           all.chosen[2]);
+    gft_result_free(&all);
+    free(tokens);
+    free(premul);
+    free(rgba);
 }
 
 int main(int argc, char **argv)
@@ -47,6 +121,7 @@ int main(int argc, char **argv)
     p.sampling.temperature = 1.0f;
     p.seed = 77;
     p.n_variations = 2;
+    p.n_candidates = 1;
     p.n_threads = 2;
     gft_result both, one;
     CHECK(gen(ctx, &p, &both) == GFT_OK, "batch");
@@ -92,6 +167,11 @@ int main(int argc, char **argv)
     CHECK(gft_decode_tokens(ctx, tok, NULL, again) == GFT_OK && memcmp(again, one.pixels, img) == 0,
           "gft_decode_tokens != generated image");
     gft_result_free(&one);
+    if (hp->has_rerank)
+        test_candidates(m, ctx);
+    else
+        CHECK(gft_rerank_scores(ctx, "x", NULL, 0, NULL) == GFT_ERR_INVALID_ARG,
+              "scores without a reranker");
     free(again);
     free(logits);
     free(tok);

@@ -242,6 +242,21 @@ CASE(m_merges_type, float mg[2] = {1, 2};
 CASE(m_known_too_many, uint8_t raw[12] = {GB_STRING, 0, 0, 0, 0x41, 0x42, 0x0f, 0, 0, 0, 0, 0};
      gb_kv_raw(b, "gft.tokenizer.known_words", GB_ARRAY, raw, sizeof raw))
 
+/* reranker mutations start from a model with a valid reranker */
+CASE(m_rr_missing_tensor, tiny_add_reranker(b, GB_T_Q8_0); gb_remove_tensor(b, "rr.conv1.bias"))
+CASE(m_rr_missing_key, tiny_add_reranker(b, GB_T_Q8_0); gb_remove_kv(b, "gft.rerank.widths"))
+CASE(m_rr_shape, tiny_add_reranker(b, GB_T_Q8_0);
+     replace_tensor(b, "rr.text_emb.weight", GB_T_F32, 2, 32, 7, 1, 1))
+CASE(m_rr_side, tiny_add_reranker(b, GB_T_Q8_0); gb_kv_u32(b, "gft.rerank.side", 4))
+CASE(m_rr_levels, tiny_add_reranker(b, GB_T_Q8_0); uint32_t w[7] = {4, 4, 4, 4, 4, 4, 4};
+     gb_kv_arr_u32(b, "gft.rerank.widths", w, 7))
+CASE(m_rr_width_zero, tiny_add_reranker(b, GB_T_Q8_0); uint32_t w[2] = {4, 0};
+     gb_kv_arr_u32(b, "gft.rerank.widths", w, 2))
+CASE(m_rr_bias_type, tiny_add_reranker(b, GB_T_Q8_0);
+     replace_tensor(b, "rr.img_proj.bias", GB_T_F16, 1, 32, 1, 1, 1))
+CASE(m_rr_candidates, tiny_add_reranker(b, GB_T_Q8_0); gb_kv_u32(b, "gft.sampling.candidates", 9))
+CASE(m_candidates_without_rr, gb_kv_u32(b, "gft.sampling.candidates", 2))
+
 static void m_merge_future(gb *b)
 {
     int32_t mg[2 * 64];
@@ -382,6 +397,17 @@ static void test_mutations(void)
     run_case(m_merges_odd, GFT_ERR_FORMAT, "gft.tokenizer.merges", "odd merges");
     run_case(m_merges_type, GFT_ERR_FORMAT, "array of f32", "merges type");
     run_case(m_known_too_many, GFT_ERR_FORMAT, "known_words", "known words count");
+    run_case(m_rr_missing_tensor, GFT_ERR_FORMAT, "'rr.conv1.bias' is missing", "rr tensor");
+    run_case(m_rr_missing_key, GFT_ERR_FORMAT, "'gft.rerank.widths' is missing", "rr key");
+    run_case(m_rr_shape, GFT_ERR_FORMAT, "'rr.text_emb.weight' has dims [32, 7", "rr shape");
+    run_case(m_rr_side, GFT_ERR_FORMAT, "side does not divide the image size", "rr side");
+    run_case(m_rr_levels, GFT_ERR_FORMAT, "7 levels", "rr levels");
+    run_case(m_rr_width_zero, GFT_ERR_FORMAT, "widths'[1] = 0", "rr width 0");
+    run_case(m_rr_bias_type, GFT_ERR_FORMAT, "'rr.img_proj.bias' has type F16", "rr bias type");
+    run_case(m_rr_candidates, GFT_ERR_FORMAT, "'gft.sampling.candidates' = 9 is outside 1..8",
+             "candidates range");
+    run_case(m_candidates_without_rr, GFT_ERR_FORMAT,
+             "'gft.sampling.candidates' = 2 is outside 1..1", "candidates without a reranker");
     run_case(m_merge_future, GFT_ERR_FORMAT, "merge 0 joins ids (264", "merge order");
     run_case(m_merge_special, GFT_ERR_FORMAT, "merge 0 joins ids (1", "merge special");
     run_case(m_merge_bytes_differ, GFT_ERR_FORMAT, "not the bytes of tokens", "merge bytes");
@@ -407,6 +433,28 @@ static void test_valid_variants(void)
         char out[128];
         int n = gft_unknown_words(m, "A zebra cat dog \xe7\x8c\xab", out, sizeof out);
         CHECK(n == 1 && strcmp(out, "dog") == 0, "unsorted words looked up: %d '%s'", n, out);
+        gft_model_free(m);
+    }
+    free(bytes);
+    gb_free(b);
+
+    /* a reranker: loads, reports itself, and scores */
+    b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
+    tiny_add_reranker(b, GB_T_Q8_0);
+    bytes = gb_serialize(b, &size);
+    m = NULL;
+    CHECK(gft_model_load_from_memory(bytes, size, &m, err, sizeof err) == GFT_OK,
+          "with a reranker: %s", err);
+    if (m) {
+        gft_model_info info;
+        gft_model_get_info(m, &info);
+        CHECK(info.has_reranker && info.default_candidates == 2, "reranker info");
+        gft_context *ctx = gft_context_new(m, err, sizeof err);
+        float premul[6 * 4 * 4] = {0}, score = 9.0f;
+        CHECK(ctx && gft_rerank_scores(ctx, "a red cat", premul, 1, &score) == GFT_OK &&
+                  score >= -1.0001f && score <= 1.0001f,
+              "a score in [-1, 1]: %g", (double)score);
+        gft_context_free(ctx);
         gft_model_free(m);
     }
     free(bytes);

@@ -166,6 +166,30 @@ gb *tiny_model_builder(uint32_t mt, uint32_t et)
     return b;
 }
 
+void tiny_add_reranker(gb *b, uint32_t matrix_type)
+{
+    const uint32_t widths[TINY_RR_LEVELS] = {4, 8};
+    gb_kv_u32(b, "gft.rerank.side", TINY_RR_SIDE);
+    gb_kv_u32(b, "gft.rerank.dim", TINY_RR_DIM);
+    gb_kv_u32(b, "gft.rerank.convs_per_level", 1);
+    gb_kv_arr_u32(b, "gft.rerank.widths", widths, TINY_RR_LEVELS);
+    gb_kv_u32(b, "gft.sampling.candidates", 2);
+    uint64_t cin = 4;
+    for (int i = 0; i < TINY_RR_LEVELS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "rr.conv%d.weight", i);
+        gb_add_tensor(b, name, GB_T_F32, 2, cin * 9, widths[i], 1, 1); /* rows of 36, 72 */
+        snprintf(name, sizeof name, "rr.conv%d.bias", i);
+        gb_add_tensor(b, name, GB_T_F32, 1, widths[i], 1, 1, 1);
+        cin = widths[i];
+    }
+    gb_add_tensor(b, "rr.img_proj.weight", GB_T_F16, 2, cin, TINY_RR_DIM, 1, 1);
+    gb_add_tensor(b, "rr.img_proj.bias", GB_T_F32, 1, TINY_RR_DIM, 1, 1, 1);
+    gb_add_tensor(b, "rr.text_emb.weight", matrix_type, 2, TINY_RR_DIM, TINY_VOCAB, 1, 1);
+    gb_add_tensor(b, "rr.text_proj.weight", matrix_type, 2, TINY_RR_DIM, TINY_RR_DIM, 1, 1);
+    gb_add_tensor(b, "rr.text_proj.bias", GB_T_F32, 1, TINY_RR_DIM, 1, 1, 1);
+}
+
 uint8_t *tiny_model_bytes(size_t *size)
 {
     gb *b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);

@@ -34,6 +34,14 @@ extern const int tiny_n_known_words;
  * GB_T_Q8_0); emb_type: embeddings and convolutions (GB_T_F32, GB_T_F16). */
 gb *tiny_model_builder(uint32_t matrix_type, uint32_t emb_type);
 
+/* Adds a reranker (gft.rerank.*, rr.*; docs/model-format.md) and
+ * gft.sampling.candidates = 2. The tiny images are 6 x 4 pixels: side 2,
+ * widths {4, 8}, one conv per level, dim 32. matrix_type: the text tables. */
+#define TINY_RR_SIDE 2
+#define TINY_RR_LEVELS 2
+#define TINY_RR_DIM 32
+void tiny_add_reranker(gb *b, uint32_t matrix_type);
+
 /* Serialised default tiny model (Q8_0 matrices, F16 embeddings). */
 uint8_t *tiny_model_bytes(size_t *size);
 

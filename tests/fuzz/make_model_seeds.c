@@ -38,5 +38,11 @@ int main(int argc, char **argv)
     rc |= write_file(argv[1], "tiny-f16-align64.gguf", p, n);
     free(p);
     gb_free(b);
+    b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
+    tiny_add_reranker(b, GB_T_Q8_0);
+    p = gb_serialize(b, &n);
+    rc |= write_file(argv[1], "tiny-q8-rerank.gguf", p, n);
+    free(p);
+    gb_free(b);
     return rc;
 }

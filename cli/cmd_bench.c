@@ -17,7 +17,10 @@ static void print_help(FILE *out)
           "guided variations in one batch (median of R runs, default 3, after one\n"
           "warm-up); image tokens per second; the VQ decoder alone; the transformer's\n"
           "effective GFLOP/s; OpenBLAS sgemm 1024^3 GFLOP/s as the machine's\n"
-          "reference; the peak resident memory against the model file size.\n"
+          "reference; the peak resident memory against the model file size. With\n"
+          "a reranker in the model: one guided image as best of K (the model's\n"
+          "default K, or 4), the reranker alone per image, and the peak memory after.\n"
+          "The other figures use one sample per image.\n"
           "--json prints one JSON object instead of the table.\n",
           out);
 }
@@ -35,6 +38,9 @@ typedef struct {
     double load_ms, one_ms, four_ms, vq_ms, sgemm_gflops;
     double flops_2_rows, flops_8_rows;
     uint64_t peak_rss;
+    int best_of_k;                /* 0: the model has no reranker */
+    double best_of_ms, rerank_ms; /* one image as best of K; the reranker per image */
+    uint64_t peak_rss_best_of;
 } bench_report;
 
 static int parse_options(int argc, char **argv, bench_options *o)
@@ -143,6 +149,35 @@ static int time_vq_decoder(gft_context *ctx, const gft_model_info *info, int run
     return rc;
 }
 
+/* Median time of the reranker alone on one decoded image. */
+static int time_reranker(gft_context *ctx, const gft_model_info *info, int runs, double *median_ms)
+{
+    size_t n_tokens = (size_t)info->grid_w * info->grid_h;
+    int32_t *tokens = malloc(sizeof(int32_t) * n_tokens);
+    float *premul = malloc(sizeof(float) * info->image_width * info->image_height * 4);
+    double ms[100];
+    int rc = tokens && premul ? 0 : -1;
+    for (size_t j = 0; rc == 0 && j < n_tokens; j++)
+        tokens[j] = (int32_t)((j * 7919u + 13u) % info->codebook_size);
+    if (rc == 0 && gft_decode_tokens(ctx, tokens, premul, NULL) != GFT_OK)
+        rc = -1;
+    for (int r = -1; rc == 0 && r < runs; r++) {
+        float score;
+        double t0 = cli_now_ms();
+        if (gft_rerank_scores(ctx, "a red heart", premul, 1, &score) != GFT_OK)
+            rc = -1;
+        else if (r >= 0)
+            ms[r] = cli_now_ms() - t0;
+    }
+    if (rc == 0)
+        *median_ms = cli_median(ms, runs);
+    else
+        cli_error("reranker failed: %s", gft_context_last_error(ctx));
+    free(tokens);
+    free(premul);
+    return rc;
+}
+
 static int measure(const bench_options *o, gft_model *model, bench_report *b)
 {
     gft_model_get_info(model, &b->info);
@@ -160,6 +195,7 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
     p.prompt = "a red heart";
     p.seed = 1;
     p.n_threads = o->threads;
+    p.n_candidates = 1; /* the engine's own speed; best of K is measured after */
 
     char err[GFT_ERROR_SIZE] = "";
     gft_context *ctx = gft_context_new(model, err, sizeof err);
@@ -175,8 +211,16 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
         rc = time_generation(ctx, &p, 4, o->runs, &b->four_ms);
     if (rc == 0)
         rc = time_vq_decoder(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->vq_ms);
+    b->peak_rss = cli_peak_rss_bytes(); /* before best of K and the sgemm buffers */
+    if (rc == 0 && b->info.has_reranker) {
+        b->best_of_k = b->info.default_candidates > 1 ? b->info.default_candidates : 4;
+        p.n_candidates = b->best_of_k;
+        rc = time_generation(ctx, &p, 1, o->runs, &b->best_of_ms);
+        if (rc == 0)
+            rc = time_reranker(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->rerank_ms);
+        b->peak_rss_best_of = cli_peak_rss_bytes();
+    }
     gft_context_free(ctx);
-    b->peak_rss = cli_peak_rss_bytes(); /* before the sgemm buffers */
     if (rc == 0) {
         b->sgemm_gflops = cli_sgemm_gflops(5, o->threads);
         b->blas_threads = cli_blas_threads();
@@ -253,8 +297,14 @@ static void print_json(const bench_report *b, const bench_derived *d)
            d->gflops_8_rows);
     printf(", \"sgemm_1024_gflops\": %.4f, \"decode_pct_of_sgemm_8_rows\": %.2f", b->sgemm_gflops,
            d->pct_sgemm_8_rows);
-    printf(", \"peak_rss_bytes\": %llu, \"peak_rss_over_file_size\": %.4f}\n",
+    printf(", \"peak_rss_bytes\": %llu, \"peak_rss_over_file_size\": %.4f",
            (unsigned long long)b->peak_rss, d->rss_over_file);
+    if (b->best_of_k)
+        printf(", \"best_of_k\": %d, \"best_of_k_ms\": %.4f, \"best_of_k_over_one\": %.4f"
+               ", \"reranker_ms\": %.4f, \"peak_rss_best_of_k_bytes\": %llu",
+               b->best_of_k, b->best_of_ms, b->best_of_ms / b->one_ms, b->rerank_ms,
+               (unsigned long long)b->peak_rss_best_of);
+    printf("}\n");
 }
 
 static void print_table(const bench_report *b, const bench_derived *d)
@@ -277,6 +327,13 @@ static void print_table(const bench_report *b, const bench_derived *d)
     printf("decode loop        %10.1f %% of sgemm at 8 rows\n", d->pct_sgemm_8_rows);
     printf("peak RSS           %10s   %.2f x the model file\n",
            cli_format_bytes(b->peak_rss, rss, sizeof rss), d->rss_over_file);
+    if (b->best_of_k) {
+        printf("best of %d, 1 image %8.2f ms   %.2f x one sample\n", b->best_of_k, b->best_of_ms,
+               b->best_of_ms / b->one_ms);
+        printf("reranker           %10.2f ms per image\n", b->rerank_ms);
+        printf("peak RSS, best of %d%10s\n", b->best_of_k,
+               cli_format_bytes(b->peak_rss_best_of, rss, sizeof rss));
+    }
 }
 
 int cli_cmd_bench(int argc, char **argv)

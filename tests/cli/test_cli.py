@@ -408,10 +408,55 @@ def case_bench_json():
     ratio = b["four_variations_ms"] / b["one_image_ms"]
     check(abs(b["ratio_four_to_one"] - ratio) <= 0.01 * ratio, f"ratio {b['ratio_four_to_one']} != {ratio}")
     check(b["peak_rss_bytes"] > 1 << 20, "peak RSS below 1 MiB")
+    if "gft.rerank.dim" in GGUFFile(MODEL).kv:
+        for key in ("best_of_k", "best_of_k_ms", "best_of_k_over_one", "reranker_ms",
+                    "peak_rss_best_of_k_bytes"):
+            check(isinstance(b.get(key), (int, float)) and b[key] > 0, f"{key}: {b.get(key)!r}")
+        default = GGUFFile(MODEL).kv.get("gft.sampling.candidates", 1)
+        check(b["best_of_k"] == (default if default > 1 else 4), f"best_of_k {b['best_of_k']}")
+    else:
+        check("best_of_k" not in b, "best of K measured without a reranker")
     _, out, _ = run("bench", "-m", MODEL, "--runs", "1", "--threads", "1", expect=0)
     for label in ("model load", "1 guided image", "4 guided variations", "VQ decoder",
                   "sgemm 1024^3", "of sgemm at 8 rows", "peak RSS"):
         check(label in out, f"bench table lacks {label!r}:\n{out}")
+
+
+def case_candidates():
+    """-k/--candidates: best of K with a reranker (kept candidate named on stdout and in the
+    PNG; candidate 1 is the one-sample image; variation k is seed + k alone or batched), a clear
+    usage error without one; out-of-range K refused."""
+    kv = GGUFFile(MODEL).kv
+    has_rr = "gft.rerank.dim" in kv
+    default = kv.get("gft.sampling.candidates", 1)
+    f = info_fields()
+    check(f["reranker"].startswith("yes" if has_rr else "none"), f"reranker: {f['reranker']}")
+    check(f["sampling defaults"].endswith(f"candidates {default}"), f"defaults: {f['sampling defaults']}")
+    code, _, err = run("generate", "-m", MODEL, "-p", "red heart", "-k", "9", "-o", tmp("k9.png"))
+    check(code == 2 and "--candidates" in err, f"-k 9: exit {code}, {err!r}")
+    if not has_rr:
+        code, _, err = run("generate", "-m", MODEL, "-p", "red heart", "-k", "2", "-o", tmp("k2.png"))
+        check(code == 2 and "reranker" in err, f"-k 2 without a reranker: exit {code}, {err!r}")
+        generate(tmp("k1.png"), "-k", "1", seed=4)
+        return
+    _, out, _ = generate(tmp("k3.png"), "-k", "3", "--variations", "2", seed=30)
+    lines = out.strip().splitlines()
+    check(len(lines) == 2 and all("of 3, score " in ln for ln in lines), f"stdout: {out!r}")
+    chosen = [int(ln.split("candidate ")[1].split()[0]) for ln in lines]
+    check(all(1 <= c <= 3 for c in chosen), f"kept candidates {chosen}")
+    meta = check_png(tmp("k3-1.png"), image_size())
+    check("candidates=3;" in meta.get("gft:parameters", ""), f"PNG parameters: {meta}")
+    for k in range(2):
+        generate(tmp(f"k3-alone{k}.png"), "-k", "3", "--threads", "1", seed=30 + k)
+        check(Image.open(tmp(f"k3-alone{k}.png")).tobytes() == Image.open(tmp(f"k3-{k + 1}.png")).tobytes(),
+              f"best of 3: variation {k} differs from a single run with seed {30 + k}")
+        generate(tmp(f"k1-{k}.png"), "-k", "1", seed=30 + k)
+        same = Image.open(tmp(f"k1-{k}.png")).tobytes() == Image.open(tmp(f"k3-{k + 1}.png")).tobytes()
+        check(same == (chosen[k] == 1), f"variation {k}: kept candidate {chosen[k]}, "
+                                        f"equal to the one-sample image: {same}")
+    _, out, _ = generate(tmp("kdef.png"), seed=30)
+    check(("of %d, score" % default in out) if default > 1 else "candidate" not in out,
+          f"the model's default best of {default}: {out!r}")
 
 
 def case_help():
@@ -421,7 +466,7 @@ def case_help():
         check(out.strip(), f"gft {' '.join(args)} printed nothing")
     _, out, _ = run("generate", "--help", expect=0)
     for opt in ("--prompt", "--negative", "--temperature", "--top-k", "--top-p", "--guidance",
-                "--seed", "--variations", "--threads", "--batch", "--output"):
+                "--seed", "--variations", "--threads", "--batch", "--output", "--candidates"):
         check(opt in out, f"generate --help lacks {opt}")
 
 

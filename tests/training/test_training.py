@@ -568,6 +568,42 @@ def test_rerank_learns_colours():
               "rerank.save / load keep the scores")
 
 
+def test_rerank_gguf_embed():
+    """gft.rerank_gguf.embed copies a model file byte for byte and adds the reranker; the
+    file's folded reranker scores as the trained module does (F32: to float rounding; Q8_0:
+    close), and embedding again replaces the reranker instead of adding a second one."""
+    from gft import rerank_gguf
+    from gft.export_gguf import main as export_main
+    from gft.gguf_writer import T_F32, GGUFFile
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "tiny.gguf")
+        check(export_main(["--random", "tiny", "--seed", "4", "-o", src]) == 0, "tiny export")
+        a = GGUFFile(src)
+        model = rerank_gguf.random_reranker(512, 5)
+        x = torch.rand(3, 4, 8, 8, generator=torch.Generator().manual_seed(1))
+        x[:, :3] *= x[:, 3:]
+        ids = rerank_gguf_ids(src, "red cat")
+        with torch.no_grad():
+            t = F.normalize(model.text.proj(model.text.emb.weight[torch.tensor(ids)].mean(0)), dim=-1)
+            want = model.image(F.adaptive_avg_pool2d(x, 4)) @ t
+        for mat_type, tol in ((T_F32, 1e-5), (None, 2e-2)):
+            out = os.path.join(d, "out.gguf")
+            rerank_gguf.embed(src, model, 3, out, **({"mat_type": mat_type} if mat_type is not None else {}))
+            rerank_gguf.embed(out, model, 3, out, **({"mat_type": mat_type} if mat_type is not None else {}))
+            b = GGUFFile(out)
+            check(all(a.tensor_raw(n) == b.tensor_raw(n) for n in a.tensor_info)
+                  and all(a.kv[k] == b.kv[k] for k in a.kv), "embed keeps every key and tensor")
+            check(sum(n.startswith("rr.") for n in b.tensor_info) == 4 * 2 + 5 and b.kv["gft.sampling.candidates"] == 3,
+                  "one reranker (4 convs, 2 projections, a table) and the default candidates")
+            got = rerank_gguf.load(out).score(ids, x)
+            check(float((got - want).abs().max()) <= tol, "file reranker scores %s vs %s" % (got, want))
+
+
+def rerank_gguf_ids(path, text):
+    from gft.gguf_import import load_gguf
+    return load_gguf(path).tokenizer.encode(text)
+
+
 def test_rerank_study_best_of():
     """eval.rerank_study.best_of keeps, per group of K, the image with the highest score."""
     from eval.rerank_study import METRICS, best_of

@@ -20,6 +20,7 @@ import time
 import torch
 
 from gft import rerank as rr
+from gft import rerank_gguf
 from gft.batch_sample import generate
 from gft.dataset import load_pack
 from gft.gguf_import import load_gguf
@@ -41,6 +42,18 @@ def judge_each(cnn, class_index, knn, premul, concept):
     return dict(cnn1=cnn1, cnn5=cnn5, cnnrank=cnnrank, knn5=knn.score_each(premul, targets)[1],
                 knnrank=knn.rank_each(premul, targets))
 
+def load_scorer(path, tok):
+    """score(prompt, premul [B, 4, H, W]) -> [B] from gft.rerank's .pt, or from a model file's
+    reranker exactly as the engine holds it (folded, quantised weights)."""
+    if path.endswith(".gguf"):
+        fr = rerank_gguf.load(path)
+        if fr is None:
+            raise SystemExit("rerank_study: %s has no reranker" % path)
+        return lambda prompt, premul: fr.score(tok.encode(prompt), premul)
+    model = rr.load(path)
+    return lambda prompt, premul: model.score(tok, prompt, premul)
+
+
 def best_of(figures, score, K):
     """Mean figures over groups of K, keeping per group the image with the highest score."""
     n = len(score) // K * K
@@ -51,7 +64,9 @@ def best_of(figures, score, K):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
-    ap.add_argument("--rerank", required=True, help="gft.rerank's output")
+    ap.add_argument("--rerank", required=True, action="append",
+                    help="gft.rerank's output (.pt) or a model file with a reranker (.gguf); "
+                         "repeat to compare (rows rerank@K, rerank2@K, ...)")
     ap.add_argument("--cnn-judge", required=True, help="a pipeline run's final.pt holding the CNN judge")
     ap.add_argument("--pack", default=None)
     ap.add_argument("--n", type=int, default=64, help="images per prompt")
@@ -65,7 +80,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     m = load_gguf(a.model)
     cfg, s = m.gft.cfg, m.sampling
-    reranker = rr.load(a.rerank)
+    scorers = [load_scorer(path, m.tokenizer) for path in a.rerank]
     cnn, class_index = load_judge(a.cnn_judge)
     images, items, _ = load_pack(a.pack)
     knn = KNNJudge(torch.from_numpy(images), items)
@@ -84,11 +99,12 @@ def main(argv=None):
         with torch.no_grad():
             premul = decode_tokens((m.decoder, m.codebook), toks, cfg.grid_h, cfg.grid_w)[0].permute(0, 3, 1, 2)
         fig = judge_each(cnn, class_index, knn, premul, concept)
-        score = reranker.score(m.tokenizer, prompt, premul)
+        scores = [score(prompt, premul) for score in scorers]
         row = {"all": {k: v.mean().item() for k, v in fig.items()}}
         for K in Ks:
             row["first@%d" % K] = best_of(fig, (torch.arange(a.n) % K == 0).float(), K)
-            row["rerank@%d" % K] = best_of(fig, score, K)
+            for i, score in enumerate(scores):
+                row["rerank%s@%d" % (i + 1 if i else "", K)] = best_of(fig, score, K)
             row["oracle@%d" % K] = best_of(fig, fig["cnnrank"], K)
         per_prompt[prompt] = row
         print("%-18s %4.0fs  all cnn-5 %.2f  rerank@4 cnn-5 %.2f" % (prompt, time.time() - t0, row["all"]["cnn5"],

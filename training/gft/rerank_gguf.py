@@ -156,9 +156,9 @@ def load(path_or_file):
     return FileReranker(f) if "gft.rerank.dim" in f.kv else None
 
 
-def embed(src_path, model, candidates, out_path):
+def embed(src_path, model, candidates, out_path, mat_type=T_Q8_0):
     """Copies the model file src_path (every key and tensor byte for byte, but any older
-    reranker) and adds the reranker."""
+    reranker) and adds the reranker, its matrices as mat_type where rows allow."""
     f = GGUFFile(src_path)
     w = GGUFWriter(f.kv.get("general.alignment", 32))
     for key, raw in f.kv_raw.items():
@@ -167,7 +167,7 @@ def embed(src_path, model, candidates, out_path):
     for name in f.tensor_info:
         if not name.startswith("rr."):
             w.add_raw_tensor(name, *f.tensor_raw(name))
-    add_to_writer(w, model, candidates)
+    add_to_writer(w, model, candidates, mat_type)
     tmp = out_path + ".tmp"
     w.write(tmp)
     os.replace(tmp, out_path)

@@ -234,6 +234,7 @@ static void gft_dialog_init(GftDialog *d)
     gft_dialog_show_settings(d, &defaults);
     gft_settings_clear(&defaults);
     gft_dialog_show_model_info(d, NULL);
+    gft_dialog_update_candidates(d);
     gft_dialog_update_sensitivity(d);
 }
 
@@ -429,6 +430,7 @@ GtkWidget *gft_dialog_get_control(GftDialog *d, const gchar *id)
         {"top-k", G_STRUCT_OFFSET(GftDialog, top_k)},
         {"top-p", G_STRUCT_OFFSET(GftDialog, top_p)},
         {"guidance", G_STRUCT_OFFSET(GftDialog, guidance)},
+        {"candidates", G_STRUCT_OFFSET(GftDialog, candidates)},
         {"seed", G_STRUCT_OFFSET(GftDialog, seed)},
         {"dice", G_STRUCT_OFFSET(GftDialog, dice)},
         {"fixed-seed", G_STRUCT_OFFSET(GftDialog, fixed_seed)},

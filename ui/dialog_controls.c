@@ -228,6 +228,9 @@ static void build_parameters(GftDialog *d, GtkBox *box)
                          _("How closely to follow the prompt: higher values are more faithful "
                            "to it but less varied; 1 = off (faster)"),
                          0, 30, 15, 0.1, 2);
+    d->candidates = int_spin(1, GFT_MAX_CANDIDATES, NULL); /* tooltip: per model */
+    gtk_grid_attach(grid, row_label(_("_Best of:"), d->candidates), 0, row, 1, 1);
+    gtk_grid_attach(grid, d->candidates, 3, row++, 1, 1);
 
     gtk_grid_attach(grid, heading(_("Seed and variations")), 0, row++, 4, 1);
     d->seed = int_spin(0, (gdouble)GFT_SEED_MAX,
@@ -331,6 +334,37 @@ static gint native_height(GftDialog *d)
     return d->model ? (gint)d->info.image_height : 128;
 }
 
+static gboolean model_can_rerank(GftDialog *d)
+{
+    return d->model == NULL || d->info.has_reranker;
+}
+
+/* What the Best of control shows for a setting: 1 for a model without a
+ * reranker, the model's default for 0. */
+static gint shown_candidates(GftDialog *d, gint n_candidates)
+{
+    if (!model_can_rerank(d))
+        return 1;
+    if (n_candidates > 0)
+        return MIN(n_candidates, GFT_MAX_CANDIDATES);
+    return d->model ? CLAMP(d->info.default_candidates, 1, GFT_MAX_CANDIDATES) : 1;
+}
+
+void gft_dialog_update_candidates(GftDialog *d)
+{
+    gboolean can = model_can_rerank(d);
+
+    if (!can)
+        gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates), 1);
+    gtk_widget_set_sensitive(d->candidates, can);
+    gtk_widget_set_tooltip_text(
+        d->candidates, can ? _("Candidates per image: makes this many samples of each image and "
+                               "keeps the one the model's reranker judges closest to the prompt; "
+                               "about this many times slower. 1 = one sample")
+                           : _("Candidates per image: this model has no reranker to choose "
+                               "between samples, so each image is a single sample"));
+}
+
 void gft_dialog_show_settings(GftDialog *d, const GftSettings *s)
 {
     gtk_text_buffer_set_text(d->prompt_buffer, s->prompt ? s->prompt : "", -1);
@@ -341,6 +375,7 @@ void gft_dialog_show_settings(GftDialog *d, const GftSettings *s)
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->top_k), s->top_k);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->top_p), s->top_p);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->guidance), s->guidance);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates), shown_candidates(d, s->n_candidates));
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->seed), (gdouble)s->seed);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(d->fixed_seed), s->fixed_seed);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->variations), s->n_variations);
@@ -366,6 +401,7 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s)
     fresh.top_k = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->top_k));
     fresh.top_p = gtk_spin_button_get_value(GTK_SPIN_BUTTON(d->top_p));
     fresh.guidance = gtk_spin_button_get_value(GTK_SPIN_BUTTON(d->guidance));
+    fresh.n_candidates = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->candidates));
     fresh.seed = (guint64)gtk_spin_button_get_value(GTK_SPIN_BUTTON(d->seed));
     fresh.fixed_seed = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(d->fixed_seed));
     fresh.n_variations = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->variations));

@@ -320,6 +320,7 @@ void gft_dialog_start_job(GftDialog *d)
     job->params.sampling.top_k = job->settings.top_k;
     job->params.sampling.top_p = (float)job->settings.top_p;
     job->params.sampling.guidance = (float)job->settings.guidance;
+    job->params.n_candidates = job->settings.n_candidates; /* tokens_total counts them */
     job->params.seed = job->settings.seed;
     job->params.n_variations = job->settings.n_variations;
     job->params.n_threads = d->n_threads;

@@ -12,13 +12,16 @@ void gft_dialog_show_help(GftDialog *d)
         gtk_message_dialog_new(GTK_WINDOW(d), GTK_DIALOG_DESTROY_WITH_PARENT, GTK_MESSAGE_INFO,
                                GTK_BUTTONS_CLOSE, "%s", _("Generate from Text"));
     gtk_message_dialog_format_secondary_text(
-        GTK_MESSAGE_DIALOG(help), "%s\n\n%s\n\n%s\n\n%s\n\n%s",
+        GTK_MESSAGE_DIALOG(help), "%s\n\n%s\n\n%s\n\n%s\n\n%s\n\n%s",
         _("Describe the picture in the prompt and press Generate. The model runs on this "
           "computer; the previews fill in row by row while it works, and the dialog stays "
           "open so you can change the prompt or the settings and try again."),
         _("Temperature, top-k and top-p control how adventurous each step is: lower values "
           "give plainer, more predictable images. Guidance makes the image follow the prompt "
           "more closely; the negative prompt names what to avoid."),
+        _("Best of makes several samples of each image and keeps the one the model's reranker "
+          "judges closest to the prompt: more recognisable pictures, but each image takes about "
+          "that many times longer. With a model that has no reranker it stays at 1."),
         _("The seed decides the random choices: the same prompt, settings and seed always "
           "give the same image. Each variation uses the next seed. Tick Fixed to keep the "
           "seed, or use the button next to it for a new one."),

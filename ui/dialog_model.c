@@ -96,6 +96,10 @@ gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error)
     gtk_spin_button_set_range(GTK_SPIN_BUTTON(d->top_k), 0, d->info.codebook_size);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->width), d->info.image_width);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->height), d->info.image_height);
+    /* like the size, best of K starts at the new model's own default */
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates),
+                              CLAMP(d->info.default_candidates, 1, GFT_MAX_CANDIDATES));
+    gft_dialog_update_candidates(d);
     gft_run_clear(&d->run);
     gft_preview_grid_setup(d->grid, 0, 0, 0);
 

@@ -38,6 +38,7 @@ struct _GftDialog {
     GtkTextBuffer *prompt_buffer, *negative_buffer;
     GtkWidget *prompt_view, *negative_view, *negative_expander;
     GtkWidget *temperature, *top_k, *top_p, *guidance; /* spin buttons */
+    GtkWidget *candidates; /* best of K; 1 and insensitive without a reranker */
     GtkWidget *seed, *dice, *fixed_seed, *variations, *width, *height;
     GtkWidget *model_chooser, *model_info, *target;
     GtkWidget *unknown_box, *unknown_words;
@@ -66,6 +67,9 @@ GtkWidget *gft_dialog_build_controls(GftDialog *d);
 void gft_dialog_show_settings(GftDialog *d, const GftSettings *s);
 void gft_dialog_read_settings(GftDialog *d, GftSettings *s);
 void gft_dialog_update_unknown_words(GftDialog *d);
+/* The Best of control follows the current model: without a reranker it
+ * shows 1 and is insensitive, and its tooltip says why. */
+void gft_dialog_update_candidates(GftDialog *d);
 
 /* dialog_model.c: loading a model and describing it. */
 gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error);

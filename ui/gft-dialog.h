@@ -57,6 +57,9 @@ typedef struct {
     gint top_k;             /* 0 = off                                    */
     gdouble top_p;          /* (0, 1]; 1 = off                            */
     gdouble guidance;       /* 0 .. 30; 1 = off                           */
+    gint n_candidates;      /* best of K: 1 .. GFT_MAX_CANDIDATES samples
+                               per image, the model's reranker keeps the
+                               best; 0 = the model's default              */
     guint64 seed;           /* variation i uses seed + i                  */
     gboolean fixed_seed;    /* FALSE: every Generate draws a new seed     */
     gint n_variations;      /* 1 .. GFT_MAX_VARIATIONS                    */
@@ -67,8 +70,8 @@ typedef struct {
 } GftSettings;
 
 /* Built-in defaults (no model needed): empty prompt, the engine's usual
- * sampling defaults, random seed, 4 variations, native size, default model,
- * new layers. */
+ * sampling defaults, the model's default candidates (0), random seed, 4
+ * variations, native size, default model, new layers. */
 void gft_settings_init(GftSettings *s);
 /* Frees the strings; s can be initialised again afterwards. */
 void gft_settings_clear(GftSettings *s);
@@ -76,17 +79,19 @@ void gft_settings_clear(GftSettings *s);
 void gft_settings_copy(GftSettings *dst, const GftSettings *src);
 gboolean gft_settings_equal(const GftSettings *a, const GftSettings *b);
 
-/* Sets the generation parameters to the model's defaults (sampling, native
- * output size); keeps prompt, negative prompt, model and target. info may be
- * NULL (built-in defaults). */
+/* Sets the generation parameters to the model's defaults (sampling, best of
+ * K, native output size); keeps prompt, negative prompt, model and target.
+ * info may be NULL (built-in defaults; candidates 0 = the model's). */
 void gft_settings_reset(GftSettings *s, const gft_model_info *info);
 
-/* "key=value" lines (values C-escaped, numbers locale-independent). Free
- * with g_free. */
+/* "key=value" lines (values C-escaped, numbers locale-independent; 0
+ * candidates, the model's default, is left out). Free with g_free. */
 gchar *gft_settings_serialize(const GftSettings *s);
 /* Parses text written by gft_settings_serialize. Unknown keys are ignored,
- * missing keys keep their current value. On error (a bad line or an
- * out-of-range value) returns FALSE with a message and leaves s unchanged. */
+ * missing keys keep their current value (text from before "candidates"
+ * existed keeps 0 after gft_settings_init: the model's default). On error (a
+ * bad line or an out-of-range value) returns FALSE with a message and leaves
+ * s unchanged. */
 gboolean gft_settings_parse(GftSettings *s, const gchar *text, GError **error);
 
 /* ---- result ---------------------------------------------------------------- */
@@ -173,7 +178,8 @@ GftResult *gft_dialog_take_result(GftDialog *dialog);
 /* ---- for tests and screenshots -------------------------------------------- */
 
 /* A control by id: "prompt" (GtkTextView), "negative-prompt" (GtkTextView),
- * "negative-expander", "temperature", "top-k", "top-p", "guidance", "seed",
+ * "negative-expander", "temperature", "top-k", "top-p", "guidance",
+ * "candidates" (the Best of spin button), "seed",
  * "dice", "fixed-seed", "variations", "width", "height", "model",
  * "model-info", "target", "unknown-words" (GtkLabel), "progress",
  * "stop", "generate", "ok", "reset", "help", "close", "preview-grid".

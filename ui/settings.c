@@ -59,10 +59,10 @@ gboolean gft_settings_equal(const GftSettings *a, const GftSettings *b)
            g_strcmp0(a->negative_prompt, b->negative_prompt) == 0 &&
            close_enough(a->temperature, b->temperature) && a->top_k == b->top_k &&
            close_enough(a->top_p, b->top_p) && close_enough(a->guidance, b->guidance) &&
-           a->seed == b->seed && !a->fixed_seed == !b->fixed_seed &&
-           a->n_variations == b->n_variations && a->out_width == b->out_width &&
-           a->out_height == b->out_height && g_strcmp0(a->model_path, b->model_path) == 0 &&
-           a->target == b->target;
+           a->n_candidates == b->n_candidates && a->seed == b->seed &&
+           !a->fixed_seed == !b->fixed_seed && a->n_variations == b->n_variations &&
+           a->out_width == b->out_width && a->out_height == b->out_height &&
+           g_strcmp0(a->model_path, b->model_path) == 0 && a->target == b->target;
 }
 
 void gft_settings_reset(GftSettings *s, const gft_model_info *info)
@@ -72,6 +72,8 @@ void gft_settings_reset(GftSettings *s, const gft_model_info *info)
         s->top_k = info->defaults.top_k;
         s->top_p = info->defaults.top_p;
         s->guidance = info->defaults.guidance;
+        s->n_candidates =
+            info->has_reranker ? CLAMP(info->default_candidates, 1, GFT_MAX_CANDIDATES) : 1;
         s->out_width = (gint)info->image_width;
         s->out_height = (gint)info->image_height;
     } else {
@@ -79,6 +81,7 @@ void gft_settings_reset(GftSettings *s, const gft_model_info *info)
         s->top_k = BUILTIN_TOP_K;
         s->top_p = BUILTIN_TOP_P;
         s->guidance = BUILTIN_GUIDANCE;
+        s->n_candidates = 0; /* the model's default, once there is a model */
         s->out_width = 0;
         s->out_height = 0;
     }

@@ -37,6 +37,8 @@ gchar *gft_settings_serialize(const GftSettings *s)
     g_string_append_printf(out, "top-k=%d\n", s->top_k);
     put_double(out, "top-p", s->top_p);
     put_double(out, "guidance", s->guidance);
+    if (s->n_candidates > 0) /* 0: the model's default, as when the key is missing */
+        g_string_append_printf(out, "candidates=%d\n", s->n_candidates);
     g_string_append_printf(out, "seed=%" G_GUINT64_FORMAT "\n", s->seed);
     g_string_append_printf(out, "fixed-seed=%s\n", s->fixed_seed ? "true" : "false");
     g_string_append_printf(out, "variations=%d\n", s->n_variations);
@@ -128,6 +130,8 @@ static gboolean apply_pair(GftSettings *s, const char *key, const char *v)
         return parse_double(v, 0.0, 1.0, TRUE, &s->top_p);
     if (strcmp(key, "guidance") == 0)
         return parse_double(v, 0.0, 30.0, FALSE, &s->guidance);
+    if (strcmp(key, "candidates") == 0)
+        return parse_int(v, 1, GFT_MAX_CANDIDATES, &s->n_candidates);
     if (strcmp(key, "seed") == 0) {
         if (!g_ascii_string_to_unsigned(v, 10, 0, GFT_SEED_MAX, &seed, NULL))
             return FALSE;

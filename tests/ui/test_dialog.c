@@ -1,9 +1,10 @@
 /* Generate from Text: the GTK dialog with a real model, under a real X
  * server (Xvfb).
  *
- * Usage: test-dialog TINY_MODEL [SHIP_SIZED_MODEL] [GTest options]
+ * Usage: test-dialog TINY_MODEL [SHIP_SIZED_MODEL [RERANK_MODEL]] [GTest options]
  * The tiny model is fast enough for the layout and preview checks; a model
- * of the shipped size (16x16 tokens) is slow enough to stop in the middle.
+ * of the shipped size (16x16 tokens) is slow enough to stop in the middle; a
+ * tiny model with a reranker drives the Best of control.
  *
  * Copyright (C) 2026 The Generate from Text authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,7 +16,7 @@
 
 #include "gft-dialog.h"
 
-static const char *tiny_model, *shipped_model;
+static const char *tiny_model, *shipped_model, *rerank_model;
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -139,6 +140,7 @@ static void test_settings_round_trip(void)
     in.top_k = 17;
     in.top_p = 0.42;
     in.guidance = 7.5;
+    in.n_candidates = 1; /* the tiny model has no reranker: 1 is all it takes */
     in.seed = 4000000000u;
     in.fixed_seed = TRUE;
     in.n_variations = 16;
@@ -479,6 +481,251 @@ static void test_destroy_while_generating(void)
     drain();
 }
 
+/* ---- best of K ------------------------------------------------------------------ */
+
+static GtkWidget *candidates_spin(GftDialog *d)
+{
+    GtkWidget *w = gft_dialog_get_control(d, "candidates");
+    g_assert_nonnull(w);
+    g_assert_true(GTK_IS_SPIN_BUTTON(w));
+    return w;
+}
+
+static gint candidates_shown(GftDialog *d)
+{
+    return gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(candidates_spin(d)));
+}
+
+static gint candidates_read(GftDialog *d)
+{
+    GftSettings s;
+    gint n;
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    n = s.n_candidates;
+    gft_settings_clear(&s);
+    return n;
+}
+
+static gboolean tooltip_has(GtkWidget *w, const char *needle)
+{
+    gchar *tip = gtk_widget_get_tooltip_text(w);
+    gboolean has = tip && strstr(tip, needle);
+    g_free(tip);
+    return has;
+}
+
+/* Without a reranker the control is there, says why it is off, and holds 1
+ * whatever the settings ask for. */
+static void test_candidates_without_reranker(void)
+{
+    GftDialog *d = new_dialog(tiny_model);
+    GtkWidget *spin = candidates_spin(d);
+    gft_model_info info;
+    GftSettings s;
+    gdouble lo, hi;
+
+    gft_model_get_info(gft_dialog_get_model(d), &info);
+    g_assert_false(info.has_reranker);
+    gtk_spin_button_get_range(GTK_SPIN_BUTTON(spin), &lo, &hi);
+    g_assert_cmpfloat(lo, ==, 1);
+    g_assert_cmpfloat(hi, ==, GFT_MAX_CANDIDATES);
+    g_assert_cmpint(candidates_shown(d), ==, 1);
+    g_assert_false(gtk_widget_is_sensitive(spin));
+    g_assert_true(tooltip_has(spin, "no reranker"));
+
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    s.n_candidates = 4;
+    gft_dialog_set_settings(d, &s);
+    g_assert_cmpint(candidates_read(d), ==, 1);
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "reset")));
+    g_assert_cmpint(candidates_read(d), ==, 1);
+    gft_settings_clear(&s);
+    free_dialog(d);
+}
+
+/* With a reranker: the model's default, settings and Reset move it, older
+ * settings without the key get the default, another model changes it. */
+static void test_candidates_with_reranker(void)
+{
+    GftDialog *d;
+    GtkWidget *spin;
+    gft_model_info info;
+    GftSettings s;
+    gchar *escaped, *text;
+    GError *error = NULL;
+
+    if (rerank_model == NULL) {
+        g_test_skip("no model with a reranker given");
+        return;
+    }
+    d = new_dialog(rerank_model);
+    spin = candidates_spin(d);
+    gft_model_get_info(gft_dialog_get_model(d), &info);
+    g_assert_true(info.has_reranker);
+    g_assert_cmpint(info.default_candidates, >, 1);
+    g_assert_cmpint(info.default_candidates, <=, GFT_MAX_CANDIDATES);
+    g_assert_true(gtk_widget_is_sensitive(spin));
+    g_assert_true(tooltip_has(spin, "reranker"));
+    g_assert_false(tooltip_has(spin, "no reranker"));
+    g_assert_cmpint(candidates_shown(d), ==, info.default_candidates);
+
+    /* the settings set it, Reset puts the model's default back */
+    gft_settings_init(&s);
+    gft_dialog_get_settings(d, &s);
+    g_assert_cmpint(s.n_candidates, ==, info.default_candidates);
+    s.n_candidates = GFT_MAX_CANDIDATES;
+    gft_dialog_set_settings(d, &s);
+    g_assert_cmpint(candidates_shown(d), ==, GFT_MAX_CANDIDATES);
+    g_assert_cmpint(candidates_read(d), ==, GFT_MAX_CANDIDATES);
+    gtk_button_clicked(GTK_BUTTON(gft_dialog_get_control(d, "reset")));
+    g_assert_cmpint(candidates_read(d), ==, info.default_candidates);
+    gft_settings_clear(&s);
+
+    /* settings saved before best of K existed: the model's default */
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), 5);
+    escaped = g_strescape(rerank_model, NULL);
+    text = g_strdup_printf("# Generate from Text settings 1\nprompt=red apple\ntemperature=1\n"
+                           "top-k=0\ntop-p=1\nguidance=3\nseed=7\nfixed-seed=true\n"
+                           "variations=2\nwidth=0\nheight=0\nmodel=%s\ntarget=new-layers\n",
+                           escaped);
+    gft_settings_init(&s);
+    g_assert_true(gft_settings_parse(&s, text, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(s.n_candidates, ==, 0);
+    gft_dialog_set_settings(d, &s);
+    g_assert_cmpint(candidates_shown(d), ==, info.default_candidates);
+    g_assert_cmpint(candidates_read(d), ==, info.default_candidates);
+    g_free(text);
+    g_free(escaped);
+    gft_settings_clear(&s);
+
+    /* a model without a reranker forces 1; back again, the model's default */
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), 6);
+    g_assert_true(gft_dialog_set_model(d, tiny_model, &error));
+    g_assert_cmpint(candidates_read(d), ==, 1);
+    g_assert_false(gtk_widget_is_sensitive(spin));
+    g_assert_true(gft_dialog_set_model(d, rerank_model, &error));
+    g_assert_true(gtk_widget_is_sensitive(spin));
+    g_assert_cmpint(candidates_read(d), ==, info.default_candidates);
+    free_dialog(d);
+}
+
+typedef struct {
+    GftDialog *dialog;
+    gdouble max_fraction; /* the progress bar's, while generating */
+} FractionLog;
+
+static void on_fraction(GObject *bar, GParamSpec *pspec, gpointer data)
+{
+    FractionLog *log = data;
+    (void)pspec;
+    if (gft_dialog_is_generating(log->dialog))
+        log->max_fraction =
+            MAX(log->max_fraction, gtk_progress_bar_get_fraction(GTK_PROGRESS_BAR(bar)));
+}
+
+/* The engine's own best of K for the same settings. */
+static void generate_directly(const char *path, const GftSettings *s, gft_result *out)
+{
+    char err[GFT_ERROR_SIZE] = "";
+    gft_model *model = NULL;
+    gft_context *ctx;
+    gft_generate_params p;
+
+    g_assert_cmpint(gft_model_load(path, &model, err, sizeof err), ==, GFT_OK);
+    ctx = gft_context_new(model, err, sizeof err);
+    g_assert_nonnull(ctx);
+    gft_generate_params_init(&p, model);
+    p.prompt = s->prompt;
+    p.negative_prompt = s->negative_prompt;
+    p.sampling.temperature = (float)s->temperature;
+    p.sampling.top_k = s->top_k;
+    p.sampling.top_p = (float)s->top_p;
+    p.sampling.guidance = (float)s->guidance;
+    p.seed = s->seed;
+    p.n_variations = s->n_variations;
+    p.n_candidates = s->n_candidates;
+    if (gft_generate(ctx, &p, out) != GFT_OK)
+        g_error("direct generation failed: %s", gft_context_last_error(ctx));
+    gft_context_free(ctx);
+    gft_model_free(model);
+}
+
+/* Best of 3 reaches the engine: the dialog keeps the very images the engine
+ * picks (not the first samples), records the count, and the progress bar,
+ * which counts every candidate, reaches 100 %. */
+static void test_candidates_reach_generation(void)
+{
+    GftDialog *d;
+    Finish fin = {0};
+    FractionLog flog = {0};
+    GftSettings s;
+    GftResult *r;
+    gft_result direct, single;
+    gsize bytes;
+    gint picked_later = -1;
+
+    if (rerank_model == NULL) {
+        g_test_skip("no model with a reranker given");
+        return;
+    }
+    d = new_dialog(rerank_model);
+    prepare(d, "red apple", 4, 11, -1);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(candidates_spin(d)), 3);
+    flog.dialog = d;
+    g_signal_connect(gft_dialog_get_control(d, "progress"), "notify::fraction",
+                     G_CALLBACK(on_fraction), &flog);
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 120));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    g_assert_cmpfloat(flog.max_fraction, >=, 0.999);
+
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->n_images, ==, 4);
+    g_assert_cmpint(r->settings.n_candidates, ==, 3);
+
+    gft_settings_init(&s);
+    gft_settings_copy(&s, &r->settings);
+    generate_directly(rerank_model, &s, &direct);
+    s.n_candidates = 1;
+    generate_directly(rerank_model, &s, &single);
+    g_assert_cmpint(direct.n_candidates, ==, 3);
+    bytes = (gsize)r->width * r->height * 4;
+    for (gint i = 0; i < 4; i++) {
+        g_assert_cmpmem(r->pixels[i], bytes, direct.pixels + bytes * i, bytes);
+        if (direct.chosen[i] != 0 && picked_later < 0)
+            picked_later = i;
+    }
+    /* the check means something only if a later candidate won somewhere */
+    g_assert_cmpint(picked_later, >=, 0);
+    g_assert_true(memcmp(r->pixels[picked_later], single.pixels + bytes * picked_later, bytes) !=
+                  0);
+    /* and the preview shows the kept image, not the first sample */
+    {
+        cairo_surface_t *surface = gft_dialog_get_preview_surface(d, picked_later);
+        const guint8 *px = r->pixels[picked_later];
+        guint8 *data;
+        gint stride;
+        cairo_surface_flush(surface);
+        data = cairo_image_surface_get_data(surface);
+        stride = cairo_image_surface_get_stride(surface);
+        for (gint y = 0; y < r->height; y++)
+            for (gint x = 0; x < r->width; x++) {
+                guint32 argb = *(guint32 *)(data + y * stride + x * 4);
+                g_assert_cmpuint(argb >> 24, ==, px[(y * r->width + x) * 4 + 3]);
+            }
+    }
+    gft_result_free(&direct);
+    gft_result_free(&single);
+    gft_settings_clear(&s);
+    gft_dialog_result_free(r);
+    free_dialog(d);
+}
+
 /* ---- stopping (a shipped-size model: slow enough to stop in the middle) ------- */
 
 typedef struct {
@@ -599,11 +846,12 @@ int main(int argc, char **argv)
      * machine's desktop (no session bus, fonts, themes) do not. */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL]\n", argv[0]);
+        fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL [RERANK_MODEL]]\n", argv[0]);
         return 2;
     }
     tiny_model = argv[1];
     shipped_model = argc > 2 && g_file_test(argv[2], G_FILE_TEST_EXISTS) ? argv[2] : NULL;
+    rerank_model = argc > 3 && g_file_test(argv[3], G_FILE_TEST_EXISTS) ? argv[3] : NULL;
     g_setenv("GFT_MODEL", tiny_model, TRUE); /* the dialog's default model */
 
     g_test_add_func("/dialog/settings-round-trip", test_settings_round_trip);
@@ -615,6 +863,9 @@ int main(int argc, char **argv)
     g_test_add_func("/dialog/ok-without-results-generates", test_ok_without_results_generates);
     g_test_add_func("/dialog/unknown-words", test_unknown_words);
     g_test_add_func("/dialog/destroy-while-generating", test_destroy_while_generating);
+    g_test_add_func("/dialog/candidates-without-reranker", test_candidates_without_reranker);
+    g_test_add_func("/dialog/candidates-with-reranker", test_candidates_with_reranker);
+    g_test_add_func("/dialog/candidates-reach-generation", test_candidates_reach_generation);
     g_test_add_func("/dialog/stop-keeps-finished", test_stop_keeps_finished);
     return g_test_run();
 }

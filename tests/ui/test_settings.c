@@ -19,6 +19,7 @@ static void fill_unusual(GftSettings *s)
     s->top_k = 17;
     s->top_p = 0.42;
     s->guidance = 7.5;
+    s->n_candidates = 7;
     s->seed = 4000000000u;
     s->fixed_seed = TRUE;
     s->n_variations = 16;
@@ -40,6 +41,7 @@ static void test_defaults(void)
     g_assert_cmpint(s.n_variations, <=, GFT_MAX_VARIATIONS);
     g_assert_false(s.fixed_seed);
     g_assert_cmpint(s.out_width, ==, 0);
+    g_assert_cmpint(s.n_candidates, ==, 0); /* the model's default */
     g_assert_cmpint(s.target, ==, GFT_TARGET_NEW_LAYERS);
     gft_settings_clear(&s);
     gft_settings_clear(&s); /* clearing twice is harmless */
@@ -56,6 +58,9 @@ static void test_copy_equal(void)
     g_assert_true(gft_settings_equal(&a, &b));
     g_assert_true(a.prompt != b.prompt); /* deep copy */
     b.top_k++;
+    g_assert_false(gft_settings_equal(&a, &b));
+    b.top_k--;
+    b.n_candidates = 2;
     g_assert_false(gft_settings_equal(&a, &b));
     gft_settings_clear(&a);
     gft_settings_clear(&b);
@@ -78,15 +83,31 @@ static void test_serialize_round_trip(void)
     g_assert_cmpstr(a.negative_prompt, ==, b.negative_prompt);
     g_assert_cmpstr(a.model_path, ==, b.model_path);
     g_assert_cmpfloat(a.temperature, ==, b.temperature); /* exact: %.17g */
+    g_assert_nonnull(strstr(text, "\ncandidates=7\n"));
+    g_assert_cmpint(b.n_candidates, ==, 7);
     g_free(text);
 
-    /* and the defaults survive as well */
+    /* and the defaults survive as well; candidates 0 (the model's default)
+     * is written as no key at all, so it reads back as 0 */
     gft_settings_clear(&a);
     gft_settings_init(&a);
+    gft_settings_clear(&b);
+    gft_settings_init(&b); /* (a missing key keeps what b held) */
     text = gft_settings_serialize(&a);
+    g_assert_null(strstr(text, "candidates"));
     g_assert_true(gft_settings_parse(&b, text, NULL));
     g_assert_true(gft_settings_equal(&a, &b));
+    g_assert_cmpint(b.n_candidates, ==, 0);
     g_free(text);
+
+    /* every value of the range survives */
+    for (gint k = 1; k <= GFT_MAX_CANDIDATES; k++) {
+        a.n_candidates = k;
+        text = gft_settings_serialize(&a);
+        g_assert_true(gft_settings_parse(&b, text, NULL));
+        g_assert_cmpint(b.n_candidates, ==, k);
+        g_free(text);
+    }
     gft_settings_clear(&a);
     gft_settings_clear(&b);
 }
@@ -106,6 +127,47 @@ static void test_parse_partial_and_unknown(void)
     g_assert_true(gft_settings_equal(&s, &before));
     gft_settings_clear(&s);
     gft_settings_clear(&before);
+}
+
+/* Text saved before best of K existed: every key but "candidates". */
+static const char old_text[] = "# Generate from Text settings 1\n"
+                               "prompt=grinning face\n"
+                               "negative-prompt=\n"
+                               "temperature=0.9\n"
+                               "top-k=0\n"
+                               "top-p=1\n"
+                               "guidance=3\n"
+                               "seed=7\n"
+                               "fixed-seed=true\n"
+                               "variations=3\n"
+                               "width=0\n"
+                               "height=0\n"
+                               "model=\n"
+                               "target=new-layers\n";
+
+static void test_parse_without_candidates(void)
+{
+    GftSettings s;
+    gft_model_info info;
+
+    /* fresh settings: the model's default (0) stays */
+    gft_settings_init(&s);
+    g_assert_true(gft_settings_parse(&s, old_text, NULL));
+    g_assert_cmpstr(s.prompt, ==, "grinning face");
+    g_assert_cmpint(s.n_variations, ==, 3);
+    g_assert_cmpint(s.n_candidates, ==, 0);
+    /* what a reset to a model with a reranker then makes of it */
+    memset(&info, 0, sizeof info);
+    info.has_reranker = 1;
+    info.default_candidates = 4;
+    gft_settings_reset(&s, &info);
+    g_assert_cmpint(s.n_candidates, ==, 4);
+
+    /* like any missing key, it keeps a value that was already there */
+    s.n_candidates = 5;
+    g_assert_true(gft_settings_parse(&s, old_text, NULL));
+    g_assert_cmpint(s.n_candidates, ==, 5);
+    gft_settings_clear(&s);
 }
 
 static void expect_rejected(const char *text, const char *needle)
@@ -140,6 +202,12 @@ static void test_parse_rejects(void)
     expect_rejected("top-p=1.5", "top-p");
     expect_rejected("guidance=31", "guidance");
     expect_rejected("top-k=-1", "top-k");
+    expect_rejected("candidates=0", "candidates"); /* 0 is "no key", never written */
+    expect_rejected("candidates=9", "candidates");
+    expect_rejected("candidates=-1", "candidates");
+    expect_rejected("candidates=2x", "candidates");
+    expect_rejected("candidates=", "candidates");
+    expect_rejected("candidates=1.5", "candidates");
     expect_rejected("seed=-1", "seed");
     expect_rejected("seed=4294967296", "seed");
     expect_rejected("seed=12x", "seed");
@@ -173,11 +241,24 @@ static void test_reset_uses_model_defaults(void)
     g_assert_cmpfloat_with_epsilon(s.guidance, 4.0, 1e-6);
     g_assert_cmpint(s.out_width, ==, 128);
     g_assert_cmpint(s.out_height, ==, 96);
+    g_assert_cmpint(s.n_candidates, ==, 1); /* no reranker: one sample */
     g_assert_false(s.fixed_seed);
     /* the prompt, model and target are the user's, not parameters */
     g_assert_nonnull(strstr(s.prompt, "apple"));
     g_assert_nonnull(strstr(s.model_path, ".gguf"));
     g_assert_cmpint(s.target, ==, GFT_TARGET_NEW_IMAGE);
+
+    /* best of K: the model's default when it has a reranker, clamped */
+    info.has_reranker = 1;
+    info.default_candidates = 4;
+    gft_settings_reset(&s, &info);
+    g_assert_cmpint(s.n_candidates, ==, 4);
+    info.default_candidates = 99;
+    gft_settings_reset(&s, &info);
+    g_assert_cmpint(s.n_candidates, ==, GFT_MAX_CANDIDATES);
+    /* no model: 0, the default of whichever model comes */
+    gft_settings_reset(&s, NULL);
+    g_assert_cmpint(s.n_candidates, ==, 0);
     gft_settings_clear(&s);
 }
 
@@ -205,6 +286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/settings/serialize-round-trip", test_serialize_round_trip);
     g_test_add_func("/settings/parse-partial-and-unknown", test_parse_partial_and_unknown);
     g_test_add_func("/settings/parse-rejects", test_parse_rejects);
+    g_test_add_func("/settings/parse-without-candidates", test_parse_without_candidates);
     g_test_add_func("/settings/reset-uses-model-defaults", test_reset_uses_model_defaults);
     g_test_add_func("/settings/rgba-scale", test_rgba_scale);
     return g_test_run();

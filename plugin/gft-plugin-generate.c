@@ -94,6 +94,7 @@ gboolean gft_plugin_generate(const GftLoadedModel *m, const GftPluginSettings *s
     p.sampling.top_k = s->top_k;
     p.sampling.top_p = (float)s->top_p;
     p.sampling.guidance = (float)s->guidance;
+    p.n_candidates = s->candidates;
     p.seed = (uint64_t)s->seed;
     p.n_variations = s->variations;
     p.progress = relay_progress;
@@ -101,6 +102,15 @@ gboolean gft_plugin_generate(const GftLoadedModel *m, const GftPluginSettings *s
 
     if (gft_sampling_check(&p.sampling, (int)m->info.codebook_size, err, sizeof err) != GFT_OK) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, _("Invalid settings: %s"), err);
+        return FALSE;
+    }
+    if (s->candidates > 1 && !m->info.has_reranker) {
+        char *shown = g_filename_display_basename(m->path ? m->path : "");
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    _("Best of %d needs a model with a reranker, and the model \"%s\" has none. "
+                      "Use 1 candidate, or 0 for the model's default."),
+                    s->candidates, shown);
+        g_free(shown);
         return FALSE;
     }
     ctx = gft_context_new(m->model, err, sizeof err);

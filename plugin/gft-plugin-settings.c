@@ -21,6 +21,7 @@ void gft_plugin_settings_init(GftPluginSettings *s)
     s->top_k = -1;
     s->top_p = -1.0;
     s->guidance = -1.0;
+    s->candidates = 0;
     s->seed = -1;
     s->variations = 1;
     s->model = g_strdup("");
@@ -58,6 +59,9 @@ gboolean gft_plugin_settings_check(const GftPluginSettings *s, GError **error)
     if (s->guidance > 30.0)
         return fail(error, _("Guidance must be at most 30 (or negative for the model's "
                              "default)."));
+    if (s->candidates < 0 || s->candidates > GFT_MAX_CANDIDATES)
+        return fail(error, _("Best of (candidates per picture) must be 1 to 8, or 0 for the "
+                             "model's default."));
     if (s->seed < -1 || s->seed > (gint64)G_MAXUINT32)
         return fail(error, _("The seed must be -1 (random) or 0 to 4294967295."));
     if (s->variations < 1 || s->variations > GFT_MAX_VARIATIONS)
@@ -80,6 +84,9 @@ void gft_plugin_settings_resolve(GftPluginSettings *s, const gft_model_info *inf
         s->top_p = info->defaults.top_p;
     if (s->guidance < 0.0)
         s->guidance = info->defaults.guidance;
+    if (s->candidates <= 0)
+        s->candidates =
+            info->has_reranker ? CLAMP(info->default_candidates, 1, GFT_MAX_CANDIDATES) : 1;
     if (s->top_k > (int)info->codebook_size)
         s->top_k = (int)info->codebook_size;
     if (s->seed < 0) {
@@ -105,6 +112,7 @@ static void write_settings(GKeyFile *kf, const GftPluginSettings *s)
     g_key_file_set_integer(kf, RECORD_GROUP, "top-k", s->top_k);
     set_double(kf, "top-p", s->top_p);
     set_double(kf, "guidance", s->guidance);
+    g_key_file_set_integer(kf, RECORD_GROUP, "candidates", s->candidates);
     g_key_file_set_int64(kf, RECORD_GROUP, "seed", s->seed);
     g_key_file_set_integer(kf, RECORD_GROUP, "variations", s->variations);
     g_key_file_set_integer(kf, RECORD_GROUP, "width", s->width);
@@ -128,8 +136,9 @@ static gint64 read_int(GKeyFile *kf, const char *key, GError **e)
     return *e ? 0 : g_key_file_get_int64(kf, RECORD_GROUP, key, e);
 }
 
-/* Reads every settings key into s (initialised); returns FALSE with *e set. */
-static gboolean read_settings(GKeyFile *kf, GftPluginSettings *s, GError **e)
+/* Reads every settings key into s (initialised); returns FALSE with *e set.
+ * Text written before best of K has no "candidates": it gets old_candidates. */
+static gboolean read_settings(GKeyFile *kf, GftPluginSettings *s, int old_candidates, GError **e)
 {
     char *prompt, *negative, *model;
 
@@ -142,6 +151,10 @@ static gboolean read_settings(GKeyFile *kf, GftPluginSettings *s, GError **e)
     s->top_k = (int)read_int(kf, "top-k", e);
     s->top_p = read_double(kf, "top-p", e);
     s->guidance = read_double(kf, "guidance", e);
+    if (g_key_file_has_key(kf, RECORD_GROUP, "candidates", NULL))
+        s->candidates = (int)read_int(kf, "candidates", e);
+    else
+        s->candidates = old_candidates;
     s->seed = read_int(kf, "seed", e);
     s->variations = (int)read_int(kf, "variations", e);
     s->width = (int)read_int(kf, "width", e);
@@ -204,7 +217,8 @@ gboolean gft_plugin_settings_from_text(const char *text, gsize length, GftPlugin
     GftPluginSettings read;
 
     gft_plugin_settings_init(&read);
-    if (!kf || !read_settings(kf, &read, &e)) {
+    /* last values from before best of K: the model's default, as for a new user */
+    if (!kf || !read_settings(kf, &read, 0, &e)) {
         if (kf)
             g_key_file_free(kf);
         gft_plugin_settings_clear(&read);
@@ -256,7 +270,8 @@ gboolean gft_record_from_text(const char *text, gsize length, GftLayerRecord *r,
 
     memset(r, 0, sizeof *r);
     gft_plugin_settings_init(&r->settings);
-    if (!kf || !read_settings(kf, &r->settings, &e)) {
+    /* a layer made before best of K was one sample */
+    if (!kf || !read_settings(kf, &r->settings, 1, &e)) {
         if (kf)
             g_key_file_free(kf);
         gft_record_clear(r);

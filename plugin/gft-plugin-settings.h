@@ -29,9 +29,9 @@ typedef enum {
     GFT_REGEN_RANDOM_SEED = 2,
 } GftRegenMode;
 
-/* One run's settings. Negative sampling values mean "the model's tuned
- * default"; seed -1 means random; width/height 0 mean "the target image's
- * size" (for a new image: 512). Strings are owned (g_free). */
+/* One run's settings. Negative sampling values and 0 candidates mean "the
+ * model's tuned default"; seed -1 means random; width/height 0 mean "the
+ * target image's size" (for a new image: 512). Strings are owned (g_free). */
 typedef struct {
     char *prompt;
     char *negative_prompt;
@@ -39,6 +39,9 @@ typedef struct {
     int top_k;          /* < 0: model default; 0 = off                      */
     double top_p;       /* <= 0: model default; (0, 1]                      */
     double guidance;    /* < 0: model default; [0, 30]                      */
+    int candidates;     /* best of K: 0: model default; 1..GFT_MAX_CANDIDATES
+                           samples per picture, the model's reranker keeps
+                           the best (more than 1 needs a reranker)          */
     gint64 seed;        /* -1: random; else 0..G_MAXUINT32                   */
     int variations;     /* 1..GFT_MAX_VARIATIONS                            */
     int width, height;  /* 0: auto; else 1..GFT_MAX_SIDE                    */
@@ -68,7 +71,8 @@ void gft_plugin_settings_for_regenerate(GftPluginSettings *s, GftRegenMode mode)
 
 /* Text (GKeyFile) form of all settings, for remembered values; g_free. */
 char *gft_plugin_settings_to_text(const GftPluginSettings *s, gsize *length);
-/* Replaces *s (initialised) only when text is valid and in range. */
+/* Replaces *s (initialised) only when text is valid and in range. Text from
+ * before best of K (no "candidates" key) gets 0, the model's default. */
 gboolean gft_plugin_settings_from_text(const char *text, gsize length, GftPluginSettings *s,
                                        GError **error);
 
@@ -80,7 +84,9 @@ typedef struct {
     char *model_name;
 } GftLayerRecord;
 
-/* Text (GKeyFile) form; the returned string is g_free'd by the caller. */
+/* Text (GKeyFile) form; the returned string is g_free'd by the caller. A
+ * record from before best of K (no "candidates" key) reads as 1 candidate,
+ * which is how its layer was made. */
 char *gft_record_to_text(const GftLayerRecord *record, gsize *length);
 gboolean gft_record_from_text(const char *text, gsize length, GftLayerRecord *record,
                               GError **error);

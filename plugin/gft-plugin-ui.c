@@ -22,6 +22,8 @@ static void ui_from_plugin(GftSettings *ui, const GftPluginSettings *s)
         ui->top_p = s->top_p;
     if (s->guidance >= 0.0)
         ui->guidance = s->guidance;
+    if (s->candidates > 0)
+        ui->n_candidates = s->candidates;
     ui->fixed_seed = s->seed >= 0;
     if (s->seed >= 0)
         ui->seed = (guint64)s->seed;
@@ -49,6 +51,7 @@ static void plugin_from_ui(GftPluginSettings *s, const GftSettings *ui, int nati
     s->top_k = ui->top_k;
     s->top_p = ui->top_p;
     s->guidance = ui->guidance;
+    s->candidates = ui->n_candidates; /* >= 1 from the dialog; 0 stays the model's default */
     /* The PDB seed is a signed 32-bit value; -1 keeps "random". */
     s->seed = ui->fixed_seed ? (gint64)(ui->seed % ((guint64)G_MAXINT32 + 1)) : -1;
     s->variations = ui->n_variations;

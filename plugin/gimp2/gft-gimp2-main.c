@@ -12,7 +12,11 @@
 #include "gft-gimp2-dialog.h"
 #include "gft-gimp2-layers.h"
 
-#define N_GENERATE_ARGS 15
+#define N_GENERATE_ARGS 16
+/* Before "candidates" was appended: C plug-ins calling with the old count
+ * still run (the model's default best of K). Script-Fu checks the count
+ * itself, so scripts must pass the new argument. */
+#define N_GENERATE_ARGS_OLD 15
 #define N_REGEN_ARGS 4
 #define REGEN_DATA_KEY GFT_PLUG_IN_REGEN_PROC
 
@@ -41,6 +45,9 @@ static const GimpParamDef generate_args[N_GENERATE_ARGS] = {
     {GIMP_PDB_INT32, "height", "Layer height in pixels (0: the image's height, 512 for new)"},
     {GIMP_PDB_STRING, "model", "Model file (.gguf); \"\": the shipped model"},
     {GIMP_PDB_INT32, "target", "0: new layers in the image, 1: a new image"},
+    {GIMP_PDB_INT32, "candidates",
+     "Best of: samples per picture, 1 to 8, the model's reranker keeps the best (about that "
+     "many times slower; more than 1 needs a model with a reranker); 0: model default"},
 };
 
 static const GimpParamDef regen_args[N_REGEN_ARGS] = {
@@ -124,7 +131,7 @@ static char *plugin_dir(void)
     return gft_plugin_own_dir(gimp_get_progname());
 }
 
-static void settings_from_params(const GimpParam *p, GftPluginSettings *s)
+static void settings_from_params(const GimpParam *p, gint n_params, GftPluginSettings *s)
 {
     g_free(s->prompt);
     g_free(s->negative_prompt);
@@ -141,6 +148,7 @@ static void settings_from_params(const GimpParam *p, GftPluginSettings *s)
     s->height = p[12].data.d_int32;
     s->model = g_strdup(p[13].data.d_string ? p[13].data.d_string : "");
     s->target = p[14].data.d_int32;
+    s->candidates = n_params > 15 ? p[15].data.d_int32 : 0;
 }
 
 /* ---- plug-in-generate-from-text --------------------------------------------- */
@@ -159,14 +167,14 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
         image = -1;
     gft_plugin_settings_init(&s);
     if (run_mode == GIMP_RUN_NONINTERACTIVE) {
-        if (n_params != N_GENERATE_ARGS) {
+        if (n_params != N_GENERATE_ARGS && n_params != N_GENERATE_ARGS_OLD) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                         _("%s takes %d arguments, got %d."), GFT_PLUG_IN_PROC, N_GENERATE_ARGS,
                         n_params);
             gft_plugin_settings_clear(&s);
             return FALSE;
         }
-        settings_from_params(param, &s);
+        settings_from_params(param, n_params, &s);
     } else {
         load_last_values(GFT_PLUG_IN_PROC, &s);
     }

@@ -130,6 +130,12 @@ static void add_generate_arguments(GimpProcedure *p)
                                        _("Model file (.gguf); \"\": the shipped model"), "", rw);
     gimp_procedure_add_int_argument(p, "target", _("_Target"),
                                     _("0: new layers in the image, 1: a new image"), 0, 1, 0, rw);
+    /* Added after the others (the positional order scripts rely on stays). */
+    gimp_procedure_add_int_argument(p, "candidates", _("_Best of"),
+                                    _("Candidates per picture: the model's reranker keeps the best "
+                                      "of this many samples (about this many times slower); 0: "
+                                      "the model's default"),
+                                    0, GFT_MAX_CANDIDATES, 0, rw);
     /* The dialog's own full state (not part of the PDB signature). */
     gimp_procedure_add_string_aux_argument(p, "dialog-settings", "Dialog settings",
                                            "The dialog's remembered state", "", rw);
@@ -204,7 +210,8 @@ static void settings_from_config(GimpProcedureConfig *config, GftPluginSettings 
     g_object_get(config, "prompt", &s->prompt, "negative-prompt", &s->negative_prompt,
                  "temperature", &s->temperature, "top-k", &s->top_k, "top-p", &s->top_p, "guidance",
                  &s->guidance, "seed", &seed, "variations", &s->variations, "width", &s->width,
-                 "height", &s->height, "model", &s->model, "target", &s->target, NULL);
+                 "height", &s->height, "model", &s->model, "target", &s->target, "candidates",
+                 &s->candidates, NULL);
     s->seed = seed;
     if (!s->prompt)
         s->prompt = g_strdup("");

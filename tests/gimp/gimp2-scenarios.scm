@@ -1,14 +1,18 @@
 ; SPDX-License-Identifier: GPL-3.0-or-later
 ; Runs plug-in-generate-from-text in GIMP 2.10 (Script-Fu) for gimp_test.py.
-; The driver defines gft-model (model file) and gft-out (output folder) first.
+; The driver defines gft-model (model file), gft-rerank-model (a model with a
+; reranker, for best of K) and gft-out (output folder) first.
 ; Each scenario saves an XCF; gimp2-describe.scm reads them back.
 (define (gft-path name) (string-append gft-out "/" name))
 (define (gft-save img name)
   (gimp-xcf-save RUN-NONINTERACTIVE img 0 (gft-path name) (gft-path name)))
 (define (gft-say . parts) (gimp-message (apply string-append parts)))
-(define (gft-gen img drawable prompt seed variations width height target)
+(define (gft-gen-with model candidates img drawable prompt seed variations width height target)
   (car (plug-in-generate-from-text RUN-NONINTERACTIVE img drawable prompt "" -1 -1 -1 -1
-                                   seed variations width height gft-model target)))
+                                   seed variations width height model target candidates)))
+; candidates 0: the model's default (1 for the small test model: no reranker)
+(define (gft-gen img drawable prompt seed variations width height target)
+  (gft-gen-with gft-model 0 img drawable prompt seed variations width height target))
 (define (gft-layer img type name)
   (let ((l (car (gimp-layer-new img (car (gimp-image-width img)) (car (gimp-image-height img))
                                 type name 100 LAYER-MODE-NORMAL))))
@@ -61,3 +65,16 @@
   (gft-say "GFTRESULT|target-new-image|" (if (= made img) "same" "new") "|"
            (number->string (car (gimp-image-get-layers img))))
   (gft-save made "target-new.xcf"))
+
+; best of 2 with a reranker: above bg, then the same seed with 1 candidate
+; (bg selected again: it goes between), then regenerate the best-of layer
+; with the same seed: the record's best of 2 gives the same picture again
+(let* ((img (car (gimp-image-new 64 64 RGB)))
+       (bg (gft-layer img RGB-IMAGE "bg")))
+  (gimp-image-set-active-layer img bg)
+  (gft-gen-with gft-rerank-model 2 img bg "a red apple" 6 1 0 0 0)
+  (let ((best (vector-ref (cadr (gimp-image-get-layers img)) 0)))
+    (gimp-image-set-active-layer img bg)
+    (gft-gen-with gft-rerank-model 1 img bg "a red apple" 6 1 0 0 0)
+    (plug-in-generate-from-text-regenerate RUN-NONINTERACTIVE img best 0))
+  (gft-save img "best-of.xcf"))

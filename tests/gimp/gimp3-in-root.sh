@@ -8,8 +8,9 @@
 # at /src and built with meson inside the root against libgimp-3.0; then
 # gimp_test.py runs there with gimp-console-3.0 and Python-Fu.
 #
-#   gimp3-in-root.sh test SOURCE_DIR TEST_MODEL.gguf [--interactive]
-#        the integration test (--interactive: GIMP's GUI on Xvfb, the dialogs)
+#   gimp3-in-root.sh test SOURCE_DIR TEST_MODEL.gguf [RERANK_MODEL.gguf] [--interactive]
+#        the integration test (RERANK_MODEL: a model with a reranker for the
+#        best-of-K scenario; --interactive: GIMP's GUI on Xvfb, the dialogs)
 #   gimp3-in-root.sh run SOURCE_DIR COMMAND...         COMMAND in the root after
 #        the build (/src = the sources, $GFT_BUILD = the build folder there;
 #        the root's /tmp/gft-share is shared as $ROOT/tmp/gft-share)
@@ -95,6 +96,11 @@ fi
 
 cp "$1" "$ROOT/tmp/gft-gimp3-test-model.gguf"
 shift
+if [ $# -gt 0 ] && [ "${1%.gguf}" != "$1" ]; then
+    cp "$1" "$ROOT/tmp/gft-gimp3-test-rerank-model.gguf"
+    shift
+    set -- --rerank-model /tmp/gft-gimp3-test-rerank-model.gguf "$@"
+fi
 in_root python3 /src/tests/gimp/gimp_test.py --gimp 3 "$@" \
     --plugin "$BUILD/plugin/gimp3/generate-from-text" \
     --model /tmp/gft-gimp3-test-model.gguf --gimp-console gimp-console-3.0

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs plug-in-generate-from-text in GIMP 3 (python-fu-eval) for gimp_test.py,
 # the same scenarios as gimp2-scenarios.scm plus the error cases. Reads
-# GFT_TEST_MODEL (model file) and GFT_TEST_OUT (output folder); saves XCFs.
+# GFT_TEST_MODEL (model file), GFT_TEST_RERANK_MODEL (a model with a
+# reranker, for best of K) and GFT_TEST_OUT (output folder); saves XCFs.
 import os
 
 import gi
@@ -11,6 +12,7 @@ from gi.repository import Gimp, Gio  # noqa: E402
 from gimp3_pdb import call_procedure  # noqa: E402
 
 MODEL = os.environ["GFT_TEST_MODEL"]
+RERANK_MODEL = os.environ["GFT_TEST_RERANK_MODEL"]
 OUT = os.environ["GFT_TEST_OUT"]
 NONINTERACTIVE = Gimp.RunMode.NONINTERACTIVE
 
@@ -24,11 +26,13 @@ def call(name, image, drawables, run_mode=NONINTERACTIVE, **args):
 
 
 def generate(image, drawables, prompt, seed, variations, width, height, target,
-             model=None, run_mode=NONINTERACTIVE):
+             model=None, run_mode=NONINTERACTIVE, candidates=0):
+    """candidates 0: the model's default (1 for the small test model)."""
     return call("plug-in-generate-from-text", image, drawables, run_mode, prompt=prompt,
                 negative_prompt="", temperature=-1.0, top_k=-1, top_p=-1.0, guidance=-1.0,
                 seed=seed, variations=variations, width=width, height=height,
-                model=MODEL if model is None else model, target=target)
+                model=MODEL if model is None else model, target=target,
+                candidates=candidates)
 
 
 def regenerate(image, layer, mode):
@@ -103,6 +107,19 @@ def scenarios():
             len(img.get_layers()))
         save(made, "target-new.xcf")
 
+    # best of 2 with a reranker: above bg, then the same seed with 1 candidate
+    # (bg selected again: it goes between), then regenerate the best-of layer
+    # with the same seed: the record's best of 2 gives the same picture again
+    img = new_image(64, 64, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    img.set_selected_layers([bg])
+    if generate(img, [bg], "a red apple", 6, 1, 0, 0, 0, model=RERANK_MODEL, candidates=2):
+        best = img.get_layers()[0]
+        img.set_selected_layers([bg])
+        generate(img, [bg], "a red apple", 6, 1, 0, 0, 0, model=RERANK_MODEL, candidates=1)
+        regenerate(img, best, 0)
+    save(img, "best-of.xcf")
+
     # with last values: GIMP 3 remembers the values of interactive runs only,
     # so in a fresh profile these run with the values passed.
     # Model "" = gft-emoji.gguf from the plug-in's own folder.
@@ -119,9 +136,11 @@ def scenarios():
     img = new_image(10, 10, Gimp.ImageBaseType.RGB)
     plain = add_layer(img, "plain", Gimp.ImageType.RGB_IMAGE)
     regenerate(img, plain, 0)
+    # best of 2 with a model that has no reranker
+    generate(None, [], "x", 1, 1, 0, 0, 0, candidates=2)
 
-    # (out-of-range arguments such as 17 variations never reach the plug-in
-    # in GIMP 3: the procedure's parameter specs refuse them.)
+    # (out-of-range arguments such as 17 variations or 9 candidates never
+    # reach the plug-in in GIMP 3: the procedure's parameter specs refuse them.)
 
 
 scenarios()

@@ -9,10 +9,12 @@ reads them back in a second GIMP run that prints the layer tree, and
 checks layer count, names, order, sizes, offsets, types, groups, the
 "gft-settings" parasite (seed, model fingerprint) and that the pixels are
 not empty. GIMP's batch exit code is not trusted: only the files and the
-printed tree count. Exit 0 = pass, 1 = fail, 77 = skipped.
+printed tree count. Exit 0 = pass, 1 = fail, 77 = skipped. The small model
+has no reranker (one sample per picture); the best-of-K scenario uses a
+second one that has.
 
   gimp_test.py --gimp 2 --plugin BUILD/plugin/gimp2/generate-from-text \\
-               --model tiny.gguf
+               --model tiny.gguf --rerank-model tiny-rerank.gguf
 """
 import argparse
 import os
@@ -185,7 +187,8 @@ def plain_name(name):
     return re.sub(r" #\d+$", "", name)
 
 
-def check_generated(item, where, prompt, seed, w, h, layer_type, fingerprint, x=0, y=0):
+def check_generated(item, where, prompt, seed, w, h, layer_type, fingerprint, x=0, y=0,
+                    candidates=1):
     name = "%s (seed %d)" % (prompt, seed)
     check(plain_name(item["name"]) == name,
           "%s: layer name %r, expected %r" % (where, item["name"], name))
@@ -208,6 +211,9 @@ def check_generated(item, where, prompt, seed, w, h, layer_type, fingerprint, x=
           "%s: parasite fingerprint %r, expected %s" % (where, p.get("model-fingerprint"), fingerprint))
     check(p.get("width") == str(w) and p.get("height") == str(h),
           "%s: parasite size %sx%s" % (where, p.get("width"), p.get("height")))
+    # the count used, not "model default" (0)
+    check(p.get("candidates") == str(candidates),
+          "%s: parasite candidates %r, expected %d" % (where, p.get("candidates"), candidates))
     for key in ("temperature", "top-k", "top-p", "guidance", "negative-prompt", "model", "model-name"):
         check(key in p, "%s: parasite lacks %s" % (where, key))
 
@@ -229,7 +235,7 @@ def check_group(image, where, group, prompt, seeds, w, h, layer_type, fingerprin
           "%s: variations with different seeds have identical pixels" % where)
 
 
-def check_scenarios(images, results, fp):
+def check_scenarios(images, results, fp, rerank_fp):
     img = images.get("new-image.xcf")
     if check(img is not None, "new-image.xcf missing (no-image run failed)"):
         check((img["w"], img["h"], img["base"]) == (96, 80, BASE_RGB),
@@ -290,6 +296,27 @@ def check_scenarios(images, results, fp):
         if check(len(top) == 1, "target-new: %d top-level items" % len(top)):
             check_group(img, "target-new", top[0], "a green tree", [3, 4], 64, 64, RGBA_IMAGE, fp)
 
+    img = images.get("best-of.xcf")
+    if check(img is not None, "best-of.xcf missing (best of K run failed)"):
+        top = top_level(img)
+        names = [plain_name(i["name"]) for i in top]
+        expected = ["a red apple (seed 6)"] * 3 + ["bg"]
+        if check(names == expected, "best-of: layer order %r, expected %r" % (names, expected)):
+            regen, best, single = top[0], top[1], top[2]
+            check_generated(regen, "best-of regen", "a red apple", 6, 64, 64, RGBA_IMAGE,
+                            rerank_fp, candidates=2)
+            check_generated(best, "best-of", "a red apple", 6, 64, 64, RGBA_IMAGE, rerank_fp,
+                            candidates=2)
+            check_generated(single, "best-of single", "a red apple", 6, 64, 64, RGBA_IMAGE,
+                            rerank_fp, candidates=1)
+            check(pixels_of(regen) == pixels_of(best),
+                  "best-of: regenerating with the same seed did not give the same picture "
+                  "(the record's candidates unused?)")
+            # with this model and seed the reranker keeps the second sample
+            # (gft generate -k 2 --seed 6 says "candidate 2 of 2")
+            check(pixels_of(best) != pixels_of(single),
+                  "best-of: best of 2 gave the one-sample picture (candidates unused?)")
+
 
 def check_last_values(images, fp, gimp):
     if gimp == "3":
@@ -333,12 +360,14 @@ ERROR_CASES = [
     ("missing model", "bad-model", "Could not load the model"),
     ("too many variations", "bad-variations", "Variations must be between 1 and 16"),
     ("regenerate a plain layer", "regen-plain", "was not made by Generate from Text"),
+    ("best of K without a reranker", "no-reranker", "Best of 2 needs a model with a reranker"),
+    ("too many candidates", "bad-candidates", "Best of (candidates per picture) must be 1 to 8"),
 ]
 
 
 def check_errors(log, gimp):
     for what, case, message in ERROR_CASES:
-        if gimp == "3" and case == "bad-variations":
+        if gimp == "3" and case in ("bad-variations", "bad-candidates"):
             continue  # GIMP 3's parameter specs refuse it before the plug-in runs
         check(message in log, "%s: the log lacks the message %r" % (what, message))
 
@@ -354,11 +383,16 @@ def gimp2_errors(model):
     m = scheme_string(model)
     return [
         '(plug-in-generate-from-text RUN-NONINTERACTIVE -1 -1 "x" "" -1 -1 -1 -1 1 1 0 0 '
-        '"/nonexistent/gft.gguf" 0)',
-        '(plug-in-generate-from-text RUN-NONINTERACTIVE -1 -1 "x" "" -1 -1 -1 -1 1 17 0 0 %s 0)' % m,
+        '"/nonexistent/gft.gguf" 0 0)',
+        '(plug-in-generate-from-text RUN-NONINTERACTIVE -1 -1 "x" "" -1 -1 -1 -1 1 17 0 0 %s 0 0)'
+        % m,
         '(let* ((img (car (gimp-image-new 10 10 RGB))) (l (car (gimp-layer-new img 10 10 '
         'RGB-IMAGE "plain" 100 LAYER-MODE-NORMAL)))) (gimp-image-insert-layer img l 0 -1) '
         '(plug-in-generate-from-text-regenerate RUN-NONINTERACTIVE img l 0))',
+        '(plug-in-generate-from-text RUN-NONINTERACTIVE -1 -1 "x" "" -1 -1 -1 -1 1 1 0 0 %s 0 2)'
+        % m,
+        '(plug-in-generate-from-text RUN-NONINTERACTIVE -1 -1 "x" "" -1 -1 -1 -1 1 1 0 0 %s 0 9)'
+        % m,
     ]
 
 
@@ -372,8 +406,9 @@ def run_gimp2(args, work, out_dir):
     env["GFT_MODEL"] = ""  # the plug-in's own lookup, not the caller's environment
     stage_plugin(env["GIMP2_DIRECTORY"], args.plugin, args.model)
 
-    prelude = "(define gft-model %s) (define gft-out %s)" % (
-        scheme_string(os.path.abspath(args.model)), scheme_string(out_dir))
+    prelude = "(define gft-model %s) (define gft-rerank-model %s) (define gft-out %s)" % (
+        scheme_string(os.path.abspath(args.model)),
+        scheme_string(os.path.abspath(args.rerank_model)), scheme_string(out_dir))
     scenarios = open(os.path.join(HERE, "gimp2-scenarios.scm")).read()
     last_values = open(os.path.join(HERE, "gimp2-last-values.scm")).read()
     commands = ["(begin %s %s)" % (prelude, scenarios), "(begin %s %s)" % (prelude, last_values)]
@@ -397,6 +432,7 @@ def run_gimp3(args, work, out_dir):
     env.pop("DISPLAY", None)
     env["GFT_MODEL"] = ""
     env["GFT_TEST_MODEL"] = os.path.abspath(args.model)
+    env["GFT_TEST_RERANK_MODEL"] = os.path.abspath(args.rerank_model)
     env["GFT_TEST_OUT"] = out_dir
     stage_plugin(env["GIMP3_DIRECTORY"], args.plugin, args.model)
     log = gimp3_batch(args, env, out_dir, os.path.join(HERE, "gimp3-scenarios.py"), "run.log")
@@ -489,7 +525,7 @@ def gimp2_interactive_batches(out_dir):
         path = scheme_string(os.path.join(out_dir, name))
         return "(gimp-xcf-save RUN-NONINTERACTIVE %s 0 %s %s)" % (var, path, path)
 
-    call = ('(car (plug-in-generate-from-text %s -1 -1 "" "" -1 -1 -1 -1 -1 1 0 0 "" 0))')
+    call = ('(car (plug-in-generate-from-text %s -1 -1 "" "" -1 -1 -1 -1 -1 1 0 0 "" 0 0))')
     cmd = []
     batches = [
         "(let ((img %s)) %s)" % (call % "RUN-INTERACTIVE", save("img", "interactive.xcf")),
@@ -538,7 +574,7 @@ def check_interactive(args, log, tree):
 def finish(args, log, tree):
     images, results = parse_trees(log + "\n" + tree)
     fp = fnv1a64(args.model)
-    check_scenarios(images, results, fp)
+    check_scenarios(images, results, fp, fnv1a64(args.rerank_model))
     check_last_values(images, fp, args.gimp)
     check_errors(log, args.gimp)
     return report(args, log, tree, len(images))
@@ -559,12 +595,14 @@ def main():
     ap.add_argument("--gimp", choices=["2", "3"], required=True)
     ap.add_argument("--plugin", required=True, help="the built plug-in binary")
     ap.add_argument("--model", required=True, help="small model for the scenarios")
+    ap.add_argument("--rerank-model", required=True,
+                    help="small model with a reranker, for the best-of-K scenario")
     ap.add_argument("--gimp-console", default="gimp-console-3.0")
     ap.add_argument("--keep", default="", help="copy the outputs and logs here")
     ap.add_argument("--interactive", action="store_true",
                     help="GIMP's GUI under Xvfb: the dialogs, driven with xdotool")
     args = ap.parse_args()
-    for path in (args.plugin, args.model):
+    for path in (args.plugin, args.model, args.rerank_model):
         if not os.path.isfile(path):
             print("missing file:", path)
             return 1

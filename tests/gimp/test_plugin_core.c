@@ -2,11 +2,31 @@
  *
  * Unit tests of the plug-in's GIMP-free core: layer names, the parasite
  * record round trip, remembered settings, range checks, output sizes and
- * model lookup errors.
+ * model lookup errors; with model files (test-plugin-core [PLAIN_MODEL
+ * RERANK_MODEL]) also runs with and without best of K.
  */
 #include <string.h>
 
 #include "gft-plugin-generate.h"
+
+static const char *plain_model, *rerank_model;
+
+/* text without its "candidates=..." line: what older versions wrote */
+static char *without_candidates(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    char **lines = g_strsplit(text, "\n", -1);
+
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "candidates="))
+            continue;
+        g_string_append(out, *l);
+        if (l[1])
+            g_string_append_c(out, '\n');
+    }
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
 
 static void test_short_prompt(void)
 {
@@ -57,6 +77,7 @@ static void test_record_round_trip(void)
     in.settings.top_k = 40;
     in.settings.top_p = 0.9;
     in.settings.guidance = 3.5;
+    in.settings.candidates = 3;
     in.settings.seed = 4294967295;
     in.settings.width = 640;
     in.settings.height = 480;
@@ -65,17 +86,31 @@ static void test_record_round_trip(void)
 
     text = gft_record_to_text(&in, &length);
     g_assert_nonnull(strstr(text, "top-p=0.9\n")); /* no float noise */
+    g_assert_nonnull(strstr(text, "\ncandidates=3\n"));
     /* stored with its NUL, as the parasite does */
     g_assert_true(gft_record_from_text(text, length + 1, &out, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(out.settings.prompt, ==, in.settings.prompt);
     g_assert_cmpfloat(out.settings.temperature, ==, 0.95);
     g_assert_cmpint(out.settings.top_k, ==, 40);
+    g_assert_cmpint(out.settings.candidates, ==, 3);
     g_assert_cmpint(out.settings.seed, ==, 4294967295);
     g_assert_cmpint(out.settings.width, ==, 640);
     g_assert_cmpstr(out.model_fingerprint, ==, "0123456789abcdef");
     g_assert_cmpstr(out.model_name, ==, "gft-emoji");
     gft_record_clear(&out);
+
+    /* a layer made before best of K existed was one sample */
+    {
+        char *old = without_candidates(text);
+        g_assert_null(strstr(old, "candidates"));
+        g_assert_true(gft_record_from_text(old, strlen(old), &out, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(out.settings.candidates, ==, 1);
+        g_assert_cmpint(out.settings.top_k, ==, 40);
+        gft_record_clear(&out);
+        g_free(old);
+    }
     g_free(text);
 
     /* a damaged fingerprint is refused (cut to its field it could split a
@@ -101,6 +136,13 @@ static void test_record_round_trip(void)
     g_assert_nonnull(strstr(error->message, "Top-p"));
     g_clear_error(&error);
     g_free(text);
+    in.settings.top_p = 0.9;
+    in.settings.candidates = GFT_MAX_CANDIDATES + 1;
+    text = gft_record_to_text(&in, &length);
+    g_assert_false(gft_record_from_text(text, length, &out, &error));
+    g_assert_nonnull(strstr(error->message, "Best of"));
+    g_clear_error(&error);
+    g_free(text);
     gft_record_clear(&in);
 }
 
@@ -116,13 +158,25 @@ static void test_settings_text(void)
     g_free(a.prompt);
     a.prompt = g_strdup("green tree");
     a.variations = 7;
+    a.candidates = 5;
     a.target = GFT_PLUGIN_TARGET_NEW_IMAGE;
     text = gft_plugin_settings_to_text(&a, &length);
     g_assert_true(gft_plugin_settings_from_text(text, length, &b, &error));
     g_assert_cmpstr(b.prompt, ==, "green tree");
     g_assert_cmpint(b.variations, ==, 7);
+    g_assert_cmpint(b.candidates, ==, 5);
     g_assert_cmpint(b.target, ==, GFT_PLUGIN_TARGET_NEW_IMAGE);
     g_assert_cmpint(b.seed, ==, -1);
+
+    /* last values from before best of K: the model's default (0) */
+    {
+        char *old = without_candidates(text);
+        g_assert_true(gft_plugin_settings_from_text(old, strlen(old), &b, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(b.candidates, ==, 0);
+        g_assert_cmpint(b.variations, ==, 7);
+        g_free(old);
+    }
     g_free(text);
 
     /* stale or foreign data keeps what was there */
@@ -154,6 +208,19 @@ static void test_checks_and_sizes(void)
     g_assert_false(gft_plugin_settings_check(&s, &error));
     g_clear_error(&error);
     s.seed = 5;
+    /* best of K: 0 (the model's default) or 1..GFT_MAX_CANDIDATES */
+    for (int k = 0; k <= GFT_MAX_CANDIDATES; k++) {
+        s.candidates = k;
+        g_assert_true(gft_plugin_settings_check(&s, &error));
+    }
+    s.candidates = GFT_MAX_CANDIDATES + 1;
+    g_assert_false(gft_plugin_settings_check(&s, &error));
+    g_assert_nonnull(strstr(error->message, "Best of"));
+    g_clear_error(&error);
+    s.candidates = -1;
+    g_assert_false(gft_plugin_settings_check(&s, &error));
+    g_clear_error(&error);
+    s.candidates = 0;
 
     gft_output_size(&s, 300, 200, &w, &h); /* 0 = the image's size */
     g_assert_cmpint(w, ==, 300);
@@ -185,10 +252,81 @@ static void test_resolve(void)
     g_assert_cmpfloat_with_epsilon(s.top_p, 0.9, 1e-6);
     g_assert_cmpint(s.seed, >=, 0);
     g_assert_cmpint(s.seed, <=, G_MAXINT32 - GFT_MAX_VARIATIONS);
-    s.temperature = 0.0; /* an explicit value stays */
+    g_assert_cmpint(s.candidates, ==, 1); /* no reranker: one sample */
+    s.temperature = 0.0;                  /* an explicit value stays */
     gft_plugin_settings_resolve(&s, &info);
     g_assert_cmpfloat(s.temperature, ==, 0.0);
+
+    /* best of K: 0 becomes the model's default; an explicit count stays */
+    info.has_reranker = 1;
+    info.default_candidates = 4;
+    s.candidates = 0;
+    gft_plugin_settings_resolve(&s, &info);
+    g_assert_cmpint(s.candidates, ==, 4);
+    s.candidates = 2;
+    gft_plugin_settings_resolve(&s, &info);
+    g_assert_cmpint(s.candidates, ==, 2);
     gft_plugin_settings_clear(&s);
+}
+
+/* One synchronous run of `model` with `candidates`: TRUE with run filled
+ * (clear it), or FALSE with *error set. */
+static gboolean run_with(const char *model, int candidates, GftPluginRun *run, GError **error)
+{
+    GftPluginSettings s;
+    gboolean ok;
+
+    gft_plugin_settings_init(&s);
+    g_free(s.prompt);
+    s.prompt = g_strdup("red apple");
+    g_free(s.model);
+    s.model = g_strdup(model);
+    s.seed = 21;
+    s.variations = 2;
+    s.candidates = candidates;
+    ok = gft_plugin_run(&s, NULL, 0, 0, NULL, NULL, run, error);
+    gft_plugin_settings_clear(&s);
+    return ok;
+}
+
+static void test_candidates_run(void)
+{
+    GftPluginRun run;
+    GError *error = NULL;
+    gsize length;
+    char *text;
+
+    if (!plain_model || !rerank_model) {
+        g_test_skip("no model files given");
+        return;
+    }
+    /* without a reranker: the default is one sample, more is a clear error */
+    g_assert_true(run_with(plain_model, 0, &run, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(run.resolved.candidates, ==, 1);
+    g_assert_cmpint(run.record.settings.candidates, ==, 1);
+    g_assert_cmpint(run.result.n_candidates, ==, 1);
+    gft_plugin_run_clear(&run);
+    g_assert_false(run_with(plain_model, 2, &run, &error));
+    g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+    g_assert_nonnull(strstr(error->message, "Best of 2 needs a model with a reranker"));
+    g_clear_error(&error);
+
+    /* with one: 0 is the model's default, an explicit count is used; the
+     * layer record holds the count used */
+    g_assert_true(run_with(rerank_model, 0, &run, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(run.resolved.candidates, ==, run.model.info.default_candidates);
+    g_assert_cmpint(run.result.n_candidates, ==, run.model.info.default_candidates);
+    gft_plugin_run_clear(&run);
+    g_assert_true(run_with(rerank_model, 3, &run, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(run.result.n_candidates, ==, 3);
+    g_assert_cmpint(run.pictures.n, ==, 2);
+    text = gft_record_to_text(&run.record, &length);
+    g_assert_nonnull(strstr(text, "\ncandidates=3\n"));
+    g_free(text);
+    gft_plugin_run_clear(&run);
 }
 
 static void test_missing_model(void)
@@ -204,11 +342,16 @@ static void test_missing_model(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    if (argc > 2) {
+        plain_model = argv[1];
+        rerank_model = argv[2];
+    }
     g_test_add_func("/plugin/short-prompt", test_short_prompt);
     g_test_add_func("/plugin/record-round-trip", test_record_round_trip);
     g_test_add_func("/plugin/settings-text", test_settings_text);
     g_test_add_func("/plugin/checks-and-sizes", test_checks_and_sizes);
     g_test_add_func("/plugin/resolve", test_resolve);
     g_test_add_func("/plugin/missing-model", test_missing_model);
+    g_test_add_func("/plugin/candidates-run", test_candidates_run);
     return g_test_run();
 }

@@ -300,6 +300,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     ctx->gen_n_var = n_var;
     ctx->gen_n_cand = n_cand;
     memset(ctx->gen_filled, 0, sizeof ctx->gen_filled);
+    memset(ctx->gen_kept, 0, sizeof ctx->gen_kept);
     /* one generator per sample: candidate c of variation v draws from the
      * stream (seed + v, GFT_PCG_SEQ + c), so candidate 0 is the one-sample image */
     gft_pcg32 rng[GFT_TF_MAX_ROWS];
@@ -357,6 +358,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
             }
             out->complete[v] = 1;
             out->n_complete++;
+            ctx->gen_kept[v] = out->chosen[v];
         }
     }
     prefix_free(&cond);
@@ -389,7 +391,8 @@ gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba)
     if (!ensure_pool(ctx, ctx->pool_threads))
         return fail(ctx, GFT_ERR_NOMEM, "could not start worker threads");
     size_t N = (size_t)hp->grid_w * hp->grid_h;
-    const int32_t *tokens = ctx->gen_tokens + (size_t)variation * ctx->gen_n_cand * N;
+    const int32_t *tokens =
+        ctx->gen_tokens + ((size_t)variation * ctx->gen_n_cand + ctx->gen_kept[variation]) * N;
     gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens, filled, NULL, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");

@@ -48,6 +48,7 @@ struct gft_context {
     int gen_n_var, gen_n_cand;
     int32_t *gen_tokens; /* [GFT_MAX_VARIATIONS][gen_n_cand][N] */
     int gen_filled[GFT_MAX_VARIATIONS];
+    int gen_kept[GFT_MAX_VARIATIONS]; /* the candidate a preview shows: 0, then the kept one */
 };
 
 /* ---- transformer.c ---- */

@@ -184,7 +184,8 @@ void gft_result_free(gft_result *result);
 /* From inside the progress callback: decodes the partial token grid of
  * `variation` into rgba (image_width * image_height * 4, straight RGBA).
  * Rows not sampled yet come out transparent. With several candidates it
- * shows candidate 0; the kept one is known when the variation is done. */
+ * shows candidate 0 while they are sampled, and the kept one once the
+ * variation is done. */
 gft_status gft_context_preview(gft_context *ctx, int variation, uint8_t *rgba);
 
 /* ---- finding the shipped model ------------------------------------------ */

@@ -45,6 +45,10 @@ static void test_candidates(gft_model *m, gft_context *ctx)
     memcpy(tokens, ctx->gen_tokens, sizeof(int32_t) * (size_t)N * n_cand * 3);
     float *premul = malloc(sizeof(float) * img);
     uint8_t *rgba = malloc(img);
+    for (int v = 0; v < 3; v++)
+        CHECK(gft_context_preview(ctx, v, rgba) == GFT_OK &&
+                  memcmp(rgba, all.pixels + v * img, img) == 0,
+              "variation %d: the preview of a finished variation is not the kept image", v);
     for (int v = 0; v < 3; v++) {
         float best = -2.0f;
         int best_c = -1;

@@ -107,6 +107,17 @@ def engine_pngs(engine, model, pngdir, prompts, seeds, threads=1):
             os.replace(src, os.path.join(pngdir, "%02d_%d.png" % (i, sd)))
 
 
+def engine_title(model):
+    """The sheet's title for PNGs the engine made at a model file's own defaults."""
+    from gft.gguf_writer import GGUFFile
+    kv = GGUFFile(model).kv
+    k = kv.get("gft.sampling.candidates", 1)
+    return ("gft-emoji (%s): 48 prompts x seeds 0-3 from `gft generate`, defaults: guidance %g, "
+            "temperature %g, top-k %d, top-p %g%s" % (
+                os.path.basename(model), kv["gft.sampling.guidance"], kv["gft.sampling.temperature"],
+                kv["gft.sampling.top_k"], kv["gft.sampling.top_p"], ", best of %d" % k if k > 1 else ""))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--samples")
@@ -129,7 +140,8 @@ def main(argv=None):
         prompts = CONTACT_SHEET
     else:
         prompts, seeds, tiles, sampling = from_samples(a.samples, a.checkpoint)
-    render(prompts, tiles, seeds, a.output, title=a.title)
+    title = a.title or (engine_title(a.model) if a.engine and a.model else None)
+    render(prompts, tiles, seeds, a.output, title=title)
     print("wrote", a.output)
 
 

@@ -254,16 +254,13 @@ def main(argv=None):
         print("finalize: no figures (%s)" % e, file=sys.stderr)
     samples = os.path.join(a.run, "samples.pt")
     if a.sheet and a.engine:
-        from .contact_sheet import engine_pngs, from_pngdir, render
+        from .contact_sheet import engine_pngs, engine_title, from_pngdir, render
         from .prompts import CONTACT_SHEET
         seeds = [0, 1, 2, 3]
         pngdir = os.path.join(a.run, "contact_sheet_pngs")
         engine_pngs(a.engine, a.model, pngdir, CONTACT_SHEET, seeds, a.threads)
-        s = exp["sampling"]
-        title = ("gft-emoji (%s): 48 prompts x seeds 0-3 from `gft generate`, defaults: guidance %g, "
-                 "temperature %g, top-k %d, top-p %g" % (os.path.basename(a.model), s["guidance"],
-                                                         s["temperature"], s["top_k"], s["top_p"]))
-        render(CONTACT_SHEET, from_pngdir(pngdir, CONTACT_SHEET, seeds), seeds, a.sheet, title=title)
+        render(CONTACT_SHEET, from_pngdir(pngdir, CONTACT_SHEET, seeds), seeds, a.sheet,
+               title=engine_title(a.model))
         print("contact sheet:", a.sheet, file=sys.stderr)
     elif a.sheet and os.path.exists(samples):
         from .contact_sheet import from_samples, render

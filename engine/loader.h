@@ -43,7 +43,19 @@ gft_status gft_kv_get_string(const gguf_file *f, const char *key, int required, 
                              uint64_t *len, char *err, size_t err_size);
 gft_status gft_kv_get_u32(const gguf_file *f, const char *key, int64_t lo, int64_t hi,
                           uint32_t *out, char *err, size_t err_size);
+/* An array of u32 or i32 key: 1..max_n elements, each in lo..hi, into out;
+ * *n gets the count. */
+gft_status gft_kv_get_u32_array(const gguf_file *f, const char *key, uint32_t max_n, int64_t lo,
+                                int64_t hi, uint32_t *out, uint32_t *n, char *err, size_t err_size);
 gft_status gft_kv_get_array(const gguf_file *f, const char *key, const uint32_t *elem_types,
                             int n_elem_types, const gguf_kv **out, char *err, size_t err_size);
+
+/* Returns the status of expr from the calling function unless it is GFT_OK. */
+#define GFT_TRY(expr)                                                                              \
+    do {                                                                                           \
+        gft_status st_ = (expr);                                                                   \
+        if (st_ != GFT_OK)                                                                         \
+            return st_;                                                                            \
+    } while (0)
 
 #endif /* GFT_LOADER_H */

@@ -143,61 +143,57 @@ gft_status gft_kv_get_array(const gguf_file *f, const char *key, const uint32_t 
     return GFT_ERR_FORMAT;
 }
 
-static gft_status get_channels(const gguf_file *f, gft_hparams *hp, char *err, size_t err_size)
+gft_status gft_kv_get_u32_array(const gguf_file *f, const char *key, uint32_t max_n, int64_t lo,
+                                int64_t hi, uint32_t *out, uint32_t *n, char *err, size_t err_size)
 {
     static const uint32_t types[] = {GGUF_U32, GGUF_I32};
     const gguf_kv *kv;
-    gft_status st = gft_kv_get_array(f, "gft.dec.channels", types, 2, &kv, err, err_size);
+    gft_status st = gft_kv_get_array(f, key, types, 2, &kv, err, err_size);
     if (st != GFT_OK)
         return st;
-    if (kv->arr_n < 1 || kv->arr_n > GFT_DEC_MAX_LEVELS) {
-        gft_set_error(err, err_size, "key 'gft.dec.channels' has %llu levels (1-%d allowed)",
-                      (unsigned long long)kv->arr_n, GFT_DEC_MAX_LEVELS);
+    if (kv->arr_n < 1 || kv->arr_n > max_n) {
+        gft_set_error(err, err_size, "key '%s' has %llu levels (1-%u allowed)", key,
+                      (unsigned long long)kv->arr_n, max_n);
         return GFT_ERR_FORMAT;
     }
-    hp->dec_n_levels = (uint32_t)kv->arr_n;
-    for (uint32_t l = 0; l < hp->dec_n_levels; l++) {
+    *n = (uint32_t)kv->arr_n;
+    for (uint32_t l = 0; l < *n; l++) {
         uint32_t raw = gguf_rd_u32(kv->value + 4 * l);
         int64_t c = kv->arr_type == GGUF_I32 ? (int64_t)(int32_t)raw : (int64_t)raw;
-        if (c < 1 || c > 1024) {
-            gft_set_error(err, err_size, "key 'gft.dec.channels'[%u] = %lld is outside 1..1024", l,
-                          (long long)c);
+        if (c < lo || c > hi) {
+            gft_set_error(err, err_size, "key '%s'[%u] = %lld is outside %lld..%lld", key, l,
+                          (long long)c, (long long)lo, (long long)hi);
             return GFT_ERR_FORMAT;
         }
-        hp->dec_channels[l] = (uint32_t)c;
+        out[l] = (uint32_t)c;
     }
     return GFT_OK;
 }
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        gft_status st_ = (expr);                                                                   \
-        if (st_ != GFT_OK)                                                                         \
-            return st_;                                                                            \
-    } while (0)
-
 gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size_t err_size)
 {
     memset(hp, 0, sizeof *hp);
-    TRY(gft_kv_get_u32(f, "gft.n_embd", 8, 4096, &hp->n_embd, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.n_layer", 1, 64, &hp->n_layer, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.n_head", 1, 64, &hp->n_head, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.n_embd", 8, 4096, &hp->n_embd, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.n_layer", 1, 64, &hp->n_layer, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.n_head", 1, 64, &hp->n_head, err, err_size));
     if (hp->n_embd % hp->n_head) {
         gft_set_error(err, err_size, "key 'gft.n_embd' = %u is not a multiple of gft.n_head = %u",
                       hp->n_embd, hp->n_head);
         return GFT_ERR_FORMAT;
     }
-    TRY(gft_kv_get_u32(f, "gft.n_ff", 8, 16384, &hp->n_ff, err, err_size));
-    TRY(get_eps(f, "gft.norm_eps", &hp->norm_eps, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.text.ctx", 2, 512, &hp->text_ctx, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.text.vocab_size", 259, 65536, &hp->text_vocab, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.image.grid_w", 1, 64, &hp->grid_w, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.image.grid_h", 1, 64, &hp->grid_h, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.image.codebook_size", 2, 65536, &hp->codebook_size, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.vq.code_dim", 1, 256, &hp->code_dim, err, err_size));
-    TRY(get_channels(f, hp, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.dec.n_res", 0, GFT_DEC_MAX_RES, &hp->dec_n_res, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.dec.n_groups", 1, 64, &hp->dec_n_groups, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.n_ff", 8, 16384, &hp->n_ff, err, err_size));
+    GFT_TRY(get_eps(f, "gft.norm_eps", &hp->norm_eps, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.text.ctx", 2, 512, &hp->text_ctx, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.text.vocab_size", 259, 65536, &hp->text_vocab, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.image.grid_w", 1, 64, &hp->grid_w, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.image.grid_h", 1, 64, &hp->grid_h, err, err_size));
+    GFT_TRY(
+        gft_kv_get_u32(f, "gft.image.codebook_size", 2, 65536, &hp->codebook_size, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.vq.code_dim", 1, 256, &hp->code_dim, err, err_size));
+    GFT_TRY(gft_kv_get_u32_array(f, "gft.dec.channels", GFT_DEC_MAX_LEVELS, 1, 1024,
+                                 hp->dec_channels, &hp->dec_n_levels, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.dec.n_res", 0, GFT_DEC_MAX_RES, &hp->dec_n_res, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.dec.n_groups", 1, 64, &hp->dec_n_groups, err, err_size));
     for (uint32_t l = 0; l < hp->dec_n_levels; l++)
         if (hp->dec_channels[l] % hp->dec_n_groups) {
             gft_set_error(err, err_size,
@@ -205,23 +201,23 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
                           hp->dec_n_groups, l, hp->dec_channels[l]);
             return GFT_ERR_FORMAT;
         }
-    TRY(get_eps(f, "gft.dec.norm_eps", &hp->dec_norm_eps, err, err_size));
+    GFT_TRY(get_eps(f, "gft.dec.norm_eps", &hp->dec_norm_eps, err, err_size));
     hp->background_code = -1;
     if (gguf_find_kv(f, "gft.vq.background_code")) {
         uint32_t bg;
-        TRY(gft_kv_get_u32(f, "gft.vq.background_code", 0, hp->codebook_size - 1, &bg, err,
-                           err_size));
+        GFT_TRY(gft_kv_get_u32(f, "gft.vq.background_code", 0, hp->codebook_size - 1, &bg, err,
+                               err_size));
         hp->background_code = (int32_t)bg;
     }
     hp->image_width = hp->grid_w << (hp->dec_n_levels - 1);
     hp->image_height = hp->grid_h << (hp->dec_n_levels - 1);
 
     uint32_t top_k;
-    TRY(get_f32(f, "gft.sampling.temperature", &hp->defaults.temperature, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.sampling.top_k", 0, hp->codebook_size, &top_k, err, err_size));
+    GFT_TRY(get_f32(f, "gft.sampling.temperature", &hp->defaults.temperature, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.sampling.top_k", 0, hp->codebook_size, &top_k, err, err_size));
     hp->defaults.top_k = (int)top_k;
-    TRY(get_f32(f, "gft.sampling.top_p", &hp->defaults.top_p, err, err_size));
-    TRY(get_f32(f, "gft.sampling.guidance", &hp->defaults.guidance, err, err_size));
+    GFT_TRY(get_f32(f, "gft.sampling.top_p", &hp->defaults.top_p, err, err_size));
+    GFT_TRY(get_f32(f, "gft.sampling.guidance", &hp->defaults.guidance, err, err_size));
     char why[256];
     if (gft_sampling_check(&hp->defaults, (int)hp->codebook_size, why, sizeof why) != GFT_OK) {
         gft_set_error(err, err_size, "keys 'gft.sampling.*': default %s", why);

@@ -10,52 +10,22 @@ enum {
     MAT = 1u << GFT_TYPE_F32 | 1u << GFT_TYPE_F16 | 1u << GFT_TYPE_Q8_0,
 };
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        gft_status st_ = (expr);                                                                   \
-        if (st_ != GFT_OK)                                                                         \
-            return st_;                                                                            \
-    } while (0)
-
 static gft_status fail(char *err, size_t err_size, const char *what)
 {
     gft_set_error(err, err_size, "reranker: %s", what);
     return GFT_ERR_FORMAT;
 }
 
-static gft_status load_widths(const gguf_file *f, gft_rerank_hparams *rr, char *err,
-                              size_t err_size)
-{
-    static const uint32_t types[] = {GGUF_U32, GGUF_I32};
-    const gguf_kv *kv;
-    TRY(gft_kv_get_array(f, "gft.rerank.widths", types, 2, &kv, err, err_size));
-    if (kv->arr_n < 1 || kv->arr_n > GFT_RR_MAX_LEVELS) {
-        gft_set_error(err, err_size, "key 'gft.rerank.widths' has %llu levels (1-%d allowed)",
-                      (unsigned long long)kv->arr_n, GFT_RR_MAX_LEVELS);
-        return GFT_ERR_FORMAT;
-    }
-    rr->n_levels = (uint32_t)kv->arr_n;
-    for (uint32_t l = 0; l < rr->n_levels; l++) {
-        uint32_t raw = gguf_rd_u32(kv->value + 4 * l);
-        int64_t c = kv->arr_type == GGUF_I32 ? (int64_t)(int32_t)raw : (int64_t)raw;
-        if (c < 1 || c > 1024) {
-            gft_set_error(err, err_size, "key 'gft.rerank.widths'[%u] = %lld is outside 1..1024", l,
-                          (long long)c);
-            return GFT_ERR_FORMAT;
-        }
-        rr->widths[l] = (uint32_t)c;
-    }
-    return GFT_OK;
-}
-
 static gft_status load_rerank_hparams(const gguf_file *f, gft_hparams *hp, char *err,
                                       size_t err_size)
 {
     gft_rerank_hparams *rr = &hp->rr;
-    TRY(gft_kv_get_u32(f, "gft.rerank.side", 1, 1024, &rr->side, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.rerank.dim", 1, 4096, &rr->dim, err, err_size));
-    TRY(gft_kv_get_u32(f, "gft.rerank.convs_per_level", 1, 4, &rr->convs_per_level, err, err_size));
-    TRY(load_widths(f, rr, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.rerank.side", 1, 1024, &rr->side, err, err_size));
+    GFT_TRY(gft_kv_get_u32(f, "gft.rerank.dim", 1, 4096, &rr->dim, err, err_size));
+    GFT_TRY(
+        gft_kv_get_u32(f, "gft.rerank.convs_per_level", 1, 4, &rr->convs_per_level, err, err_size));
+    GFT_TRY(gft_kv_get_u32_array(f, "gft.rerank.widths", GFT_RR_MAX_LEVELS, 1, 1024, rr->widths,
+                                 &rr->n_levels, err, err_size));
     rr->n_convs = rr->n_levels * rr->convs_per_level;
     if (rr->n_convs > GFT_RR_MAX_CONVS)
         return fail(err, err_size, "more than 16 convs (levels x convs per level)");
@@ -74,19 +44,21 @@ static gft_status load_rerank_tensors(const gguf_file *f, gft_model *m, char *er
     for (uint32_t i = 0; i < rr->n_convs; i++) {
         int64_t cout = rr->widths[i / rr->convs_per_level];
         snprintf(name, sizeof name, "rr.conv%u.weight", i);
-        TRY(gft_want_tensor(f, m, &m->rr_conv_w[i], name, MAT, 2, cin * 9, cout, err, err_size));
+        GFT_TRY(
+            gft_want_tensor(f, m, &m->rr_conv_w[i], name, MAT, 2, cin * 9, cout, err, err_size));
         snprintf(name, sizeof name, "rr.conv%u.bias", i);
-        TRY(gft_want_tensor(f, m, &m->rr_conv_b[i], name, VEC, 1, cout, 1, err, err_size));
+        GFT_TRY(gft_want_tensor(f, m, &m->rr_conv_b[i], name, VEC, 1, cout, 1, err, err_size));
         cin = cout;
     }
     int64_t d = rr->dim;
-    TRY(gft_want_tensor(f, m, &m->rr_img_proj_w, "rr.img_proj.weight", MAT, 2, cin, d, err,
-                        err_size));
-    TRY(gft_want_tensor(f, m, &m->rr_img_proj_b, "rr.img_proj.bias", VEC, 1, d, 1, err, err_size));
-    TRY(gft_want_tensor(f, m, &m->rr_text_emb, "rr.text_emb.weight", MAT, 2, d, m->hp.text_vocab,
-                        err, err_size));
-    TRY(gft_want_tensor(f, m, &m->rr_text_proj_w, "rr.text_proj.weight", MAT, 2, d, d, err,
-                        err_size));
+    GFT_TRY(gft_want_tensor(f, m, &m->rr_img_proj_w, "rr.img_proj.weight", MAT, 2, cin, d, err,
+                            err_size));
+    GFT_TRY(
+        gft_want_tensor(f, m, &m->rr_img_proj_b, "rr.img_proj.bias", VEC, 1, d, 1, err, err_size));
+    GFT_TRY(gft_want_tensor(f, m, &m->rr_text_emb, "rr.text_emb.weight", MAT, 2, d,
+                            m->hp.text_vocab, err, err_size));
+    GFT_TRY(gft_want_tensor(f, m, &m->rr_text_proj_w, "rr.text_proj.weight", MAT, 2, d, d, err,
+                            err_size));
     return gft_want_tensor(f, m, &m->rr_text_proj_b, "rr.text_proj.bias", VEC, 1, d, 1, err,
                            err_size);
 }
@@ -96,14 +68,14 @@ gft_status gft_load_rerank(const gguf_file *f, gft_model *m, char *err, size_t e
     gft_hparams *hp = &m->hp;
     hp->has_rerank = gguf_find_kv(f, "gft.rerank.dim") != NULL;
     if (hp->has_rerank) {
-        TRY(load_rerank_hparams(f, hp, err, err_size));
-        TRY(load_rerank_tensors(f, m, err, err_size));
+        GFT_TRY(load_rerank_hparams(f, hp, err, err_size));
+        GFT_TRY(load_rerank_tensors(f, m, err, err_size));
     }
     hp->default_candidates = 1;
     if (gguf_find_kv(f, "gft.sampling.candidates")) {
         uint32_t n;
-        TRY(gft_kv_get_u32(f, "gft.sampling.candidates", 1, hp->has_rerank ? GFT_MAX_CANDIDATES : 1,
-                           &n, err, err_size));
+        GFT_TRY(gft_kv_get_u32(f, "gft.sampling.candidates", 1,
+                               hp->has_rerank ? GFT_MAX_CANDIDATES : 1, &n, err, err_size));
         hp->default_candidates = (int)n;
     }
     return GFT_OK;

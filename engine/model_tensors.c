@@ -80,24 +80,17 @@ static gft_status want(tensor_loader *tl, gft_tensor *dst, const char *name, uns
     return GFT_OK;
 }
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        gft_status st_ = (expr);                                                                   \
-        if (st_ != GFT_OK)                                                                         \
-            return st_;                                                                            \
-    } while (0)
-
 static gft_status load_transformer(tensor_loader *tl)
 {
     gft_model *m = tl->m;
     const gft_hparams *hp = &m->hp;
     int64_t d = hp->n_embd, ff = hp->n_ff, K = hp->codebook_size;
     char name[64];
-    TRY(want(tl, &m->text_emb, "text_emb.weight", EMB, 2, d, hp->text_vocab, 1, 1));
-    TRY(want(tl, &m->text_pos, "text_pos", EMB, 2, d, hp->text_ctx, 1, 1));
-    TRY(want(tl, &m->img_emb, "img_emb.weight", EMB, 2, d, K + 1, 1, 1));
-    TRY(want(tl, &m->img_row, "img_row", EMB, 2, d, hp->grid_h, 1, 1));
-    TRY(want(tl, &m->img_col, "img_col", EMB, 2, d, hp->grid_w, 1, 1));
+    GFT_TRY(want(tl, &m->text_emb, "text_emb.weight", EMB, 2, d, hp->text_vocab, 1, 1));
+    GFT_TRY(want(tl, &m->text_pos, "text_pos", EMB, 2, d, hp->text_ctx, 1, 1));
+    GFT_TRY(want(tl, &m->img_emb, "img_emb.weight", EMB, 2, d, K + 1, 1, 1));
+    GFT_TRY(want(tl, &m->img_row, "img_row", EMB, 2, d, hp->grid_h, 1, 1));
+    GFT_TRY(want(tl, &m->img_col, "img_col", EMB, 2, d, hp->grid_w, 1, 1));
     m->layers = gft_arena_alloc(m, sizeof *m->layers * hp->n_layer);
     if (!m->layers) {
         gft_set_error(tl->err, tl->err_size, "out of memory");
@@ -107,7 +100,7 @@ static gft_status load_transformer(tensor_loader *tl)
         gft_layer *L = &m->layers[i];
 #define LAYER(field, types, nd, a, b)                                                              \
     snprintf(name, sizeof name, "blk.%u." #field ".weight", i);                                    \
-    TRY(want(tl, &L->field, name, types, nd, a, b, 1, 1))
+    GFT_TRY(want(tl, &L->field, name, types, nd, a, b, 1, 1))
         LAYER(attn_norm, VEC, 1, d, 1);
         LAYER(attn_q, MAT, 2, d, d);
         LAYER(attn_k, MAT, 2, d, d);
@@ -118,8 +111,8 @@ static gft_status load_transformer(tensor_loader *tl)
         LAYER(ffn_down, MAT, 2, ff, d);
 #undef LAYER
     }
-    TRY(want(tl, &m->out_norm, "out_norm.weight", VEC, 1, d, 1, 1, 1));
-    TRY(want(tl, &m->head, "head.weight", MAT, 2, d, K, 1, 1));
+    GFT_TRY(want(tl, &m->out_norm, "out_norm.weight", VEC, 1, d, 1, 1, 1));
+    GFT_TRY(want(tl, &m->head, "head.weight", MAT, 2, d, K, 1, 1));
     return GFT_OK;
 }
 
@@ -129,7 +122,7 @@ static gft_status want_conv(tensor_loader *tl, gft_tensor *w, gft_tensor *b, con
 {
     char name[96];
     snprintf(name, sizeof name, "%s.weight", prefix);
-    TRY(want(tl, w, name, CONV, 4, 3, 3, cin, cout));
+    GFT_TRY(want(tl, w, name, CONV, 4, 3, 3, cin, cout));
     snprintf(name, sizeof name, "%s.bias", prefix);
     return want(tl, b, name, VEC, 1, cout, 1, 1, 1);
 }
@@ -139,7 +132,7 @@ static gft_status want_norm(tensor_loader *tl, gft_tensor *w, gft_tensor *b, con
 {
     char name[96];
     snprintf(name, sizeof name, "%s.weight", prefix);
-    TRY(want(tl, w, name, VEC, 1, c, 1, 1, 1));
+    GFT_TRY(want(tl, w, name, VEC, 1, c, 1, 1, 1));
     snprintf(name, sizeof name, "%s.bias", prefix);
     return want(tl, b, name, VEC, 1, c, 1, 1, 1);
 }
@@ -151,27 +144,28 @@ static gft_status load_decoder(tensor_loader *tl)
     const uint32_t *C = hp->dec_channels;
     uint32_t last = hp->dec_n_levels - 1;
     char p[80];
-    TRY(want(tl, &m->vq_codebook, "vq.codebook", VEC, 2, hp->code_dim, hp->codebook_size, 1, 1));
-    TRY(want_conv(tl, &m->dec_conv_in_w, &m->dec_conv_in_b, "dec.conv_in", hp->code_dim, C[0]));
+    GFT_TRY(
+        want(tl, &m->vq_codebook, "vq.codebook", VEC, 2, hp->code_dim, hp->codebook_size, 1, 1));
+    GFT_TRY(want_conv(tl, &m->dec_conv_in_w, &m->dec_conv_in_b, "dec.conv_in", hp->code_dim, C[0]));
     for (uint32_t l = 0; l <= last; l++) {
         gft_dec_level *lv = &m->dec_levels[l];
         for (uint32_t r = 0; r < hp->dec_n_res; r++) {
             gft_resblock *rb = &lv->res[r];
             snprintf(p, sizeof p, "dec.l%u.res%u.norm1", l, r);
-            TRY(want_norm(tl, &rb->norm1_w, &rb->norm1_b, p, C[l]));
+            GFT_TRY(want_norm(tl, &rb->norm1_w, &rb->norm1_b, p, C[l]));
             snprintf(p, sizeof p, "dec.l%u.res%u.conv1", l, r);
-            TRY(want_conv(tl, &rb->conv1_w, &rb->conv1_b, p, C[l], C[l]));
+            GFT_TRY(want_conv(tl, &rb->conv1_w, &rb->conv1_b, p, C[l], C[l]));
             snprintf(p, sizeof p, "dec.l%u.res%u.norm2", l, r);
-            TRY(want_norm(tl, &rb->norm2_w, &rb->norm2_b, p, C[l]));
+            GFT_TRY(want_norm(tl, &rb->norm2_w, &rb->norm2_b, p, C[l]));
             snprintf(p, sizeof p, "dec.l%u.res%u.conv2", l, r);
-            TRY(want_conv(tl, &rb->conv2_w, &rb->conv2_b, p, C[l], C[l]));
+            GFT_TRY(want_conv(tl, &rb->conv2_w, &rb->conv2_b, p, C[l], C[l]));
         }
         if (l < last) {
             snprintf(p, sizeof p, "dec.l%u.up", l);
-            TRY(want_conv(tl, &lv->up_w, &lv->up_b, p, C[l], C[l + 1]));
+            GFT_TRY(want_conv(tl, &lv->up_w, &lv->up_b, p, C[l], C[l + 1]));
         }
     }
-    TRY(want_norm(tl, &m->dec_norm_out_w, &m->dec_norm_out_b, "dec.norm_out", C[last]));
+    GFT_TRY(want_norm(tl, &m->dec_norm_out_w, &m->dec_norm_out_b, "dec.norm_out", C[last]));
     return want_conv(tl, &m->dec_conv_out_w, &m->dec_conv_out_b, "dec.conv_out", C[last], 4);
 }
 
@@ -200,8 +194,8 @@ gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, co
 gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     tensor_loader tl = {f, m, err, err_size};
-    TRY(load_transformer(&tl));
-    TRY(load_decoder(&tl));
+    GFT_TRY(load_transformer(&tl));
+    GFT_TRY(load_decoder(&tl));
     m->n_params = 0;
     for (uint32_t i = 0; i < f->n_tensors; i++)
         m->n_params += f->tensors[i].n_elements;

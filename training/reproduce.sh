@@ -6,7 +6,9 @@
 #   data pack -> BPE -> device_train.sh (VQ tokenizer + transformer, wall-clock budgets)
 #   -> codes of every image -> 3 298 more transformer steps on every concept, the last kept
 #   -> CCA round 1 (189 steps, lr 5e-5, seed 2024) -> CCA round 2 (144 steps, seed 2025)
-#   -> eval.finalize (Q8_0 GGUF with the shipped sampling defaults, contact sheet)
+#   -> eval.finalize (Q8_0 GGUF with the shipped sampling defaults)
+#   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
+#      gft.rerank_gguf, default best of 4 -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 20 minutes on an H200)
 #   training/reproduce.sh --dry-run        the same chain on a small synthetic pack with a few
@@ -41,9 +43,9 @@ PY=python3
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 
 # stage sizes: the shipped run's, or a few steps each for the dry run
-CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4
+CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=1287 RR_RECON=4096
 if [ "$DRY" = 1 ]; then
-  CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1
+  CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
   RUN=${RUN:-$ROOT/training/runs/reproduce-dry}
   MODEL=${MODEL:-$RUN/model.gguf}
   PACK=$RUN/pack
@@ -102,10 +104,21 @@ cca "$RUN/cca1/final.pt" "$RUN/cca2" "$CCA2_STEPS" 2025
 step "export to $MODEL"
 # shellcheck disable=SC2012 # the newest build's CLI, as train.sh picks it
 GFT_CLI=${GFT_CLI:-$(ls -t "$ROOT"/build*/cli/gft 2>/dev/null | head -1)}
-SHEET=()
-if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
-  SHEET=(--sheet "$ROOT/docs/contact-sheet.png" --engine "$GFT_CLI")
-fi
+FIGS=()
+[ "$DRY" = 0 ] && [ -n "$GFT_CLI" ] && FIGS=(--figdir "$ROOT/docs")
 (cd training && "$PY" -m eval.finalize --run "$RUN/cca2" --vq-from "$RUN/train/final.pt" \
-  --model "$MODEL" --sampling 3:0.7:40 "${SHEET[@]}")
+  --model "$MODEL" --sampling 3:0.7:40 "${FIGS[@]}")
+
+step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), best of 4"
+# one thread, as the shipped reranker was trained (the step count fixes the result)
+(cd training && "$PY" -m gft.rerank --model "$MODEL" --codes "$RUN/codes.npy.xz" --pack "$PACK" \
+  --n-recon "$RR_RECON" --budget 1e9 --max-steps "$RR_STEPS" --threads 1 -o "$RUN/rerank/rerank.pt")
+(cd training && "$PY" -m gft.rerank_gguf --model "$MODEL" --rerank "$RUN/rerank/rerank.pt" \
+  --candidates 4 -o "$MODEL")
+
+if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
+  step "contact sheet (docs/contact-sheet.png)"
+  (cd training && "$PY" -m eval.contact_sheet --engine "$GFT_CLI" --model "$MODEL" \
+    --pngdir "$RUN/sheet_pngs" -o "$ROOT/docs/contact-sheet.png")
+fi
 step "done: $MODEL"

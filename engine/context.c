@@ -162,9 +162,9 @@ static int cancelled(const gft_generate_params *p)
 }
 
 /* Scratch for choosing among candidates: one decoded candidate (floats for
- * the reranker, bytes for the result) and the two embeddings. */
+ * the reranker, bytes for the result) and the prompt's vector. */
 typedef struct {
-    float *premul, *img_vec, *text_vec;
+    float *premul, *text_vec;
     uint8_t *rgba;
 } choose_scratch;
 
@@ -173,26 +173,16 @@ static int choose_alloc(const gft_context *ctx, choose_scratch *cs)
     const gft_hparams *hp = &ctx->model->hp;
     size_t px = (size_t)hp->image_width * hp->image_height;
     cs->premul = malloc(px * 4 * sizeof(float));
-    cs->img_vec = malloc(hp->rr.dim * sizeof(float));
     cs->text_vec = malloc(hp->rr.dim * sizeof(float));
     cs->rgba = malloc(px * 4);
-    return cs->premul && cs->img_vec && cs->text_vec && cs->rgba;
+    return cs->premul && cs->text_vec && cs->rgba;
 }
 
 static void choose_free(choose_scratch *cs)
 {
     free(cs->premul);
-    free(cs->img_vec);
     free(cs->text_vec);
     free(cs->rgba);
-}
-
-static float dot(const float *a, const float *b, int n)
-{
-    float s = 0.0f;
-    for (int i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
 }
 
 /* Decodes variation v's candidates into out: the one the reranker scores
@@ -212,8 +202,7 @@ static gft_status finish_variation(gft_context *ctx, int v, int n_cand, choose_s
             gft_vqdec_run(ctx->dec, ctx->pool, tokens + (size_t)c * N, N, cs->premul, cs->rgba);
         if (st != GFT_OK)
             return st;
-        gft_rerank_image(ctx->rr, cs->premul, cs->img_vec);
-        float score = dot(cs->img_vec, cs->text_vec, (int)hp->rr.dim);
+        float score = gft_rerank_score(ctx->rr, cs->premul, cs->text_vec);
         if (c == 0 || score > out->scores[v]) {
             out->scores[v] = score;
             out->chosen[v] = c;
@@ -466,18 +455,14 @@ gft_status gft_rerank_scores(gft_context *ctx, const char *prompt, const float *
         return fail(ctx, GFT_ERR_INVALID_ARG, "prompt, images or scores are NULL");
     if (n_images < 0)
         return fail(ctx, GFT_ERR_INVALID_ARG, "n_images %d is negative", n_images);
-    choose_scratch cs = {0};
-    if (!choose_alloc(ctx, &cs)) {
-        choose_free(&cs);
+    float *text_vec = malloc(ctx->model->hp.rr.dim * sizeof(float));
+    if (!text_vec)
         return fail(ctx, GFT_ERR_NOMEM, "out of memory");
-    }
     const gft_hparams *hp = &ctx->model->hp;
     size_t floats = (size_t)hp->image_width * hp->image_height * 4;
-    gft_rerank_text(ctx->rr, prompt, cs.text_vec);
-    for (int i = 0; i < n_images; i++) {
-        gft_rerank_image(ctx->rr, premul + (size_t)i * floats, cs.img_vec);
-        scores[i] = dot(cs.img_vec, cs.text_vec, (int)hp->rr.dim);
-    }
-    choose_free(&cs);
+    gft_rerank_text(ctx->rr, prompt, text_vec);
+    for (int i = 0; i < n_images; i++)
+        scores[i] = gft_rerank_score(ctx->rr, premul + (size_t)i * floats, text_vec);
+    free(text_vec);
     return GFT_OK;
 }

@@ -29,6 +29,7 @@ struct gft_rerank {
     float *img_proj_w, *text_proj_w; /* [dim][c_last], [dim][dim], owned */
     const float *img_proj_b, *text_proj_b;
     float *a, *b, *col, *feat; /* scratch: two maps, one im2col matrix, [max(c_last, dim)] */
+    float *img_vec;            /* [dim] */
 };
 
 /* A 2-D tensor [rows][ne0] as owned F32. */
@@ -83,7 +84,9 @@ gft_rerank *gft_rerank_new(const gft_model *m)
         rr->b = malloc(map * sizeof(float));
         rr->col = malloc(col * sizeof(float));
         rr->feat = malloc((size_t)(cin > rr->dim ? cin : rr->dim) * sizeof(float));
-        ok = rr->img_proj_w && rr->text_proj_w && rr->a && rr->b && rr->col && rr->feat;
+        rr->img_vec = malloc((size_t)rr->dim * sizeof(float));
+        ok = rr->img_proj_w && rr->text_proj_w && rr->a && rr->b && rr->col && rr->feat &&
+             rr->img_vec;
     }
     if (!ok) {
         gft_rerank_free(rr);
@@ -104,6 +107,7 @@ void gft_rerank_free(gft_rerank *rr)
     free(rr->b);
     free(rr->col);
     free(rr->feat);
+    free(rr->img_vec);
     free(rr);
 }
 
@@ -192,7 +196,7 @@ static void shrink(const gft_rerank *rr, const float *premul, float *out)
             }
 }
 
-void gft_rerank_image(gft_rerank *rr, const float *premul, float *vec)
+float gft_rerank_score(gft_rerank *rr, const float *premul, const float *text_vec)
 {
     int host_threads = gft_blas_single_begin();
     float *h = rr->a, *t = rr->b;
@@ -219,6 +223,10 @@ void gft_rerank_image(gft_rerank *rr, const float *premul, float *vec)
             s += h[(size_t)c * P + i];
         rr->feat[c] = s / (float)P;
     }
-    project_normalize(rr->img_proj_w, rr->img_proj_b, rr->feat, C, rr->dim, vec);
+    project_normalize(rr->img_proj_w, rr->img_proj_b, rr->feat, C, rr->dim, rr->img_vec);
     gft_blas_single_end(host_threads);
+    float score = 0.0f;
+    for (int i = 0; i < rr->dim; i++)
+        score += rr->img_vec[i] * text_vec[i];
+    return score;
 }

@@ -16,9 +16,10 @@ void gft_rerank_free(gft_rerank *rr);
 /* The prompt's unit vector (hp.rr.dim floats). */
 void gft_rerank_text(gft_rerank *rr, const char *prompt, float *vec);
 
-/* The unit vector (hp.rr.dim floats) of a premultiplied RGBA image of the
- * model's output size, channel-last floats. Single-threaded: about 0.1
- * GFLOP for the shipped sizes. */
-void gft_rerank_image(gft_rerank *rr, const float *premul, float *vec);
+/* The score of a premultiplied RGBA image of the model's output size
+ * (channel-last floats) for a prompt's vector from gft_rerank_text: the
+ * cosine of the two embeddings. Single-threaded: about 0.1 GFLOP for the
+ * shipped sizes. */
+float gft_rerank_score(gft_rerank *rr, const float *premul, const float *text_vec);
 
 #endif

@@ -115,9 +115,11 @@ static int time_generation(gft_context *ctx, const gft_generate_params *base, in
     return 0;
 }
 
-/* Median time of the VQ decoder alone on a fixed, spread-out token grid. */
+/* Median time of the VQ decoder alone on a fixed, spread-out token grid. The
+ * warm-up run also writes that grid's premultiplied image into premul (for
+ * the reranker's timing). */
 static int time_vq_decoder(gft_context *ctx, const gft_model_info *info, int runs,
-                           double *median_ms)
+                           double *median_ms, float *premul)
 {
     size_t n_tokens = (size_t)info->grid_w * info->grid_h;
     int32_t *tokens = malloc(sizeof(int32_t) * n_tokens);
@@ -132,7 +134,7 @@ static int time_vq_decoder(gft_context *ctx, const gft_model_info *info, int run
         tokens[j] = (int32_t)((j * 7919u + 13u) % info->codebook_size);
     for (int r = -1; rc == 0 && r < runs; r++) { /* r = -1: warm-up */
         double t0 = cli_now_ms();
-        gft_status st = gft_decode_tokens(ctx, tokens, NULL, rgba);
+        gft_status st = gft_decode_tokens(ctx, tokens, r < 0 ? premul : NULL, rgba);
         double t = cli_now_ms() - t0;
         if (st != GFT_OK) {
             cli_error("VQ decoder failed: %s: %s", gft_status_string(st),
@@ -150,32 +152,21 @@ static int time_vq_decoder(gft_context *ctx, const gft_model_info *info, int run
 }
 
 /* Median time of the reranker alone on one decoded image. */
-static int time_reranker(gft_context *ctx, const gft_model_info *info, int runs, double *median_ms)
+static int time_reranker(gft_context *ctx, const float *premul, int runs, double *median_ms)
 {
-    size_t n_tokens = (size_t)info->grid_w * info->grid_h;
-    int32_t *tokens = malloc(sizeof(int32_t) * n_tokens);
-    float *premul = malloc(sizeof(float) * info->image_width * info->image_height * 4);
     double ms[100];
-    int rc = tokens && premul ? 0 : -1;
-    for (size_t j = 0; rc == 0 && j < n_tokens; j++)
-        tokens[j] = (int32_t)((j * 7919u + 13u) % info->codebook_size);
-    if (rc == 0 && gft_decode_tokens(ctx, tokens, premul, NULL) != GFT_OK)
-        rc = -1;
-    for (int r = -1; rc == 0 && r < runs; r++) {
+    for (int r = -1; r < runs; r++) { /* r = -1: warm-up */
         float score;
         double t0 = cli_now_ms();
-        if (gft_rerank_scores(ctx, "a red heart", premul, 1, &score) != GFT_OK)
-            rc = -1;
-        else if (r >= 0)
+        if (gft_rerank_scores(ctx, "a red heart", premul, 1, &score) != GFT_OK) {
+            cli_error("reranker failed: %s", gft_context_last_error(ctx));
+            return -1;
+        }
+        if (r >= 0)
             ms[r] = cli_now_ms() - t0;
     }
-    if (rc == 0)
-        *median_ms = cli_median(ms, runs);
-    else
-        cli_error("reranker failed: %s", gft_context_last_error(ctx));
-    free(tokens);
-    free(premul);
-    return rc;
+    *median_ms = cli_median(ms, runs);
+    return 0;
 }
 
 static int measure(const bench_options *o, gft_model *model, bench_report *b)
@@ -209,17 +200,23 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
         rc = time_generation(ctx, &p, 1, o->runs, &b->one_ms);
     if (rc == 0)
         rc = time_generation(ctx, &p, 4, o->runs, &b->four_ms);
+    float *premul = malloc(sizeof(float) * b->info.image_width * b->info.image_height * 4);
+    if (rc == 0 && !premul) {
+        cli_error("out of memory");
+        rc = -1;
+    }
     if (rc == 0)
-        rc = time_vq_decoder(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->vq_ms);
+        rc = time_vq_decoder(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->vq_ms, premul);
     b->peak_rss = cli_peak_rss_bytes(); /* before best of K and the sgemm buffers */
     if (rc == 0 && b->info.has_reranker) {
         b->best_of_k = b->info.default_candidates > 1 ? b->info.default_candidates : 4;
         p.n_candidates = b->best_of_k;
         rc = time_generation(ctx, &p, 1, o->runs, &b->best_of_ms);
         if (rc == 0)
-            rc = time_reranker(ctx, &b->info, o->runs < 3 ? 3 : o->runs, &b->rerank_ms);
+            rc = time_reranker(ctx, premul, o->runs < 3 ? 3 : o->runs, &b->rerank_ms);
         b->peak_rss_best_of = cli_peak_rss_bytes();
     }
+    free(premul);
     gft_context_free(ctx);
     if (rc == 0) {
         b->sgemm_gflops = cli_sgemm_gflops(5, o->threads);

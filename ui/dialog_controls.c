@@ -347,7 +347,7 @@ static gint shown_candidates(GftDialog *d, gint n_candidates)
         return 1;
     if (n_candidates > 0)
         return MIN(n_candidates, GFT_MAX_CANDIDATES);
-    return d->model ? CLAMP(d->info.default_candidates, 1, GFT_MAX_CANDIDATES) : 1;
+    return gft_settings_model_candidates(d->model ? &d->info : NULL);
 }
 
 void gft_dialog_update_candidates(GftDialog *d)

@@ -98,7 +98,7 @@ gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error)
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->height), d->info.image_height);
     /* like the size, best of K starts at the new model's own default */
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates),
-                              CLAMP(d->info.default_candidates, 1, GFT_MAX_CANDIDATES));
+                              gft_settings_model_candidates(&d->info));
     gft_dialog_update_candidates(d);
     gft_run_clear(&d->run);
     gft_preview_grid_setup(d->grid, 0, 0, 0);

@@ -84,6 +84,10 @@ gboolean gft_settings_equal(const GftSettings *a, const GftSettings *b);
  * info may be NULL (built-in defaults; candidates 0 = the model's). */
 void gft_settings_reset(GftSettings *s, const gft_model_info *info);
 
+/* The best of K a model starts at: its default, within 1..GFT_MAX_CANDIDATES;
+ * 1 for a model without a reranker or no model (NULL). */
+gint gft_settings_model_candidates(const gft_model_info *info);
+
 /* "key=value" lines (values C-escaped, numbers locale-independent; 0
  * candidates, the model's default, is left out). Free with g_free. */
 gchar *gft_settings_serialize(const GftSettings *s);

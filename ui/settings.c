@@ -65,6 +65,13 @@ gboolean gft_settings_equal(const GftSettings *a, const GftSettings *b)
            g_strcmp0(a->model_path, b->model_path) == 0 && a->target == b->target;
 }
 
+gint gft_settings_model_candidates(const gft_model_info *info)
+{
+    if (!info || !info->has_reranker)
+        return 1;
+    return CLAMP(info->default_candidates, 1, GFT_MAX_CANDIDATES);
+}
+
 void gft_settings_reset(GftSettings *s, const gft_model_info *info)
 {
     if (info) {
@@ -72,8 +79,7 @@ void gft_settings_reset(GftSettings *s, const gft_model_info *info)
         s->top_k = info->defaults.top_k;
         s->top_p = info->defaults.top_p;
         s->guidance = info->defaults.guidance;
-        s->n_candidates =
-            info->has_reranker ? CLAMP(info->default_candidates, 1, GFT_MAX_CANDIDATES) : 1;
+        s->n_candidates = gft_settings_model_candidates(info);
         s->out_width = (gint)info->image_width;
         s->out_height = (gint)info->image_height;
     } else {

@@ -27,8 +27,11 @@ static gft_status load_rerank_hparams(const gguf_file *f, gft_hparams *hp, char 
     GFT_TRY(gft_kv_get_u32_array(f, "gft.rerank.widths", GFT_RR_MAX_LEVELS, 1, 1024, rr->widths,
                                  &rr->n_levels, err, err_size));
     rr->n_convs = rr->n_levels * rr->convs_per_level;
-    if (rr->n_convs > GFT_RR_MAX_CONVS)
-        return fail(err, err_size, "more than 16 convs (levels x convs per level)");
+    if (rr->n_convs > GFT_RR_MAX_CONVS) {
+        gft_set_error(err, err_size, "reranker: %u convs (levels x convs per level); at most %d",
+                      rr->n_convs, GFT_RR_MAX_CONVS);
+        return GFT_ERR_FORMAT;
+    }
     if (hp->image_width % rr->side || hp->image_height % rr->side)
         return fail(err, err_size, "gft.rerank.side does not divide the image size");
     if (rr->side % (1u << (rr->n_levels - 1)))

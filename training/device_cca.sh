@@ -4,7 +4,10 @@
 # names best (gft.cca_file). The recipe of models/MODEL_CARD.md, "How to get a better model".
 # Run from the repository root on the device machine (the `run` tool), carrying
 #   training/runs/codes-gpu2   the shipped tokenizer's code grids (10.5 MB)
-#   training/runs/judge        python3 -m eval.judge runs/gpu2/final.pt -o runs/judge/judge-gpu2.pt (5.9 MB)
+#   training/runs/judge        python3 -m eval.judge runs/gpu2/final.pt -o runs/judge/judge-gpu2.pt (5.9 MB);
+#                              without it (a new machine has no runs/gpu2) the call first trains the
+#                              judge from the code grids (eval.judge_train, about a minute) and
+#                              returns it as $OUT/judge-gpu2.pt
 #   .devdata/pack/meta.json.xz the captions (1.3 MB)
 # with training/checkpoints/vq-gpu2.pt moved aside while the call runs (the working tree and
 # the carried files must stay under 64 MiB; this call needs only the model file):
@@ -32,10 +35,20 @@ CODES=${GFT_CODES:-$ROOT/training/runs/codes-gpu2/codes-gpu2.npy.xz}
 META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
 JUDGE=${GFT_JUDGE:-$ROOT/training/runs/judge/judge-gpu2.pt}
 . training/device_common.sh
-device_start device_cca "$MODEL" "$CODES" "$META" "$JUDGE" || exit 2
 mkdir -p "$OUT"
+JUDGE_ARGS=()
+[ "${1:-}" = "--dry-run" ] && JUDGE_ARGS=(--max-steps 2 --max-items 300 --variants 2 --batch 8)
+if [ ! -f "$JUDGE" ]; then
+  device_start device_cca "$MODEL" "$CODES" "$META" || exit 2
+  JUDGE=$OUT/judge-gpu2.pt
+  (cd training && "$PY" -m eval.judge_train --model "$MODEL" --codes "$CODES" --meta "$META" -o "$JUDGE" \
+    "${JUDGE_ARGS[@]}") 2>&1 | tee "$OUT/judge.log" || exit 3
+  # the judge's minute comes out of the CCA run's wall clock and timeout
+  [ "${1:-}" = "--dry-run" ] || EXTRA+=(--wall "$(( ${GFT_WALL:-520} - SECONDS ))")
+fi
+device_start device_cca "$MODEL" "$CODES" "$META" "$JUDGE" || exit 2
 cd training || exit 1
-timeout -k 5 "${GFT_TIMEOUT:-560}" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
+timeout -k 5 "$(( ${GFT_TIMEOUT:-560} - SECONDS ))" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
   --judge "$JUDGE" --out "$OUT" "${EXTRA[@]}"
 rc=$?
 echo "cca_file exit $rc"

@@ -411,6 +411,49 @@ def test_judge_trains():
     check(len(held) == 4 and not set(tr) & set(held), "judge holds out one image per concept")
 
 
+def test_judge_train_from_code_grids():
+    """eval.judge_train: the judge learns from the model file's own reconstructions of every
+    grid (each variant drawn), is stored as eval.judge.load_judge reads it, and knows every
+    concept of the pack."""
+    from eval import judge_train
+    from eval.fake_pack import make_pack
+    from eval.judge import judge_labels, load_judge
+    from gft.common import judge_input
+    from gft.dataset import load_meta
+    from gft.encode import save_codes_xz
+    from gft.export_gguf import export_model, random_model
+    from gft.gguf_import import load_gguf
+    from gft.sample import decode_tokens
+    x128 = torch.rand(2, 4, 128, 128)
+    check(torch.equal(judge_train.to_64(x128), judge_input(x128)), "a 128 px decoder's image is box-filtered as before")
+    with tempfile.TemporaryDirectory() as d:
+        make_pack(os.path.join(d, "pack"), 40)
+        meta = os.path.join(d, "pack", "meta.json.xz")
+        items, _ = load_meta(meta)
+        gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 5)
+        path = os.path.join(d, "m.gguf")
+        export_model(gft, dec, cb, tok, known, sampling, path, "f32", False, vcfg)
+        codes = np.random.RandomState(1).randint(0, 32, (3, len(items), 16)).astype(np.int16)
+        save_codes_xz(codes, os.path.join(d, "codes.npy.xz"))
+        m = load_gguf(path)
+        x = judge_train.reconstructions(m, codes, torch.device("cpu"), batch=7, limit=30)
+        g = m.gft.cfg.grid_h
+        want, _ = decode_tokens((m.decoder.float(), m.codebook.float()), torch.from_numpy(codes[2, 29:30].astype("int64")), g, g)
+        got = x[2, 29].float()
+        check(tuple(x.shape) == (3, len(items), 4, 64, 64) and
+              (got - judge_train.to_64(want.permute(0, 3, 1, 2))[0]).abs().max().item() < 2e-3,
+              "variant 2 of image 29 is its grid as the file's decoder draws it, at the judge's 64 px")
+        check(x[:, 30:].abs().max().item() == 0, "with a limit the later images stay blank")
+        out = os.path.join(d, "j", "judge.pt")
+        judge_train.main(["--model", path, "--codes", os.path.join(d, "codes.npy.xz"), "--meta", meta,
+                          "-o", out, "--budget", "1e9", "--max-steps", "3", "--batch", "4"])
+        judge, index = load_judge(out)
+        _, names, _ = judge_labels(items)
+        stats = torch.load(out)["judge_stats"]
+        check(sorted(index) == sorted(names) and stats["steps"] == 3 and "recon" in stats["held_out_accuracy"]
+              and "3 grids per image" in stats["source"], "the judge file loads, with every concept: %s" % stats)
+
+
 def test_cnn_judge_naming():
     """The CNN judge as eval.acceptance and eval.local_eval use it: it loads from a pipeline
     checkpoint and names the concept it was built to prefer (skin tones folded), and nothing else."""

@@ -102,7 +102,10 @@ def judge_split(items, seed=7):
 
 def train_judge(x64_real, x64_recon, items, *, budget_s, device, log, seed=11, batch=512, lr=2e-3,
                 width=(64, 128, 256, 384), max_steps=None):
-    """x64_real / x64_recon: premultiplied float16 [N, 4, 64, 64] (recon may be None)."""
+    """x64_real / x64_recon: premultiplied float16 [N, 4, 64, 64] (recon may be None).
+    x64_real may instead be [V, N, 4, 64, 64], variants of every image (eval.judge_train's VQ
+    reconstructions as stored, mirrored and re-framed): each draw takes a random variant, and
+    the held-out figures use variant 0."""
     cls, names, sty = judge_labels(items)
     train_rows, held_rows = judge_split(items)
     cls_t = torch.tensor(cls, device=device)
@@ -120,7 +123,11 @@ def train_judge(x64_real, x64_recon, items, *, budget_s, device, log, seed=11, b
         for g in opt.param_groups:
             g["lr"] = cosine_lr(spent / budget_s, lr, 0.05, 0.02)
         rows = tr[torch.randint(0, len(tr), (batch,), generator=gen)]
-        x = x64_real[rows.to(x64_real.device)].to(device).float()
+        if x64_real.dim() == 5:
+            var = torch.randint(0, x64_real.shape[0], (batch,), generator=gen).to(x64_real.device)
+            x = x64_real[var, rows.to(x64_real.device)].to(device).float()
+        else:
+            x = x64_real[rows.to(x64_real.device)].to(device).float()
         if x64_recon is not None:
             use_rec = (torch.rand(batch, generator=gen) < 0.5).to(device).view(-1, 1, 1, 1)
             x = torch.where(use_rec, x64_recon[rows.to(x64_recon.device)].to(device).float(), x)
@@ -142,9 +149,10 @@ def train_judge(x64_real, x64_recon, items, *, budget_s, device, log, seed=11, b
     model.eval()
     held = torch.tensor(held_rows)
     acc = {}
-    for name, src in (("real", x64_real), ("recon", x64_recon)):
+    for name, src in (("real" if x64_real.dim() == 4 else "recon", x64_real), ("recon", x64_recon)):
         if src is None or len(held) == 0:
             continue
+        src = src[0] if src.dim() == 5 else src
         top1, top5, st = predict_accuracy(model, src[held.to(src.device)].to(device).float(),
                                           cls_t[held.to(device)], sty_t[held.to(device)])
         acc[name] = dict(top1=round(top1, 4), top5=round(top5, 4), style=round(st, 4))

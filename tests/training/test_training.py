@@ -642,6 +642,32 @@ def test_rerank_gguf_embed():
             check(float((got - want).abs().max()) <= tol, "file reranker scores %s vs %s" % (got, want))
 
 
+def test_rerank_gguf_embed_from_file():
+    """gft.rerank_gguf.embed_from_file: a new transformer file gets another file's reranker byte for
+    byte (keys and rr.* tensors), keeps its own tensors, and --candidates overrides the default."""
+    from gft import rerank_gguf
+    from gft.export_gguf import main as export_main
+    from gft.gguf_writer import GGUFFile
+    with tempfile.TemporaryDirectory() as d:
+        old, new = os.path.join(d, "old.gguf"), os.path.join(d, "new.gguf")
+        check(export_main(["--random", "tiny", "--seed", "4", "-o", old]) == 0 and
+              export_main(["--random", "tiny", "--seed", "5", "-o", new]) == 0, "two tiny exports")
+        rerank_gguf.embed(old, rerank_gguf.random_reranker(512, 5), 3, old)
+        out = os.path.join(d, "out.gguf")
+        check(rerank_gguf.main(["--model", new, "--rerank", old, "-o", out]) == 0, "the CLI takes a .gguf reranker")
+        a, b, c = GGUFFile(old), GGUFFile(new), GGUFFile(out)
+        rr = [n for n in a.tensor_info if n.startswith("rr.")]
+        check(len(rr) == 13 and all(a.tensor_raw(n) == c.tensor_raw(n) for n in rr)
+              and all(b.tensor_raw(n) == c.tensor_raw(n) for n in b.tensor_info)
+              and all(c.kv[k] == a.kv[k] for k in a.kv if k.startswith("gft.rerank.") or k == "gft.sampling.candidates"),
+              "the reranker is the old file's, every other tensor the new file's")
+        check(rerank_gguf.main(["--model", out, "--rerank", old, "--candidates", "2", "-o", out]) == 0
+              and GGUFFile(out).kv["gft.sampling.candidates"] == 2
+              and sum(n.startswith("rr.") for n in GGUFFile(out).tensor_info) == 13,
+              "embedding again replaces the reranker; --candidates sets the default")
+        check(rerank_gguf.main(["--model", out, "--rerank", new, "-o", out]) == 1, "a file with no reranker is refused")
+
+
 def rerank_gguf_ids(path, text):
     from gft.gguf_import import load_gguf
     return load_gguf(path).tokenizer.encode(text)

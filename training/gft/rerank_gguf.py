@@ -10,6 +10,7 @@ of 32 may be Q8_0.
 
   cd training && python3 -m gft.rerank_gguf --model ../models/gft-emoji.gguf \\
       --rerank runs/rerank/rerank.pt --candidates 4 -o ../models/gft-emoji.gguf
+  cd training && python3 -m gft.rerank_gguf --model cand.gguf --rerank ../models/gft-emoji.gguf -o cand.gguf
 """
 import argparse
 import os
@@ -156,33 +157,73 @@ def load(path_or_file):
     return FileReranker(f) if "gft.rerank.dim" in f.kv else None
 
 
-def embed(src_path, model, candidates, out_path, mat_type=T_Q8_0):
-    """Copies the model file src_path (every key and tensor byte for byte, but any older
-    reranker) and adds the reranker, its matrices as mat_type where rows allow."""
+def _is_rerank_key(key):
+    return key.startswith("gft.rerank.") or key == "gft.sampling.candidates"
+
+
+def _copy_without_reranker(src_path):
+    """A GGUFWriter holding every key and tensor of src_path byte for byte, but its reranker."""
     f = GGUFFile(src_path)
     w = GGUFWriter(f.kv.get("general.alignment", 32))
     for key, raw in f.kv_raw.items():
-        if not key.startswith("gft.rerank.") and key != "gft.sampling.candidates" and key not in w.keys:
+        if not _is_rerank_key(key) and key not in w.keys:
             w.add_raw_kv(key, raw)
     for name in f.tensor_info:
         if not name.startswith("rr."):
             w.add_raw_tensor(name, *f.tensor_raw(name))
-    add_to_writer(w, model, candidates, mat_type)
+    return w
+
+
+def _write(w, out_path):
     tmp = out_path + ".tmp"
     w.write(tmp)
     os.replace(tmp, out_path)
+
+
+def embed(src_path, model, candidates, out_path, mat_type=T_Q8_0):
+    """Copies the model file src_path (every key and tensor byte for byte, but any older
+    reranker) and adds the reranker, its matrices as mat_type where rows allow."""
+    w = _copy_without_reranker(src_path)
+    add_to_writer(w, model, candidates, mat_type)
+    _write(w, out_path)
+
+
+def embed_from_file(src_path, rr_path, candidates, out_path):
+    """Copies the model file src_path (but any reranker) and adds the reranker of the model file
+    rr_path byte for byte: a new transformer keeps the shipped reranker. candidates None keeps
+    rr_path's gft.sampling.candidates."""
+    rr = GGUFFile(rr_path)
+    if "gft.rerank.dim" not in rr.kv:
+        raise ValueError(f"{rr_path} holds no reranker")
+    w = _copy_without_reranker(src_path)
+    for key, raw in rr.kv_raw.items():
+        if _is_rerank_key(key) and not (key == "gft.sampling.candidates" and candidates is not None):
+            w.add_raw_kv(key, raw)
+    if candidates is not None:
+        if not 1 <= candidates <= MAX_CANDIDATES:
+            raise ValueError(f"candidates {candidates} is outside 1..{MAX_CANDIDATES}")
+        w.add_u32("gft.sampling.candidates", candidates)
+    for name in rr.tensor_info:
+        if name.startswith("rr."):
+            w.add_raw_tensor(name, *rr.tensor_raw(name))
+    _write(w, out_path)
 
 
 def main(argv=None):
     from .rerank import load as load_rerank
     ap = argparse.ArgumentParser(description="Add a trained reranker (gft.rerank) to a model file.")
     ap.add_argument("--model", required=True, help="the model file to copy")
-    ap.add_argument("--rerank", required=True, help="gft.rerank's output (.pt)")
-    ap.add_argument("--candidates", type=int, default=4, help="gft.sampling.candidates: the default best of K")
+    ap.add_argument("--rerank", required=True,
+                    help="gft.rerank's output (.pt), or a model file (.gguf) whose reranker is copied as it is")
+    ap.add_argument("--candidates", type=int, default=None,
+                    help="gft.sampling.candidates, the default best of K (default: 4, or the .gguf's own)")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
     try:
-        embed(a.model, load_rerank(a.rerank), a.candidates, a.output)
+        if a.rerank.endswith(".gguf"):
+            embed_from_file(a.model, a.rerank, a.candidates, a.output)
+        else:
+            embed(a.model, load_rerank(a.rerank), 4 if a.candidates is None else a.candidates, a.output)
     except (ValueError, KeyError, OSError) as e:
         print(f"rerank_gguf: {e}", file=sys.stderr)
         return 1

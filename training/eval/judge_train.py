@@ -89,7 +89,8 @@ def main(argv=None):
     if a.variants:
         codes = codes[:a.variants]
     x = reconstructions(m, codes, device, limit=a.max_items or None)
-    log("decoded %d x %d grids in %.1fs" % (x.shape[0], x.shape[1], time.time() - t0))
+    n = min(a.max_items or codes.shape[1], codes.shape[1])
+    log("decoded %d x %d grids in %.1fs" % (x.shape[0], n, time.time() - t0))
     judge, names, stats = train_judge(x, None, items, budget_s=a.budget, device=device, log=log, seed=a.seed,
                                       batch=a.batch, width=WIDTH, max_steps=a.max_steps)
     stats.update(source="VQ reconstructions (%d grids per image) by %s" % (x.shape[0], os.path.basename(a.model)),

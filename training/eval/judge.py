@@ -218,7 +218,7 @@ def naming_each(model, class_index, premul128, concepts):
         raise SystemExit("judge: concept %s is not among the judge's classes" % concepts[idx.index(None)])
     logits, _, _ = predict(model, to_judge_input(premul128))
     top5 = logits.topk(min(5, logits.shape[1]), 1).indices
-    target = torch.tensor(idx)
+    target = torch.tensor(idx, device=logits.device)
     below = (logits < logits.gather(1, target[:, None])).float().sum(1) / max(logits.shape[1] - 1, 1)
     return (top5[:, 0] == target).float(), (top5 == target[:, None]).any(1).float(), below
 

@@ -7,10 +7,12 @@
 #   -> codes of every image -> 3 298 more transformer steps on every concept, the last kept
 #   -> CCA round 1 (189 steps, lr 5e-5, seed 2024) -> CCA round 2 (144 steps, seed 2025)
 #   -> eval.finalize (Q8_0 GGUF with the shipped sampling defaults)
+#   -> a CNN judge from the file's reconstructions (eval.judge_train, 1 896 steps)
+#      -> CCA round 3 from the file (gft.cca_file: 3 300 steps x 128, lr 1e-5, the judged best kept)
 #   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
 #      gft.rerank_gguf, default best of 4 -> contact sheet (the C engine, the file's defaults)
 #
-#   training/reproduce.sh                  on a CUDA GPU machine (about 20 minutes on an H200)
+#   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
 #   training/reproduce.sh --dry-run        the same chain on a small synthetic pack with a few
 #                                          steps per stage, on the CPU (about 8 minutes)
 # Options: --out DIR (default training/runs/reproduce, or .../reproduce-dry), --skip-data (keep
@@ -44,8 +46,10 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 
 # stage sizes: the shipped run's, or a few steps each for the dry run
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=1287 RR_RECON=4096
+JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
 if [ "$DRY" = 1 ]; then
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
+  JUDGE_STEPS=2 JUDGE_ARGS=(--batch 8) CCA3_STEPS=2 CCA3_EVERY=1 CCA3_BATCH=2 CCA3_PROMPTS=1 CCA3_SEEDS=1
   RUN=${RUN:-$ROOT/training/runs/reproduce-dry}
   MODEL=${MODEL:-$RUN/model.gguf}
   PACK=$RUN/pack
@@ -108,6 +112,17 @@ FIGS=()
 [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ] && FIGS=(--figdir "$ROOT/docs")
 (cd training && "$PY" -m eval.finalize --run "$RUN/cca2" --vq-from "$RUN/train/final.pt" \
   --model "$MODEL" --sampling 3:0.7:40 "${FIGS[@]}")
+
+step "CCA round 3 on the GPU, the judged best of $CCA3_STEPS steps kept (gft.cca_file)"
+# the CNN judge first, from the file's own reconstructions of every code grid (a fixed step count:
+# the first GPU run's judge trained for 25 s of wall clock); then CCA at batch 128, lr 1e-5, judged
+# every 200 steps on 96 prompts x 16 seeds; the judge's pick is exported (step 2 200 of 3 300 shipped)
+(cd training && "$PY" -m eval.judge_train --model "$MODEL" --codes "$RUN/codes.npy.xz" --meta "$PACK/meta.json.xz" \
+  -o "$RUN/judge/judge.pt" --budget 1e9 --max-steps "$JUDGE_STEPS" "${JUDGE_ARGS[@]}")
+(cd training && "$PY" -m gft.cca_file --model "$MODEL" --codes "$RUN/codes.npy.xz" --meta "$PACK/meta.json.xz" \
+  --judge "$RUN/judge/judge.pt" --out "$RUN/cca3" --budget 1e9 --max-steps "$CCA3_STEPS" --every "$CCA3_EVERY" \
+  --batch "$CCA3_BATCH" --lr 1e-5 --select-prompts "$CCA3_PROMPTS" --seeds "$CCA3_SEEDS")
+cp "$RUN/cca3/cand.gguf" "$MODEL"
 
 step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), best of 4"
 # one thread, as the shipped reranker was trained (the step count fixes the result)

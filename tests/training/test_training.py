@@ -522,6 +522,15 @@ def test_cca_file_keeps_the_judged_best():
         steps = [r["step"] for r in m["judged"]]
         best = max(m["judged"], key=lambda r: (r["score"], r["rank"]))
         check(steps == [0, 1, 2, 3, 4], "the start and every step were judged: %s" % steps)
+        from gft.pipeline import split_rows
+        split = load_meta(meta)[1]
+        chosen = cca_file.selection_prompts(items, split, split_rows(items, split)[0], 2)
+        count = {name: sum(1 for _, _, s in chosen if s == name) for name in cca_file.SETS}
+        first = m["judged"][0]
+        weighted = sum(count[name] * v[2] for name, v in first["sets"].items()) / len(chosen)
+        check(set(first["sets"]) == {k for k, c in count.items() if c} and abs(weighted - first["rank"]) < 1e-3
+              and set(m["report"]["best"]["sets"]) <= set(cca_file.SETS),
+              "every judging and the report give figures per prompt set (they average to the whole): %s" % first["sets"])
         check(m["best_step"] == best["step"] and m["cca"]["steps"] == 4, "the best judged step is kept")
         with open(os.path.join(d, "run", "cand.gguf"), "wb") as out:
             for part in m["parts"]:

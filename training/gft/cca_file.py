@@ -44,27 +44,28 @@ class JudgedCheckpoints:
         self.judge, self.class_index = judge, class_index
         self.prompts, self.seeds, self.log, self.batch = prompts, seeds, log, batch
         self.history, self.best, self.best_state, self.best_step = [], None, None, None
-        self.judge_seconds = 0.0
+        self.judge_seconds, self.last_sets = 0.0, {}
 
     def score(self, model, prompts, seeds):
         """(top-1 share, top-5 share, mean rank) of the judge's naming, over prompts x seeds.
-        Sampling and judging are inference: on the CPU they use every core."""
+        prompts: (prompt, concept, set name) triples; the same three figures per set are left in
+        self.last_sets. Sampling and judging are inference: on the CPU they use every core."""
         with torch.no_grad(), all_cores(self.codebook.device):
             return self._score(model, prompts, seeds)
 
     def _score(self, model, prompts, seeds):
-        from eval.judge import naming_scores
+        from eval.judge import naming_each
 
         from .batch_sample import generate
         from .sample import decode_tokens
         from .train_gpt import null_prefix
         dev = self.codebook.device
         T, cfg = model.cfg.text_ctx, model.cfg
-        ids = torch.tensor([self.tok.prefix(p, T) for p, _ in prompts for _ in seeds], dtype=torch.long)
-        targets = [c for _, c in prompts for _ in seeds]
+        ids = torch.tensor([self.tok.prefix(p, T) for p, _, _ in prompts for _ in seeds], dtype=torch.long)
+        targets = [c for _, c, _ in prompts for _ in seeds]
         null = torch.tensor(null_prefix(T), dtype=torch.long, device=dev)
         gen = torch.Generator(device=dev)
-        hits1 = hits5 = ranks = 0.0
+        each = []
         for i in range(0, len(ids), self.batch):
             gen.manual_seed(1000 * (seeds[0] + 1) + i)
             s = self.sampling
@@ -72,12 +73,14 @@ class JudgedCheckpoints:
                             temperature=s["temperature"], top_k=s["top_k"], top_p=s["top_p"], generator=gen,
                             background=self.background)
             premul, _ = decode_tokens((self.decoder, self.codebook), toks, cfg.grid_h, cfg.grid_w)
-            t1, t5, r = naming_scores(self.judge, self.class_index, premul.permute(0, 3, 1, 2).float(),
-                                      targets[i:i + self.batch])
-            hits1 += t1 * len(toks)
-            hits5 += t5 * len(toks)
-            ranks += r * len(toks)
-        return hits1 / len(ids), hits5 / len(ids), ranks / len(ids)
+            t1, t5, r = naming_each(self.judge, self.class_index, premul.permute(0, 3, 1, 2).float(),
+                                    targets[i:i + self.batch])
+            each.append(torch.stack([t1, t5, r], 1).cpu())
+        each = torch.cat(each).double()  # [prompts x seeds, 3]
+        sets = [name for _, _, name in prompts for _ in seeds]
+        self.last_sets = {name: [round(v, 4) for v in each[[k for k, n in enumerate(sets) if n == name]].mean(0).tolist()]
+                          for name in dict.fromkeys(sets)}
+        return tuple(each.mean(0).tolist())
 
     def __call__(self, model, step):
         if self.history and self.history[-1]["step"] == step:
@@ -86,15 +89,16 @@ class JudgedCheckpoints:
         top1, top5, rank = self.score(model, self.prompts, self.seeds)
         self.judge_seconds = time.time() - t
         rec = dict(step=step, top1=round(top1, 4), top5=round(top5, 4), rank=round(rank, 4),
-                   score=round(top1 + top5, 4), judge_seconds=round(self.judge_seconds, 1))
+                   score=round(top1 + top5, 4), judge_seconds=round(self.judge_seconds, 1),
+                   sets=self.last_sets)
         self.history.append(rec)
         # the named shares decide; with a few hits they often tie, and then the mean rank does
         better = self.best is None or (rec["score"], rec["rank"]) > (self.best["score"], self.best["rank"])
         if better:
             self.best, self.best_step = rec, step
             self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-        self.log("judged step %d: top-1 %.3f top-5 %.3f rank %.3f%s"
-                 % (step, top1, top5, rank, "  (best so far)" if better else ""))
+        self.log("judged step %d: top-1 %.3f top-5 %.3f rank %.3f%s  [%s]"
+                 % (step, top1, top5, rank, "  (best so far)" if better else "", per_set(self.last_sets)))
 
 
 def wall_stop(wall, t_start, picker, export_seconds=30.0):
@@ -106,11 +110,16 @@ def wall_stop(wall, t_start, picker, export_seconds=30.0):
     return lambda: time.time() - t_start > wall - 3 * picker.judge_seconds - export_seconds
 
 
+def per_set(sets):
+    """{set: [top-1, top-5, rank]} -> one log line: each set's top-5 share and mean rank."""
+    return ", ".join("%s %.3f/%.3f" % (name, v[1], v[2]) for name, v in sets.items())
+
+
 def selection_prompts(items, split, rows, n, offset=0):
-    """n (prompt, base concept) pairs from each evaluation set, starting at offset."""
+    """n (prompt, base concept, set name) triples from each evaluation set, starting at offset."""
     from eval.evaluate import build_prompt_sets
     sets = build_prompt_sets(items, split, rows, n_seen=2 * n)
-    return [(p, c) for name in SETS for p, c, _ in sets[name][offset:offset + n]]
+    return [(p, c, name) for name in SETS for p, c, _ in sets[name][offset:offset + n]]
 
 
 def main(argv=None):
@@ -180,10 +189,13 @@ def main(argv=None):
     report_seeds = list(range(100, 100 + a.seeds))
     model.load_state_dict(start_state)
     start_report = picker.score(model, report_prompts, report_seeds)
+    start_sets = picker.last_sets
     model.load_state_dict(picker.best_state)
     best_report = picker.score(model, report_prompts, report_seeds)
+    best_sets = picker.last_sets
     log("best step %d; unseen prompts: start top-1 %.3f top-5 %.3f rank %.3f, best top-1 %.3f top-5 %.3f rank %.3f"
         % ((picker.best_step,) + start_report + best_report))
+    log("unseen prompts per set (top-5/rank): start [%s], best [%s]" % (per_set(start_sets), per_set(best_sets)))
     cand = os.path.join(a.out, "cand.gguf")
     export_model(model.cpu(), m.decoder.cpu(), m.codebook.cpu(), m.tokenizer, m.known_words, m.sampling, cand,
                  "q8_0", False, m.vq_cfg, name=m.kv.get("general.name", ""),
@@ -200,8 +212,8 @@ def main(argv=None):
         mode="cca_file", device=where, start=os.path.basename(a.model), seed=a.seed, torch=torch.__version__,
         cca=stats, judged=picker.history, best_step=picker.best_step,
         report=dict(prompts=len(report_prompts), seeds=report_seeds,
-                    start=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in start_report))),
-                    best=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in best_report)))),
+                    start=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in start_report)), sets=start_sets),
+                    best=dict(zip(("top1", "top5", "rank"), (round(x, 4) for x in best_report)), sets=best_sets)),
         parts=parts, total_seconds=round(time.time() - T0, 1)))
     log("done in %.0fs" % (time.time() - T0))
     return 0

@@ -677,6 +677,28 @@ def test_rerank_gguf_embed_from_file():
         check(rerank_gguf.main(["--model", out, "--rerank", new, "-o", out]) == 1, "a file with no reranker is refused")
 
 
+def test_set_sampling():
+    """gft.set_sampling changes only the four sampling keys: tensors and other keys stay byte for
+    byte, the file loads with the new defaults, and bad settings are refused."""
+    from gft import set_sampling
+    from gft.export_gguf import main as export_main
+    from gft.gguf_import import load_gguf
+    from gft.gguf_writer import GGUFFile
+    with tempfile.TemporaryDirectory() as d:
+        src, out = os.path.join(d, "a.gguf"), os.path.join(d, "b.gguf")
+        check(export_main(["--random", "tiny", "--seed", "4", "-o", src]) == 0, "tiny export")
+        check(set_sampling.main(["--model", src, "--sampling", "2:0.8:50:0.9", "-o", out]) == 0, "set_sampling runs")
+        a, b = GGUFFile(src), GGUFFile(out)
+        same = all(a.tensor_raw(n) == b.tensor_raw(n) for n in a.tensor_info) and list(a.kv) == list(b.kv) \
+            and all(a.kv_raw[k] == b.kv_raw[k] for k in a.kv if not k.startswith("gft.sampling."))
+        s = load_gguf(out).sampling
+        check(same and s["guidance"] == 2.0 and abs(s["temperature"] - 0.8) < 1e-6 and s["top_k"] == 50
+              and abs(s["top_p"] - 0.9) < 1e-6, "only the sampling defaults change: %s" % s)
+        check(set_sampling.main(["--model", src, "--sampling", "0.5:0.7:40", "-o", out]) == 1
+              and set_sampling.main(["--model", src, "--sampling", "2:0.7", "-o", out]) == 1,
+              "guidance below 1 and a malformed setting are refused")
+
+
 def rerank_gguf_ids(path, text):
     from gft.gguf_import import load_gguf
     return load_gguf(path).tokenizer.encode(text)

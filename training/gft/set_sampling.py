@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Change a model file's sampling defaults (gft.sampling.guidance, temperature, top_k, top_p):
+every other key and every tensor is copied byte for byte, in the same order. For new
+defaults after a sweep (eval.sweep_file, eval.acceptance) without exporting again.
+
+  cd training && python3 -m gft.set_sampling --model ../models/gft-emoji.gguf --sampling 2:0.7:40 \\
+      -o ../models/gft-emoji.gguf
+"""
+import argparse
+import os
+import sys
+
+from .gguf_writer import GGUFFile, GGUFWriter
+
+
+def parse(text):
+    """"G:T:K[:P]" -> {guidance, temperature, top_k, top_p}; ValueError when malformed or out of
+    the engine's ranges (guidance >= 1, temperature > 0, top-k >= 0, 0 < top-p <= 1)."""
+    parts = text.split(":")
+    if len(parts) not in (3, 4):
+        raise ValueError(f"{text!r} is not GUIDANCE:TEMPERATURE:TOP_K[:TOP_P]")
+    s = dict(guidance=float(parts[0]), temperature=float(parts[1]), top_k=int(parts[2]),
+             top_p=float(parts[3]) if len(parts) == 4 else 1.0)
+    if not (s["guidance"] >= 1.0 and s["temperature"] > 0 and s["top_k"] >= 0 and 0 < s["top_p"] <= 1):
+        raise ValueError(f"sampling {text!r} is out of range")
+    return s
+
+
+def set_sampling(src_path, sampling, out_path):
+    f = GGUFFile(src_path)
+    w = GGUFWriter(f.kv.get("general.alignment", 32))
+    for key, raw in f.kv_raw.items():
+        name = key[len("gft.sampling."):] if key.startswith("gft.sampling.") else None
+        if name in ("guidance", "temperature", "top_p"):
+            w.add_f32(key, sampling[name])
+        elif name == "top_k":
+            w.add_u32(key, sampling[name])
+        else:
+            w.add_raw_kv(key, raw)
+    for name in f.tensor_info:
+        w.add_raw_tensor(name, *f.tensor_raw(name))
+    tmp = out_path + ".tmp"
+    w.write(tmp)
+    os.replace(tmp, out_path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--sampling", required=True, metavar="G:T:K[:P]")
+    ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
+    a = ap.parse_args(argv)
+    try:
+        set_sampling(a.model, parse(a.sampling), a.output)
+    except (ValueError, KeyError, OSError) as e:
+        print(f"set_sampling: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {a.output}: sampling {a.sampling}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

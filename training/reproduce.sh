@@ -9,6 +9,7 @@
 #   -> eval.finalize (Q8_0 GGUF with the shipped sampling defaults)
 #   -> a CNN judge from the file's reconstructions (eval.judge_train, 1 896 steps)
 #      -> CCA round 3 from the file (gft.cca_file: 3 300 steps x 128, lr 1e-5, the judged best kept)
+#      -> sampling defaults 2:0.7:40 (gft.set_sampling)
 #   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
 #      gft.rerank_gguf, default best of 4 -> contact sheet (the C engine, the file's defaults)
 #
@@ -123,6 +124,9 @@ step "CCA round 3 on the GPU, the judged best of $CCA3_STEPS steps kept (gft.cca
   --judge "$RUN/judge/judge.pt" --out "$RUN/cca3" --budget 1e9 --max-steps "$CCA3_STEPS" --every "$CCA3_EVERY" \
   --batch "$CCA3_BATCH" --lr 1e-5 --select-prompts "$CCA3_PROMPTS" --seeds "$CCA3_SEEDS")
 cp "$RUN/cca3/cand.gguf" "$MODEL"
+# the new defaults: guidance 2 won the GPU sweep of the picked weights (eval.sweep_file) and the
+# acceptance prompts at best of 4 (models/MODEL_CARD.md, "CCA on the GPU, picked by the judge")
+(cd training && "$PY" -m gft.set_sampling --model "$MODEL" --sampling 2:0.7:40 -o "$MODEL")
 
 step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), best of 4"
 # one thread, as the shipped reranker was trained (the step count fixes the result)

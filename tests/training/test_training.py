@@ -558,6 +558,59 @@ def test_cca_file_keeps_the_judged_best():
               "the shards join into a model file with the start's defaults and background code")
 
 
+def test_sweep_file_and_likelihood_read_a_model_file():
+    """eval.sweep_file writes one JSON line per setting (the whole and each prompt set, the
+    setting as given); eval.likelihood --model measures a model file's bits per token and its
+    caption margin."""
+    from eval import likelihood, sweep_file
+    from eval.fake_pack import make_pack
+    from eval.judge import Judge, judge_labels
+    from gft.dataset import load_meta
+    from gft.encode import save_codes_xz
+    from gft.export_gguf import export_model, random_model
+    with tempfile.TemporaryDirectory() as d:
+        make_pack(os.path.join(d, "pack"), 48)
+        meta = os.path.join(d, "pack", "meta.json.xz")
+        items, _ = load_meta(meta)
+        gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 3)
+        vcfg.bg_code = 0
+        path = os.path.join(d, "m.gguf")
+        export_model(gft, dec, cb, tok, known, sampling, path, "q8_0", False, vcfg)
+        _, names, _ = judge_labels(items)
+        torch.manual_seed(0)
+        torch.save(dict(judge=Judge(len(names), (4,)).state_dict(), judge_classes=names, judge_width=[4]),
+                   os.path.join(d, "judge.pt"))
+        out = os.path.join(d, "sweep")
+        check(sweep_file.main(["--model", path, "--meta", meta, "--judge", os.path.join(d, "judge.pt"), "--out", out,
+                               "--setting", "3:0.7:40", "--setting", "1.5:1:0", "--prompts", "1", "--seeds", "2"]) == 0,
+              "sweep_file runs")
+        with open(os.path.join(out, "sweep.jsonl")) as f:
+            rows = [json.loads(line) for line in f]
+        check([r["setting"]["guidance"] for r in rows] == [3.0, 1.5] and rows[1]["setting"]["top_k"] == 0
+              and all(r["sets"] and 0 <= r["top5"] <= 1 and 0 <= r["rank"] <= 1 for r in rows),
+              "one line per setting, in order, with per-set figures: %s" % rows[0])
+        save_codes_xz(np.random.RandomState(0).randint(0, 32, (2, len(items), 16)).astype(np.int16),
+                      os.path.join(d, "codes.npy.xz"))
+        buf = io.StringIO()
+        old, sys.stdout = sys.stdout, buf
+        try:
+            rc = likelihood.main(["--model", path, "--codes", os.path.join(d, "codes.npy.xz"), "--meta", meta,
+                                  "--threads", "1"])
+        finally:
+            sys.stdout = old
+        res = json.loads(buf.getvalue())
+        check(rc == 0 and res["val_iid"]["bits_cond"] > 0 and "caption_margin_iid_bits" in res,
+              "likelihood reads a model file: %s" % sorted(res))
+        from gft.cca import make_pairs
+        one = [i for i, it in enumerate(items) if it["concept"] == items[0]["concept"]]
+        try:
+            make_pairs(items, one, [False] * len(items), 1, tok, 8, 2, __import__("random").Random(0))
+            refused = False
+        except ValueError as e:
+            refused = "two concepts" in str(e)
+        check(refused, "CCA pairs from rows of one concept are refused instead of looping for ever")
+
+
 def test_cca_wall_stop_leaves_room_for_the_judgings():
     from gft.cca_file import wall_stop
 

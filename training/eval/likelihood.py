@@ -62,7 +62,8 @@ def main(argv=None):
                                  torch.device("cpu"), bg_code=0)
     # gft.cca's caption margin on the i.i.d. images (its emoji rows), as its logs report it
     eval_rows = pick_rows(items, iid, "emoji") or iid
-    if eval_rows:
+    out["caption_margin_iid_bits"] = None  # needs images of two concepts or more
+    if len({items[r]["concept"] for r in eval_rows}) >= 2:
         with torch.no_grad():
             out["caption_margin_iid_bits"] = caption_margin(model, all_codes, items, eval_rows, tok, 128)
     print(json.dumps(out, indent=1))

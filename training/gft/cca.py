@@ -76,6 +76,8 @@ def cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll=0.0, n_tokens=1, c
 
 def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
     """B training rows with a code-grid variant, their caption, and another concept's caption."""
+    if len({items[row]["concept"] for row in rows}) < 2:
+        raise ValueError("make_pairs: the rows hold fewer than two concepts, so no row has another concept's caption")
     r = np.empty(B, np.int64)
     var = np.zeros(B, np.int64)
     pos = np.empty((B, T), np.int64)

@@ -38,15 +38,14 @@ JUDGE=${GFT_JUDGE:-$ROOT/training/runs/judge/judge-gpu2.pt}
 mkdir -p "$OUT"
 JUDGE_ARGS=()
 [ "${1:-}" = "--dry-run" ] && JUDGE_ARGS=(--max-steps 2 --max-items 300 --variants 2 --batch 8)
+device_start device_cca "$MODEL" "$CODES" "$META" || exit 2
 if [ ! -f "$JUDGE" ]; then
-  device_start device_cca "$MODEL" "$CODES" "$META" || exit 2
   JUDGE=$OUT/judge-gpu2.pt
   (cd training && "$PY" -m eval.judge_train --model "$MODEL" --codes "$CODES" --meta "$META" -o "$JUDGE" \
     "${JUDGE_ARGS[@]}") 2>&1 | tee "$OUT/judge.log" || exit 3
   # the judge's minute comes out of the CCA run's wall clock and timeout
   [ "${1:-}" = "--dry-run" ] || EXTRA+=(--wall "$(( ${GFT_WALL:-520} - SECONDS ))")
 fi
-device_start device_cca "$MODEL" "$CODES" "$META" "$JUDGE" || exit 2
 cd training || exit 1
 timeout -k 5 "$(( ${GFT_TIMEOUT:-560} - SECONDS ))" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
   --judge "$JUDGE" --out "$OUT" "${EXTRA[@]}"

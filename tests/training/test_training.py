@@ -485,31 +485,41 @@ def test_cnn_judge_naming():
     check(refused, "a checkpoint without a judge is refused with a message")
 
 
+def tiny_file_pack_and_judge(d, model_name, sampling_override=None, **export_kw):
+    """A synthetic pack of 48 images in d/pack, a tiny Q8_0 model file with background code 0 and
+    a random CNN judge that knows every concept of the pack (gft.cca_file's and
+    eval.sweep_file's inputs). -> (model path, meta path, judge path, items, tokenizer)."""
+    from eval.fake_pack import make_pack
+    from eval.judge import Judge, judge_labels
+    from gft.dataset import load_meta
+    from gft.export_gguf import export_model, random_model
+    make_pack(os.path.join(d, "pack"), 48)
+    meta = os.path.join(d, "pack", "meta.json.xz")
+    items, _ = load_meta(meta)
+    gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 3)
+    vcfg.bg_code = 0
+    path = os.path.join(d, model_name)
+    export_model(gft, dec, cb, tok, known, dict(sampling, **(sampling_override or {})), path, "q8_0", False, vcfg,
+                 **export_kw)
+    _, names, _ = judge_labels(items)
+    torch.manual_seed(0)
+    judge = os.path.join(d, "judge.pt")
+    torch.save(dict(judge=Judge(len(names), (4,)).state_dict(), judge_classes=names, judge_width=[4]), judge)
+    return path, meta, judge, items, tok
+
+
 def test_cca_file_keeps_the_judged_best():
     """gft.cca_file on a tiny model file and a synthetic pack: zero steps give back the very
     same file, and a short run judges the start and every checkpoint and exports the best one."""
-    from eval.fake_pack import make_pack
-    from eval.judge import Judge, judge_labels
     from gft import cca_file
     from gft.dataset import load_meta
     from gft.encode import save_codes_xz
-    from gft.export_gguf import export_model, random_model
     from gft.gguf_import import load_gguf
     with tempfile.TemporaryDirectory() as d:
-        make_pack(os.path.join(d, "pack"), 48)
-        meta = os.path.join(d, "pack", "meta.json.xz")
-        items, _ = load_meta(meta)
-        gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 3)
-        vcfg.bg_code = 0
-        start = os.path.join(d, "start.gguf")
-        export_model(gft, dec, cb, tok, known, dict(sampling, guidance=2.0), start, "q8_0", False, vcfg,
-                     name="tiny", description="test", license_id="CC0-1.0")
+        start, meta, _, items, _ = tiny_file_pack_and_judge(d, "start.gguf", dict(guidance=2.0), name="tiny",
+                                                            description="test", license_id="CC0-1.0")
         rng = np.random.RandomState(0)
         save_codes_xz(rng.randint(0, 32, (2, len(items), 16)).astype(np.int16), os.path.join(d, "codes.npy.xz"))
-        _, names, _ = judge_labels(items)
-        torch.manual_seed(0)
-        judge = Judge(len(names), (4,))
-        torch.save(dict(judge=judge.state_dict(), judge_classes=names, judge_width=[4]), os.path.join(d, "judge.pt"))
         common = ["--model", start, "--codes", os.path.join(d, "codes.npy.xz"), "--meta", meta,
                   "--judge", os.path.join(d, "judge.pt"), "--select-prompts", "2", "--seeds", "2",
                   "--batch", "4", "--lr", "1e-2"]
@@ -563,23 +573,9 @@ def test_sweep_file_and_likelihood_read_a_model_file():
     setting as given); eval.likelihood --model measures a model file's bits per token and its
     caption margin."""
     from eval import likelihood, sweep_file
-    from eval.fake_pack import make_pack
-    from eval.judge import Judge, judge_labels
-    from gft.dataset import load_meta
     from gft.encode import save_codes_xz
-    from gft.export_gguf import export_model, random_model
     with tempfile.TemporaryDirectory() as d:
-        make_pack(os.path.join(d, "pack"), 48)
-        meta = os.path.join(d, "pack", "meta.json.xz")
-        items, _ = load_meta(meta)
-        gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", 3)
-        vcfg.bg_code = 0
-        path = os.path.join(d, "m.gguf")
-        export_model(gft, dec, cb, tok, known, sampling, path, "q8_0", False, vcfg)
-        _, names, _ = judge_labels(items)
-        torch.manual_seed(0)
-        torch.save(dict(judge=Judge(len(names), (4,)).state_dict(), judge_classes=names, judge_width=[4]),
-                   os.path.join(d, "judge.pt"))
+        path, meta, _, items, tok = tiny_file_pack_and_judge(d, "m.gguf")
         out = os.path.join(d, "sweep")
         check(sweep_file.main(["--model", path, "--meta", meta, "--judge", os.path.join(d, "judge.pt"), "--out", out,
                                "--setting", "3:0.7:40", "--setting", "1.5:1:0", "--prompts", "1", "--seeds", "2"]) == 0,

@@ -7,6 +7,7 @@ F32, F16, Q8_0 tensors, little-endian, data aligned to `alignment` (32).
 Tensors are given as numpy arrays in PyTorch (row-major) shape; the file
 stores dims reversed (dims[0] = innermost), as ggml does.
 """
+import os
 import struct
 
 import numpy as np
@@ -176,6 +177,29 @@ class GGUFWriter:
     def write(self, path):
         with open(path, "wb") as f:
             f.write(self.to_bytes())
+
+    def write_replacing(self, path):
+        """write() through a temporary file, so path may be the file this one copies."""
+        tmp = path + ".tmp"
+        self.write(tmp)
+        os.replace(tmp, path)
+
+
+def copy_of(src, keep_key=lambda key: True, keep_tensor=lambda name: True, rewrite=None):
+    """A GGUFWriter holding the GGUF file src (a path or a GGUFFile): its keys and tensors byte for
+    byte and in order, but those keep_key / keep_tensor reject. rewrite {key: fn(writer, key)}
+    writes those keys anew in their place. For tools that change a model file in part."""
+    f = GGUFFile(src) if isinstance(src, str) else src
+    w = GGUFWriter(f.kv.get("general.alignment", 32))
+    for key, raw in f.kv_raw.items():
+        if rewrite and key in rewrite:
+            rewrite[key](w, key)
+        elif keep_key(key) and key not in w.keys:
+            w.add_raw_kv(key, raw)
+    for name in f.tensor_info:
+        if keep_tensor(name):
+            w.add_raw_tensor(name, *f.tensor_raw(name))
+    return w
 
 
 # ---- reader ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .gguf_writer import T_F32, T_Q8_0, U32, GGUFFile, GGUFWriter
+from .gguf_writer import T_F32, T_Q8_0, U32, GGUFFile, copy_of
 
 MAX_CANDIDATES = 8  # the engine's GFT_MAX_CANDIDATES
 
@@ -163,21 +163,7 @@ def _is_rerank_key(key):
 
 def _copy_without_reranker(src_path):
     """A GGUFWriter holding every key and tensor of src_path byte for byte, but its reranker."""
-    f = GGUFFile(src_path)
-    w = GGUFWriter(f.kv.get("general.alignment", 32))
-    for key, raw in f.kv_raw.items():
-        if not _is_rerank_key(key) and key not in w.keys:
-            w.add_raw_kv(key, raw)
-    for name in f.tensor_info:
-        if not name.startswith("rr."):
-            w.add_raw_tensor(name, *f.tensor_raw(name))
-    return w
-
-
-def _write(w, out_path):
-    tmp = out_path + ".tmp"
-    w.write(tmp)
-    os.replace(tmp, out_path)
+    return copy_of(src_path, keep_key=lambda k: not _is_rerank_key(k), keep_tensor=lambda n: not n.startswith("rr."))
 
 
 def embed(src_path, model, candidates, out_path, mat_type=T_Q8_0):
@@ -185,7 +171,7 @@ def embed(src_path, model, candidates, out_path, mat_type=T_Q8_0):
     reranker) and adds the reranker, its matrices as mat_type where rows allow."""
     w = _copy_without_reranker(src_path)
     add_to_writer(w, model, candidates, mat_type)
-    _write(w, out_path)
+    w.write_replacing(out_path)
 
 
 def embed_from_file(src_path, rr_path, candidates, out_path):
@@ -206,7 +192,7 @@ def embed_from_file(src_path, rr_path, candidates, out_path):
     for name in rr.tensor_info:
         if name.startswith("rr."):
             w.add_raw_tensor(name, *rr.tensor_raw(name))
-    _write(w, out_path)
+    w.write_replacing(out_path)
 
 
 def main(argv=None):

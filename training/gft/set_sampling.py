@@ -7,10 +7,9 @@ defaults after a sweep (eval.sweep_file, eval.acceptance) without exporting agai
       -o ../models/gft-emoji.gguf
 """
 import argparse
-import os
 import sys
 
-from .gguf_writer import GGUFFile, GGUFWriter
+from .gguf_writer import copy_of
 
 
 def parse(text):
@@ -27,21 +26,12 @@ def parse(text):
 
 
 def set_sampling(src_path, sampling, out_path):
-    f = GGUFFile(src_path)
-    w = GGUFWriter(f.kv.get("general.alignment", 32))
-    for key, raw in f.kv_raw.items():
-        name = key[len("gft.sampling."):] if key.startswith("gft.sampling.") else None
-        if name in ("guidance", "temperature", "top_p"):
-            w.add_f32(key, sampling[name])
-        elif name == "top_k":
-            w.add_u32(key, sampling[name])
-        else:
-            w.add_raw_kv(key, raw)
-    for name in f.tensor_info:
-        w.add_raw_tensor(name, *f.tensor_raw(name))
-    tmp = out_path + ".tmp"
-    w.write(tmp)
-    os.replace(tmp, out_path)
+    def f32(w, key):
+        w.add_f32(key, sampling[key[len("gft.sampling."):]])
+
+    rewrite = {"gft.sampling." + k: f32 for k in ("guidance", "temperature", "top_p")}
+    rewrite["gft.sampling.top_k"] = lambda w, key: w.add_u32(key, sampling["top_k"])
+    copy_of(src_path, rewrite=rewrite).write_replacing(out_path)
 
 
 def main(argv=None):

@@ -568,6 +568,203 @@ def test_cca_file_keeps_the_judged_best():
               "the shards join into a model file with the start's defaults and background code")
 
 
+def test_cca_file_guard_languages_and_engine_judging():
+    """gft.cca_file --guard keeps no checkpoint with a prompt set below the start, --p-english and
+    --p-preferred set the caption mix (out-of-range values are refused), and --engine judges the
+    pictures `gft generate` draws: at step 0 the very figures the judge gives the start file's
+    own `gft generate` pictures."""
+    from eval.judge import load_judge, naming_each
+    from eval.local_eval import engine_images
+    from gft import captions, cca_file
+    from gft.dataset import load_meta
+    from gft.encode import save_codes_xz
+    from gft.gguf_import import sampling_defaults
+    from gft.gguf_writer import GGUFFile
+    from gft.pipeline import split_rows
+    engine = os.environ.get("GFT_CLI")
+    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    if not engine:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        start, meta, judge, items, _ = tiny_file_pack_and_judge(d, "start.gguf", name="tiny")
+        save_codes_xz(np.random.RandomState(1).randint(0, 32, (2, len(items), 16)).astype(np.int16),
+                      os.path.join(d, "codes.npy.xz"))
+        common = ["--model", start, "--codes", os.path.join(d, "codes.npy.xz"), "--meta", meta, "--judge", judge,
+                  "--select-prompts", "2", "--seeds", "3", "--batch", "4", "--lr", "3e-2"]
+        old = captions.P_ENGLISH, captions.P_PREFERRED
+        try:
+            cca_file.main(common + ["--out", os.path.join(d, "run"), "--max-steps", "4", "--every", "1", "--guard",
+                                    "--engine", engine, "--p-english", "0.1", "--p-preferred", "1"])
+            refused = False
+            try:
+                cca_file.main(common + ["--out", os.path.join(d, "bad"), "--p-preferred", "1.5"])
+            except SystemExit as e:
+                refused = "--p-preferred" in str(e)
+        finally:
+            captions.P_ENGLISH, captions.P_PREFERRED = old
+        check(refused, "a caption share outside [0, 1] is refused with a message")
+        with open(os.path.join(d, "run", "metrics.json")) as f:
+            m = json.load(f)
+        check(m["judged_by"] == "gft engine" and m["guard"] and (m["p_english"], m["p_preferred"]) == (0.1, 1.0),
+              "the run records its judge, guard and caption mix")
+        start_sets = m["judged"][0]["sets"]
+        for rec in m["judged"]:
+            lost = sorted(n for n, v in rec["sets"].items() if v[2] < start_sets[n][2])
+            check(sorted(rec["lost_sets"]) == lost, "step %d: the sets below the start are named: %s" % (rec["step"], lost))
+        eligible = [r for r in m["judged"] if not r["lost_sets"]]
+        best = max(eligible, key=lambda r: (r["score"], r["rank"]))
+        check(m["best_step"] == best["step"] and not m["judged"][0]["lost_sets"],
+              "the best checkpoint is the best of those with no set below the start (step %d)" % m["best_step"])
+        # step 0's figures are those of the start file's own pictures, drawn by gft generate
+        split = load_meta(meta)[1]
+        prompts = cca_file.selection_prompts(items, split, split_rows(items, split)[0], 2)
+        imgs = engine_images(engine, start, d, 1, [p for p, _, _ in prompts], [0, 1, 2],
+                             sampling_defaults(GGUFFile(start).kv), candidates=1)
+        model, index = load_judge(judge)
+        t1, t5, r = naming_each(model, index, imgs, [c for _, c, _ in prompts for _ in range(3)])
+        first = m["judged"][0]
+        check(abs(first["top5"] - t5.mean().item()) < 1e-4 and abs(first["rank"] - r.mean().item()) < 1e-4,
+              "the engine judging of the start is the judge's naming of gft generate's pictures (%.4f, %.4f)"
+              % (first["rank"], r.mean().item()))
+
+
+def test_guard_keeps_no_checkpoint_with_a_set_below_the_start():
+    """JudgedCheckpoints' selection rule with the guard on: a judging with a higher sum but one
+    prompt set's mean rank below the start's is never kept; without the guard it is."""
+    from gft.cca_file import JudgedCheckpoints
+    judgings = [  # (top-1, top-5, rank, per-set [top-1, top-5, rank]) at steps 0, 1, 2
+        (0.1, 0.2, 0.60, {"seen_en": [0.1, 0.2, 0.6], "other_lang": [0.1, 0.2, 0.6]}),
+        (0.3, 0.5, 0.70, {"seen_en": [0.5, 0.9, 0.9], "other_lang": [0.1, 0.1, 0.5]}),
+        (0.2, 0.3, 0.62, {"seen_en": [0.2, 0.3, 0.61], "other_lang": [0.2, 0.3, 0.63]}),
+    ]
+    for guard, want in ((True, 2), (False, 1)):
+        picker = JudgedCheckpoints(None, None, None, {}, 0, None, {}, [], [0], lambda *a: None, guard=guard)
+
+        def score(model, prompts, seeds, it=iter(judgings), p=picker):
+            top1, top5, rank, sets = next(it)
+            p.last_sets = sets
+            return top1, top5, rank
+        picker.score = score
+        weights = torch.nn.Linear(1, 1)
+        for step in range(3):
+            with torch.no_grad():
+                weights.weight.fill_(step)
+            picker(weights, step)
+        check(picker.best_step == want and picker.best_state["weight"].item() == want
+              and picker.history[1]["lost_sets"] == (["other_lang"] if guard else []),
+              "guard %s: step %d is kept (its own weights), lost sets %s"
+              % (guard, picker.best_step, picker.history[1]["lost_sets"]))
+
+
+def test_lang_distill():
+    """gft.lang_distill: pairs put the English label beside the same concept's label in another
+    language; anchors give the teacher's own caption (zero KL, so a run of only anchors leaves
+    every weight as it was); the KL of a fixed batch falls with training; gft.cca_file runs it."""
+    import random
+
+    from gft import cca_file, lang_distill
+    from gft.dataset import load_meta
+    from gft.encode import save_codes_xz
+    from gft.gguf_import import load_gguf
+    with tempfile.TemporaryDirectory() as d:
+        start, meta, judge, items, tok = tiny_file_pack_and_judge(d, "start.gguf")
+        rows = lang_distill.usable_rows(items, list(range(len(items))))
+        T = 64  # room for a style word and the label (the tiny model reads 16)
+        r, _, teach, stud = lang_distill.make_distill_batch(items, rows, [False] * len(items), 1, tok, T, 64,
+                                                            random.Random(3), p_preferred=0.0, anchor=0.0)
+        from gft.text import normalize
+        ok = all(normalize(items[i]["labels"]["en"]) in tok.decode(t) for i, t in zip(r, teach))
+        langs = set()
+        for i, s_ids in zip(r, stud):
+            found = [lang for lang, lab in items[i]["labels"].items() if lang != "en" and normalize(lab) in tok.decode(s_ids)]
+            ok = ok and bool(found)
+            langs.update(found)
+        want = {lang for i in r for lang in items[i]["labels"] if lang != "en"}
+        check(ok and langs == want, "teacher: the English label; student: the same concept's label in %s" % sorted(langs))
+        _, _, teach1, stud1 = lang_distill.make_distill_batch(items, rows, [False] * len(items), 1, tok, T, 32,
+                                                              random.Random(4), p_preferred=0.0, anchor=1.0)
+        null = tok.prefix("", T)
+        check((teach1 == stud1).all() and any(list(t) == null for t in teach1) and any(list(t) != null for t in teach1),
+              "anchors: the student gets the teacher's caption, English or the null prompt")
+        a = torch.randn(2, 5, 7)
+        kl = lang_distill.distill_loss(a + 0.3 * torch.randn(2, 5, 7), a)
+        by_torch = F.kl_div(F.log_softmax(a + 0.0, -1), F.log_softmax(a, -1), log_target=True, reduction="none")
+        check(lang_distill.distill_loss(a, a).abs().item() < 1e-6 and kl.item() > 0
+              and abs(lang_distill.distill_loss(a, a + 0.0).item() - by_torch.sum(-1).mean().item()) < 1e-6,
+              "the KL is 0 for the same logits only")
+        m = load_gguf(start)
+        codes = torch.from_numpy(np.random.RandomState(2).randint(0, 32, (1, len(items), 16)))
+        from gft.train_gpt import fast_forward
+
+        def fixed_kl(net, teacher, anchor):
+            """The KL of a fixed batch: other-language pairs (anchor 0) or anchors (anchor 1)."""
+            r, _, t, s = lang_distill.make_distill_batch(items, rows, [False] * len(items), 1, tok, net.cfg.text_ctx, 16,
+                                                         random.Random(9), p_preferred=0.0, anchor=anchor)
+            x = codes[0, torch.from_numpy(r)]
+            with torch.no_grad():
+                return lang_distill.distill_loss(fast_forward(net, torch.from_numpy(s), x),
+                                                 fast_forward(teacher, torch.from_numpy(t), x)).item()
+        teacher = m.gft.float()
+        start_kl = fixed_kl(teacher, teacher, 0.0)
+        after = {}
+        for anchor in (0.0, 0.5):
+            model = copy.deepcopy(teacher)
+            lang_distill.finetune(model, codes, items, rows, tok, n_image=16, batch=16, lr=3e-3, budget_s=1e9,
+                                  seed=1, log=lambda *a: None, max_steps=40, anchor=anchor)
+            after[anchor] = fixed_kl(model, teacher, 0.0), fixed_kl(model, teacher, 1.0)
+        check(fixed_kl(teacher, teacher, 1.0) == 0.0 and max(after[0.0][0], after[0.5][0]) < 0.6 * start_kl,
+              "distillation lowers the KL of other-language pairs (%.4f -> %.4f, %.4f with anchors)"
+              % (start_kl, after[0.0][0], after[0.5][0]))
+        check(after[0.5][1] < 0.7 * after[0.0][1], "anchors hold the English captions and the null prompt: "
+              "their KL from the start %.4f with anchors, %.4f without" % (after[0.5][1], after[0.0][1]))
+        save_codes_xz(codes.numpy().astype(np.int16), os.path.join(d, "codes.npy.xz"))
+        cca_file.main(["--objective", "lang-distill", "--model", start, "--codes", os.path.join(d, "codes.npy.xz"),
+                       "--meta", meta, "--judge", judge, "--select-prompts", "1", "--seeds", "1", "--batch", "4",
+                       "--out", os.path.join(d, "run"), "--max-steps", "2", "--every", "1", "--save-judged"])
+        with open(os.path.join(d, "run", "metrics.json")) as f:
+            met = json.load(f)
+        check(met["cca"]["objective"] == "lang-distill" and met["cca"]["steps"] == 2
+              and sorted(os.listdir(os.path.join(d, "run", "judged"))) == ["step-0.gguf", "step-1.gguf", "step-2.gguf"],
+              "gft.cca_file --objective lang-distill runs and --save-judged writes every judged checkpoint")
+        with open(start, "rb") as f, open(os.path.join(d, "run", "judged", "step-0.gguf"), "rb") as g:
+            check(f.read() == g.read(), "the judged step 0 is the start file, byte for byte")
+
+
+def test_blend():
+    """gft.blend: alpha 1 gives file A back byte for byte, alpha 0 gives B's transformer with A's
+    everything else, 0.5 the midpoint (within Q8_0 rounding); other files and alphas are refused."""
+    from gft import blend
+    from gft.export_gguf import export_model, random_model
+    from gft.gguf_writer import GGUFFile
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for seed in (3, 4):
+            gft, dec, cb, tok, known, sampling, vcfg = random_model("tiny", seed)
+            paths.append(os.path.join(d, "m%d.gguf" % seed))
+            export_model(gft, dec, cb, tok, known, sampling, paths[-1], "q8_0", False, vcfg)
+        a, b = paths
+        out = os.path.join(d, "out.gguf")
+        check(blend.main(["--a", a, "--b", b, "--alpha", "1", "-o", out]) == 0, "blend runs")
+        with open(a, "rb") as f, open(out, "rb") as g:
+            check(f.read() == g.read(), "alpha 1 writes A back byte for byte")
+        blend.main(["--a", a, "--b", b, "--alpha", "0", "-o", out])
+        fa, fb, fo = GGUFFile(a), GGUFFile(b), GGUFFile(out)
+        check(all(fo.tensor_raw(n) == (fb if blend.is_transformer_tensor(n) else fa).tensor_raw(n) for n in fa.tensor_info)
+              and fo.kv == fa.kv, "alpha 0: B's transformer tensors, A's decoder, codebook and keys")
+        blend.main(["--a", a, "--b", b, "--alpha", "0.5", "-o", out])
+        fo = GGUFFile(out)
+        n = "blk.0.ffn_up.weight"
+        mid = 0.5 * (fa.tensor(n) + fb.tensor(n))
+        check(fo.tensor_info[n][1] == fa.tensor_info[n][1] and np.abs(fo.tensor(n) - mid).max() < 0.01 * np.abs(mid).max() + 1e-6,
+              "alpha 0.5: the midpoint, in A's tensor type")
+        from gft.gguf_writer import copy_of
+        other = os.path.join(d, "missing.gguf")
+        copy_of(b, keep_tensor=lambda name: name != "blk.1.ffn_up.weight").write(other)
+        check(blend.main(["--a", a, "--b", other, "--alpha", "0.5", "-o", out]) == 1
+              and blend.main(["--a", a, "--b", b, "--alpha", "1.5", "-o", out]) == 1,
+              "a file without one of A's transformer tensors, or an alpha outside [0, 1], is refused")
+
+
 def test_sweep_file_and_likelihood_read_a_model_file():
     """eval.sweep_file writes one JSON line per setting (the whole and each prompt set, the
     setting as given); eval.likelihood --model measures a model file's bits per token and its

@@ -44,9 +44,10 @@ def load_models(final):
 MAX_VARIATIONS = 16  # the most `gft generate --variations` takes
 
 
-def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
+def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, candidates=None):
     """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major);
-    seeds are consecutive (seed, seed+1, ...), as `gft generate --seed S -v N` draws them."""
+    seeds are consecutive (seed, seed+1, ...), as `gft generate --seed S -v N` draws them.
+    candidates: best of how many (`--candidates`); None keeps the file's default."""
     import hashlib
     import subprocess
 
@@ -58,6 +59,10 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
     st = os.stat(model)
     key = "m%d-%d_s%d_g%g_t%g_k%d_p%g" % (st.st_size, int(st.st_mtime), seeds[0], sampling["guidance"],
                                           sampling["temperature"], sampling["top_k"], sampling["top_p"])
+    extra = []
+    if candidates is not None:
+        key += "_c%d" % candidates
+        extra = ["--candidates", str(candidates)]
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
     for p in prompts:
@@ -72,7 +77,7 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling):
                                 "-v", str(len(run)), "-t", str(threads), "-q", "-o", base,
                                 "--guidance", str(sampling["guidance"]),
                                 "--temperature", str(sampling["temperature"]),
-                                "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])],
+                                "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])] + extra,
                                check=True, stdout=subprocess.DEVNULL)
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))

@@ -122,6 +122,22 @@ P_STYLE = 0.5
 MAX_TAGS = 4
 
 
+def add_language_args(ap):
+    """--p-english and --p-preferred on an argparse parser: the caption language mix of a run."""
+    ap.add_argument("--p-english", type=float, default=P_ENGLISH, help="share of captions in English")
+    ap.add_argument("--p-preferred", type=float, default=P_PREFERRED,
+                    help="share of non-English captions in %s" % ",".join(PREFERRED_LANGS))
+
+
+def apply_language_args(a):
+    """Set the module's language mix from add_language_args' options (before workers fork)."""
+    global P_ENGLISH, P_PREFERRED
+    for name, v in (("--p-english", a.p_english), ("--p-preferred", a.p_preferred)):
+        if not 0.0 <= v <= 1.0:
+            raise SystemExit("captions: %s must be in [0, 1], not %g" % (name, v))
+    P_ENGLISH, P_PREFERRED = a.p_english, a.p_preferred
+
+
 def _rand(rng):
     return float(rng.random())
 

@@ -80,9 +80,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--val-every", type=float, default=40)
     ap.add_argument("--all-concepts", action="store_true", help="train on held-out concepts too")
-    ap.add_argument("--p-english", type=float, default=captions.P_ENGLISH)
-    ap.add_argument("--p-preferred", type=float, default=captions.P_PREFERRED,
-                    help="share of non-English captions in %s" % ",".join(captions.PREFERRED_LANGS))
+    captions.add_language_args(ap)
     ap.add_argument("--balance", action="store_true",
                     help="one sampling share per skin-tone family of emoji (gft.balance)")
     ap.add_argument("--keep", choices=("best-val", "last"), default="best-val",
@@ -102,7 +100,7 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     log = Log(os.path.join(a.out, "train.log"))
     seed_all(a.seed)
-    captions.P_ENGLISH, captions.P_PREFERRED = a.p_english, a.p_preferred  # before workers fork
+    captions.apply_language_args(a)  # before workers fork
     items, split = load_meta(a.meta)
     codes_np = load_codes_xz(a.codes)
     if codes_np.shape[1] != len(items):

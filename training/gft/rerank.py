@@ -163,6 +163,7 @@ def load(path):
 
 
 def main(argv=None):
+    from . import captions
     from .common import Log, seed_all
     from .dataset import load_pack
     from .gguf_import import load_gguf
@@ -178,7 +179,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="torch threads (the CNN runs about twice as fast on 2 cores as on 1)")
     ap.add_argument("-o", "--output", required=True)
+    captions.add_language_args(ap)
     a = ap.parse_args(argv)
+    captions.apply_language_args(a)
     torch.set_num_threads(a.threads)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
     log = Log(os.path.splitext(a.output)[0] + ".log")
@@ -195,7 +198,8 @@ def main(argv=None):
     steps = train(model, m.tokenizer, real, recon, has_recon, items, budget_s=a.budget, seed=a.seed, log=log,
                   batch=a.batch, max_steps=a.max_steps)
     save(model, a.output)
-    log("saved %s after %d steps" % (a.output, steps))
+    log("saved %s after %d steps (captions %.2f English, %.2f of the rest in %s)"
+        % (a.output, steps, captions.P_ENGLISH, captions.P_PREFERRED, "/".join(captions.PREFERRED_LANGS)))
     return 0
 
 

@@ -717,6 +717,19 @@ def test_lang_distill():
               % (start_kl, after[0.0][0], after[0.5][0]))
         check(after[0.5][1] < 0.7 * after[0.0][1], "anchors hold the English captions and the null prompt: "
               "their KL from the start %.4f with anchors, %.4f without" % (after[0.5][1], after[0.0][1]))
+        model = copy.deepcopy(teacher)
+        lang_distill.finetune(model, codes, items, rows, tok, n_image=16, batch=16, lr=3e-2, budget_s=1e9,
+                              seed=2, log=lambda *a: None, max_steps=10, anchor=0.0, train="text-other")
+        english = sorted(lang_distill.english_token_ids(items, tok))
+        emb, emb0 = model.text_emb.weight, teacher.text_emb.weight
+        moved = (emb != emb0).any(1)
+        others_same = all(torch.equal(p, q) for (n, p), (_, q) in zip(model.named_parameters(), teacher.named_parameters())
+                          if n != "text_emb.weight")
+        check(others_same and not moved[english].any() and not moved[:3].any() and moved.sum() > 0
+              and fixed_kl(model, teacher, 1.0) == 0.0 and fixed_kl(model, teacher, 0.0) < start_kl,
+              "train='text-other' moves only the embeddings of tokens no English caption uses (%d rows): English "
+              "captions and the null prompt draw exactly as before, the other-language pairs come closer"
+              % int(moved.sum()))
         save_codes_xz(codes.numpy().astype(np.int16), os.path.join(d, "codes.npy.xz"))
         cca_file.main(["--objective", "lang-distill", "--model", start, "--codes", os.path.join(d, "codes.npy.xz"),
                        "--meta", meta, "--judge", judge, "--select-prompts", "1", "--seeds", "1", "--batch", "4",

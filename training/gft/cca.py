@@ -94,11 +94,12 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
     return r, var, pos, neg
 
 
-def trainable_parameters(model, which):
+def trainable_parameters(model, which, frozen_ids=()):
     """'all': every weight. 'text': only the text token embeddings, without the ids of the null
-    prompt (<pad>, <bos>, <eos>), so the picture-drawing weights and the unconditional row that
-    guidance subtracts stay exactly as they were; only what each caption word means can move.
-    (Full-model rounds past the shipped one made the pictures worse while the margin rose.)"""
+    prompt (<pad>, <bos>, <eos>) and frozen_ids, so the picture-drawing weights and the
+    unconditional row that guidance subtracts stay exactly as they were; only what each caption
+    word means can move. (Full-model rounds past the shipped one made the pictures worse while
+    the margin rose.) A frozen row gets no gradient, so AdamW (no weight decay) never moves it."""
     if which == "all":
         return list(model.parameters())
     if which != "text":
@@ -109,6 +110,7 @@ def trainable_parameters(model, which):
     w.requires_grad_(True)
     keep = torch.ones(w.shape[0], 1, device=w.device)
     keep[: EOS_ID + 1] = 0
+    keep[torch.tensor(sorted(frozen_ids), dtype=torch.long, device=w.device)] = 0
     w.register_hook(lambda g: g * keep)
     return [w]
 

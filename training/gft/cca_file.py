@@ -208,6 +208,8 @@ def main(argv=None):
     ap.add_argument("--objective", choices=("cca", "lang-distill"), default="cca",
                     help="lang-distill: the other-language captions learn to draw what the English "
                          "one does (gft.lang_distill) instead of CCA")
+    ap.add_argument("--train", choices=("all", "text-other"), default="all",
+                    help="lang-distill: 'text-other' moves only the embeddings of tokens no English caption uses")
     ap.add_argument("--anchor", type=float, default=0.25,
                     help="lang-distill: share of pairs that keep English captions and the null prompt fixed")
     ap.add_argument("--engine", default=None,
@@ -261,7 +263,7 @@ def main(argv=None):
                   max_steps=a.max_steps, checkpoint=picker, checkpoint_every=a.every, stop=wall_stop(a.wall, T0, picker))
     if a.objective == "lang-distill":
         model, stats = lang_distill.finetune(model, codes, items, rows, m.tokenizer, p_preferred=captions.P_PREFERRED,
-                                             anchor=a.anchor, **common)
+                                             anchor=a.anchor, train=a.train, **common)
     else:
         model, stats = cca.finetune(model, codes, items, rows, m.tokenizer, beta=a.beta, lam=a.lam, **common)
     # a figure the choice did not see: other prompts, other seeds

@@ -83,6 +83,17 @@ def make_distill_batch(items, rows, flip_ok, n_var, tok, T, B, rng, p_preferred,
     return r, var, teach, stud
 
 
+def english_token_ids(items, tok):
+    """The ids of every token of every English caption fragment the sampler draws (labels, tags,
+    style words, template words): with train='text-other' their embeddings stay fixed, so an
+    English prompt of words the model knows gives the very same pictures as before."""
+    texts = [it["labels"]["en"] for it in items if it["labels"].get("en")]
+    texts += [t for it in items for t in it.get("tags", {}).get("en", [])]
+    texts += [w for words in captions.STYLE_WORDS.values() for w in words.get("en", [])]
+    texts += [t.replace("{x}", " ") for by_lang in captions.TEMPLATES.values() for t in by_lang.get("en", [])]
+    return {i for t in texts for i in tok.encode(t)}
+
+
 def distill_loss(student_logits, teacher_logits):
     """KL(teacher || student) per image position, summed over the codebook, mean over positions."""
     t = F.log_softmax(teacher_logits.float(), -1)
@@ -93,7 +104,9 @@ def distill_loss(student_logits, teacher_logits):
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, budget_s, seed, log, max_steps=None,
              p_preferred=0.8, anchor=0.25, train="all", checkpoint=None, checkpoint_every=None, stop=None):
     """Distillation on CPU or GPU (model and codes on the same device); returns (model, stats).
-    checkpoint and stop as in gft.cca.finetune."""
+    train: 'all' weights, or 'text-other': only the embeddings of the tokens no English caption
+    uses (every English caption and the null prompt then draw exactly as before, so anchors are
+    moot). checkpoint and stop as in gft.cca.finetune."""
     from .train_gpt import fast_forward
     rows = usable_rows(items, rows)
     if not rows:
@@ -102,7 +115,10 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, budget_s, se
     for p in teacher.parameters():
         p.requires_grad_(False)
     model.eval()  # no dropout: the anchors' KL starts at exactly 0
-    params = trainable_parameters(model, train)
+    if train == "text-other":
+        params = trainable_parameters(model, "text", english_token_ids(items, tok))
+    else:
+        params = trainable_parameters(model, train)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
     flip_ok = [bool(it.get("flip_ok", False)) for it in items]
     rng = random.Random(seed)

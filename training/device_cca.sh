@@ -14,6 +14,9 @@
 #   bash training/device_cca.sh            # <= 9 minutes, writes cand.gguf.part00..02, metrics.json,
 #                                          # train.log to $OUT (5 files, each <= 15 MiB)
 #   bash training/device_cca.sh --dry-run  # a few steps on the CPU
+#   GFT_CCA_ARGS="--objective lang-distill --anchor 0.5 --guard --p-preferred 0.8" bash training/device_cca.sh
+#                                          # other gft.cca_file options (word-split), e.g. the
+#                                          # cross-lingual distillation the twelfth session tried on the CPU
 # Then: cat OUT/cand.gguf.part* > cand.gguf; judge it with eval.acceptance and by eye.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -46,6 +49,8 @@ if [ ! -f "$JUDGE" ]; then
   # the judge's minute comes out of the CCA run's wall clock and timeout
   [ "${1:-}" = "--dry-run" ] || EXTRA+=(--wall "$(( ${GFT_WALL:-520} - SECONDS ))")
 fi
+# shellcheck disable=SC2206 # word splitting is the point: options in one variable
+EXTRA+=(${GFT_CCA_ARGS:-})
 cd training || exit 1
 timeout -k 5 "$(( ${GFT_TIMEOUT:-560} - SECONDS ))" "$PY" -m gft.cca_file --model "$MODEL" --codes "$CODES" --meta "$META" \
   --judge "$JUDGE" --out "$OUT" "${EXTRA[@]}"

@@ -129,15 +129,11 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     for p in ref.parameters() if ref is not None else ():
         p.requires_grad_(False)
     model.eval()  # no dropout: the policy/reference log-ratios must start at exactly 0
-    params = trainable_parameters(model, train)
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
     flip_ok = [bool(it.get("flip_ok", False)) for it in items]
     rng = random.Random(seed)
     T = model.cfg.text_ctx
-    if checkpoint:
-        checkpoint(model, 0)  # the start may stay the best
-    t0, step, hist = time.time(), 0, []
-    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps) and not (stop and stop()):
+
+    def batch_loss():
         r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng)
         dev = codes.device
         x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]
@@ -150,20 +146,45 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
         else:
             ref_pos = ref_neg = lp_neg = None
         loss = cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll, x.shape[1], contrast)
+
+        def figures():
+            if contrast:
+                return dict(margin_gain_nats=round(((lp_pos - lp_neg) - (ref_pos - ref_neg)).mean().item(), 2))
+            return dict(nll_per_token=round(-lp_pos.mean().item() / x.shape[1], 4))
+        return loss, figures
+
+    steps, seconds, hist = tuning_loop(model, trainable_parameters(model, train), lr, batch_loss, "cca",
+                                       budget_s=budget_s, max_steps=max_steps, checkpoint=checkpoint,
+                                       checkpoint_every=checkpoint_every, stop=stop, log=log)
+    return model, dict(steps=steps, seconds=seconds, batch=batch, lr=lr, beta=beta,
+                       lam=lam, nll=nll, contrast=contrast, train=train, image_tokens=n_image,
+                       rows=len(rows), history=hist)
+
+
+def tuning_loop(model, params, lr, batch_loss, name, *, budget_s, max_steps, checkpoint, checkpoint_every,
+                stop, log):
+    """The optimisation loop of CCA and gft.lang_distill: AdamW (no weight decay) on params,
+    gradients clipped to norm 1, a log line every 10 steps, checkpoint(model, step) before the
+    first step, every checkpoint_every steps and after the last (its time not counted), stop()
+    checked before each step. batch_loss() -> (loss of one batch, figures() -> {name: value} for
+    the log). Leaves the model in eval mode with every parameter trainable again. Returns
+    (steps, training seconds, logged history)."""
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
+    if checkpoint:
+        checkpoint(model, 0)  # the start may stay the best
+    t0, step, hist = time.time(), 0, []
+    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps) and not (stop and stop()):
+        loss, figures = batch_loss()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         if step % 10 == 0 or step == 1:
-            rec = dict(step=step, t=round(time.time() - t0, 1), loss=round(loss.item(), 4))
-            if contrast:
-                rec["margin_gain_nats"] = round(((lp_pos - lp_neg) - (ref_pos - ref_neg)).mean().item(), 2)
-            else:
-                rec["nll_per_token"] = round(-lp_pos.mean().item() / x.shape[1], 4)
+            rec = dict(step=step, t=round(time.time() - t0, 1), loss=round(loss.item(), 4), **figures())
             hist.append(rec)
-            log("cca step %d  %.0f/%.0fs  %s" % (step, time.time() - t0, budget_s,
-                                               "  ".join("%s %s" % kv for kv in list(rec.items())[2:])))
+            log("%s step %d  %.0f/%.0fs  %s" % (name, step, time.time() - t0, budget_s,
+                                              "  ".join("%s %s" % kv for kv in list(rec.items())[2:])))
         if checkpoint and checkpoint_every and step % checkpoint_every == 0:
             t_pause = time.time()
             checkpoint(model, step)
@@ -173,9 +194,7 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     model.eval()
     for p in model.parameters():
         p.requires_grad_(True)
-    return model, dict(steps=step, seconds=round(time.time() - t0, 1), batch=batch, lr=lr, beta=beta,
-                       lam=lam, nll=nll, contrast=contrast, train=train, image_tokens=n_image,
-                       rows=len(rows), history=hist)
+    return step, round(time.time() - t0, 1), hist
 
 
 @torch.no_grad()

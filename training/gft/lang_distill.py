@@ -19,14 +19,13 @@ guidance subtracts is pulled back.
 """
 import copy
 import random
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import captions
-from .cca import trainable_parameters
+from .cca import trainable_parameters, tuning_loop
 from .common import autocast
 
 
@@ -119,14 +118,11 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, budget_s, se
         params = trainable_parameters(model, "text", english_token_ids(items, tok))
     else:
         params = trainable_parameters(model, train)
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
     flip_ok = [bool(it.get("flip_ok", False)) for it in items]
     rng = random.Random(seed)
     T, dev = model.cfg.text_ctx, codes.device
-    if checkpoint:
-        checkpoint(model, 0)
-    t0, step, hist = time.time(), 0, []
-    while time.time() - t0 < budget_s and (max_steps is None or step < max_steps) and not (stop and stop()):
+
+    def batch_loss():
         r, var, teach, stud = make_distill_batch(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng,
                                                  p_preferred, anchor)
         x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]
@@ -134,24 +130,11 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, budget_s, se
             target = fast_forward(teacher, torch.from_numpy(teach).to(dev), x)
         with autocast(dev):
             out = fast_forward(model, torch.from_numpy(stud).to(dev), x)
-        loss = distill_loss(out, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        step += 1
-        if step % 10 == 0 or step == 1:
-            hist.append(dict(step=step, t=round(time.time() - t0, 1), kl=round(loss.item(), 4)))
-            log("distill step %d  %.0f/%.0fs  kl %.4f" % (step, time.time() - t0, budget_s, loss.item()))
-        if checkpoint and checkpoint_every and step % checkpoint_every == 0:
-            t_pause = time.time()
-            checkpoint(model, step)
-            t0 += time.time() - t_pause  # judging is not training time
-    if checkpoint:
-        checkpoint(model, step)
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(True)
-    return model, dict(objective="lang-distill", steps=step, seconds=round(time.time() - t0, 1), batch=batch,
-                       lr=lr, p_preferred=p_preferred, anchor=anchor, train=train, image_tokens=n_image,
+        return distill_loss(out, target), lambda: {}
+
+    steps, seconds, hist = tuning_loop(model, params, lr, batch_loss, "distill", budget_s=budget_s,
+                                       max_steps=max_steps, checkpoint=checkpoint,
+                                       checkpoint_every=checkpoint_every, stop=stop, log=log)
+    return model, dict(objective="lang-distill", steps=steps, seconds=seconds, batch=batch, lr=lr,
+                       p_preferred=p_preferred, anchor=anchor, train=train, image_tokens=n_image,
                        rows=len(rows), history=hist)

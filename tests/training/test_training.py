@@ -457,7 +457,7 @@ def test_judge_train_from_code_grids():
 def test_cnn_judge_naming():
     """The CNN judge as eval.acceptance and eval.local_eval use it: it loads from a pipeline
     checkpoint and names the concept it was built to prefer (skin tones folded), and nothing else."""
-    from eval.judge import Judge, load_judge, naming_scores
+    from eval.judge import Judge, load_judge, most_named, naming_scores, predict, to_judge_input
     names = ["emoji:1F34E", "emoji:1F431", "emoji:1F44B"]
     judge = Judge(len(names), (4, 4, 8, 8))
     with torch.no_grad():  # a judge that always says "cat" (class 1)
@@ -483,6 +483,17 @@ def test_cnn_judge_naming():
     check(abs(mixed[0] - 1 / 3) < 1e-6 and mixed[1] == 1.0 and abs(mixed[2] - 0.5) < 1e-6,
           "one target per image, skin tones folded (mean rank (1 + 0.5 + 0) / 3)")
     check(refused, "a checkpoint without a judge is refused with a message")
+    check(most_named(loaded, index, imgs) == [("emoji:1F431", 3)], "most_named: the always-cat judge names 3 cats")
+    torch.manual_seed(5)
+    with torch.no_grad():  # names that depend on the picture
+        loaded.concept.weight.normal_(0, 1)
+        loaded.concept.bias.zero_()
+    many = torch.rand(40, 4, 1, 1).expand(40, 4, 128, 128) * (torch.rand(40, 1, 128, 128) < 0.5)
+    first = predict(loaded, to_judge_input(many))[0].argmax(1).tolist()
+    want = sorted(((names[c], first.count(c)) for c in set(first)), key=lambda nc: -nc[1])
+    got = most_named(loaded, index, many, n=3)
+    check(len(set(first)) > 1 and [c for _, c in got] == [c for _, c in want][:3] and sum(c for _, c in got) <= 40
+          and {n for n, _ in got} <= set(names), "most_named counts the judge's first names, most often first: %s" % got)
 
 
 def tiny_file_pack_and_judge(d, model_name, sampling_override=None, **export_kw):

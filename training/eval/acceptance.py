@@ -11,6 +11,7 @@ With --cnn-judge RUN/final.pt (a pipeline checkpoint that holds the trained judg
 the images are also named by the CNN judge, trained on real images only:
   cnn-1 / cnn-5  share of seeds whose top-1 / top-5 concept is the named one;
   rank           mean share of the judge's classes scored below the named one (chance 0.5).
+--names also lists what the CNN judge names each prompt's pictures (top-1, most often first).
 --keep DIR keeps the PNGs (DIR/LABEL/..., prompt-major as `gft generate -v` names them).
 Several models (or settings: LABEL=PATH@G:T:K) in one call are judged on the same prompts and seeds; the table goes to stdout
 and, with -o, to a JSON file.
@@ -33,7 +34,7 @@ from gft.gguf_import import sampling_defaults
 from gft.gguf_writer import GGUFFile
 
 from .evaluate import emoji_concepts, parse_setting
-from .judge import load_judge, naming_scores
+from .judge import load_judge, most_named, naming_scores
 from .knn_judge import KNNJudge
 from .local_eval import engine_images
 
@@ -75,6 +76,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pack", default=None)
     ap.add_argument("--cnn-judge", default=None, help="a pipeline run's final.pt holding the CNN judge")
+    ap.add_argument("--names", action="store_true",
+                    help="with --cnn-judge: also list what the judge names each prompt's pictures (top-1, most often)")
     ap.add_argument("--keep", default=None, help="keep the generated PNGs under this folder")
     ap.add_argument("-o", "--output", default=None)
     a = ap.parse_args(argv)
@@ -107,6 +110,8 @@ def main(argv=None):
                 if cnn:
                     c1, c5, cr = naming_scores(cnn[0], cnn[1], imgs, targets)
                     rows[prompt].update(cnn1=round(c1, 3), cnn5=round(c5, 3), cnnrank=round(cr, 3))
+                    if a.names:
+                        rows[prompt]["named"] = most_named(cnn[0], cnn[1], imgs)
         mean = {k: round(sum(r[k] for r in rows.values()) / len(rows), 3) for k in keys}
         result[label] = dict(model=os.path.abspath(path), sampling=sampling, seeds=[seeds[0], seeds[-1]],
                              prompts=rows, mean=mean)
@@ -117,6 +122,14 @@ def main(argv=None):
         print("\nCNN judge (%s): share of seeds named right, top-1 / top-5 / mean rank" % a.cnn_judge)
         print_table(result, prompts, "%3.0f %% /%4.0f %% / %.3f", "cnn-1/cnn-5/rank   ",
                     lambda r: (100 * r["cnn1"], 100 * r["cnn5"], r["cnnrank"]))
+    if cnn and a.names:
+        label_of = {it["concept"]: it["labels"].get("en", it["concept"]) for it in items}
+        print("\nWhat the CNN judge names the pictures (top-1, how many of %d seeds)" % len(seeds))
+        for label in result:
+            print(label)
+            for prompt, _ in prompts:
+                named = result[label]["prompts"][prompt]["named"]
+                print("  " + padded(prompt, 20) + ", ".join("%s %d" % (label_of.get(c, c), k) for c, k in named))
     if a.output:
         with open(a.output, "w") as f:
             json.dump(result, f, indent=1, ensure_ascii=False)

@@ -223,6 +223,15 @@ def naming_each(model, class_index, premul128, concepts):
     return (top5[:, 0] == target).float(), (top5 == target[:, None]).any(1).float(), below
 
 
+def most_named(model, class_index, premul128, n=4):
+    """[(concept, count)]: the n concepts the judge names first (top-1) most often over the images,
+    most often first (what a prompt draws instead, when it misses)."""
+    import collections
+    names = {i: c for c, i in class_index.items()}
+    logits, _, _ = predict(model, to_judge_input(premul128))
+    return collections.Counter(names[int(i)] for i in logits.argmax(1)).most_common(n)
+
+
 def naming_scores(model, class_index, premul128, concepts):
     """(top-1 share, top-5 share, mean rank): the means of naming_each (a smooth figure where the
     shares are a few hits)."""

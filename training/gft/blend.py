@@ -13,7 +13,7 @@ that keep most of one gain and most of the other (judge them; do not assume).
 import argparse
 import sys
 
-from .gguf_writer import GGUFFile, copy_of
+from .gguf_writer import GGUFFile, copy_of, run_file_tool
 
 # the transformer's tensors (docs/model-format.md): everything but the VQ decoder, codebook and reranker
 _OTHER_PARTS = ("dec.", "vq.", "rr.")
@@ -54,13 +54,11 @@ def main(argv=None):
     ap.add_argument("--alpha", type=float, required=True, help="A's share of the transformer weights")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
-    try:
+
+    def work():
         n = blend(a.a, a.b, a.alpha, a.output)
-    except (ValueError, KeyError, OSError) as e:
-        print(f"blend: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {a.output}: {n} transformer tensors, {a.alpha:g} x A + {1 - a.alpha:g} x B", file=sys.stderr)
-    return 0
+        return f"wrote {a.output}: {n} transformer tensors, {a.alpha:g} x A + {1 - a.alpha:g} x B"
+    return run_file_tool("blend", work)
 
 
 if __name__ == "__main__":

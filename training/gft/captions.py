@@ -157,8 +157,13 @@ def _pick_language(item, rng):
     langs = sorted(item["labels"])
     if "en" in item["labels"] and (len(langs) == 1 or _rand(rng) < P_ENGLISH):
         return "en"
-    others = [lang for lang in langs if lang != "en"] or langs
-    if P_PREFERRED > 0 and _rand(rng) < P_PREFERRED:  # no extra draw when off: same captions
+    return pick_other_language([lang for lang in langs if lang != "en"] or langs, rng, P_PREFERRED)
+
+
+def pick_other_language(others, rng, p_preferred):
+    """One of the languages others (sorted): one of PREFERRED_LANGS with probability p_preferred
+    when others holds one, else any."""
+    if p_preferred > 0 and _rand(rng) < p_preferred:  # no extra draw when off: same captions
         preferred = [lang for lang in others if lang in PREFERRED_LANGS]
         if preferred:
             return _choice(rng, preferred)
@@ -218,30 +223,31 @@ def sample_caption(item, rng, p_style=P_STYLE, p_template=P_TEMPLATE):
     return text
 
 
-def all_caption_texts(items):
+def all_caption_texts(items, langs=None):
     """Every caption fragment the sampler can emit, for BPE training and the
     known-word list: all labels, all tags, all style words and the fixed
-    words of all templates. Duplicates are removed; order is deterministic."""
+    words of all templates; langs: only those languages' (None: all).
+    Duplicates are removed; order is deterministic."""
     seen = set()
     out = []
 
-    def add(text):
-        if text and text not in seen:
+    def add(text, lang):
+        if text and text not in seen and (langs is None or lang in langs):
             seen.add(text)
             out.append(text)
 
     for item in items:
         for lang in sorted(item["labels"]):
-            add(item["labels"][lang])
+            add(item["labels"][lang], lang)
         for lang in sorted(item.get("tags", {})):
             for tag in item["tags"][lang]:
-                add(tag)
+                add(tag, lang)
     for style in sorted(STYLE_WORDS):
         for lang in sorted(STYLE_WORDS[style]):
             for phrase in STYLE_WORDS[style][lang]:
-                add(phrase)
+                add(phrase, lang)
     for style in sorted(TEMPLATES):
         for lang in sorted(TEMPLATES[style]):
             for template in TEMPLATES[style][lang]:
-                add(template.replace("{x}", " ").strip())
+                add(template.replace("{x}", " ").strip(), lang)
     return out

@@ -57,6 +57,8 @@ class JudgedCheckpoints:
         # path) writes a model file): on 2 CPU cores it draws them 4-5 times as fast as PyTorch
         self.engine, self.export = engine, export
         self.save_dir = save_dir  # every judged checkpoint's model file goes here (export needed)
+        if save_dir:
+            os.makedirs(save_dir, exist_ok=True)
         self.history, self.best, self.best_state, self.best_step = [], None, None, None
         self.judge_seconds, self.last_sets = 0.0, {}
 
@@ -249,8 +251,6 @@ def main(argv=None):
                                class_index, selection_prompts(items, split, train_rows, a.select_prompts),
                                list(range(a.seeds)), log, guard=a.guard, engine=a.engine, export=write_file,
                                save_dir=os.path.join(a.out, "judged") if a.save_judged else None)
-    if a.save_judged:
-        os.makedirs(picker.save_dir, exist_ok=True)
     if not picker.prompts:
         raise SystemExit("cca_file: the pack gives no evaluation prompts to judge the weights on")
     log("cca_file: %s, %d training rows (%s), sampling %s, background code %d, judged on %d prompts x %d seeds%s; "

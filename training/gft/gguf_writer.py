@@ -9,6 +9,7 @@ stores dims reversed (dims[0] = innermost), as ggml does.
 """
 import os
 import struct
+import sys
 
 import numpy as np
 
@@ -183,6 +184,19 @@ class GGUFWriter:
         tmp = path + ".tmp"
         self.write(tmp)
         os.replace(tmp, path)
+
+
+def run_file_tool(tool, action):
+    """The ending of a model-file tool's main(): action() does the work and returns the line to
+    report; a ValueError, KeyError or OSError (a bad, missing or unwritable file) becomes
+    "tool: message" on stderr and exit status 1, with no traceback."""
+    try:
+        done = action()
+    except (ValueError, KeyError, OSError) as e:
+        print(f"{tool}: {e}", file=sys.stderr)
+        return 1
+    print(done, file=sys.stderr)
+    return 0
 
 
 def copy_of(src, keep_key=lambda key: True, keep_tensor=lambda name: True, rewrite=None):

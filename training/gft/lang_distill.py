@@ -29,18 +29,6 @@ from .cca import trainable_parameters, tuning_loop
 from .common import autocast
 
 
-def other_language(item, rng, p_preferred):
-    """A language of the item's labels other than English: one of captions.PREFERRED_LANGS with
-    probability p_preferred (when the item has one), else any; None when it has no other."""
-    others = sorted(lang for lang in item["labels"] if lang != "en" and item["labels"][lang])
-    if not others:
-        return None
-    preferred = [lang for lang in others if lang in captions.PREFERRED_LANGS]
-    if preferred and rng.random() < p_preferred:
-        return preferred[rng.randrange(len(preferred))]
-    return others[rng.randrange(len(others))]
-
-
 def caption_pair(item, lang, rng, p_style=0.5):
     """(English caption, caption in lang) of one item: its two labels, both with a style word of
     the item's style in their own language, or neither."""
@@ -77,7 +65,8 @@ def make_distill_batch(items, rows, flip_ok, n_var, tok, T, B, rng, p_preferred,
                 text = caption_pair(item, "en", rng, p_style=1.0)[0]
             teach[i] = stud[i] = tok.prefix(text, T)
         else:
-            en, other = caption_pair(item, other_language(item, rng, p_preferred), rng)
+            others = sorted(lang for lang, text in item["labels"].items() if lang != "en" and text)
+            en, other = caption_pair(item, captions.pick_other_language(others, rng, p_preferred), rng)
             teach[i], stud[i] = tok.prefix(en, T), tok.prefix(other, T)
     return r, var, teach, stud
 
@@ -86,11 +75,7 @@ def english_token_ids(items, tok):
     """The ids of every token of every English caption fragment the sampler draws (labels, tags,
     style words, template words): with train='text-other' their embeddings stay fixed, so an
     English prompt of words the model knows gives the very same pictures as before."""
-    texts = [it["labels"]["en"] for it in items if it["labels"].get("en")]
-    texts += [t for it in items for t in it.get("tags", {}).get("en", [])]
-    texts += [w for words in captions.STYLE_WORDS.values() for w in words.get("en", [])]
-    texts += [t.replace("{x}", " ") for by_lang in captions.TEMPLATES.values() for t in by_lang.get("en", [])]
-    return {i for t in texts for i in tok.encode(t)}
+    return {i for t in captions.all_caption_texts(items, langs={"en"}) for i in tok.encode(t)}
 
 
 def distill_loss(student_logits, teacher_logits):

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .gguf_writer import T_F32, T_Q8_0, U32, GGUFFile, copy_of
+from .gguf_writer import T_F32, T_Q8_0, U32, GGUFFile, copy_of, run_file_tool
 
 MAX_CANDIDATES = 8  # the engine's GFT_MAX_CANDIDATES
 
@@ -205,16 +205,14 @@ def main(argv=None):
                     help="gft.sampling.candidates, the default best of K (default: 4, or the .gguf's own)")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
-    try:
+
+    def work():
         if a.rerank.endswith(".gguf"):
             embed_from_file(a.model, a.rerank, a.candidates, a.output)
         else:
             embed(a.model, load_rerank(a.rerank), 4 if a.candidates is None else a.candidates, a.output)
-    except (ValueError, KeyError, OSError) as e:
-        print(f"rerank_gguf: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {a.output}: {os.path.getsize(a.output)} bytes", file=sys.stderr)
-    return 0
+        return f"wrote {a.output}: {os.path.getsize(a.output)} bytes"
+    return run_file_tool("rerank_gguf", work)
 
 
 if __name__ == "__main__":

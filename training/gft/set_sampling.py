@@ -9,7 +9,7 @@ defaults after a sweep (eval.sweep_file, eval.acceptance) without exporting agai
 import argparse
 import sys
 
-from .gguf_writer import copy_of
+from .gguf_writer import copy_of, run_file_tool
 
 
 def parse(text):
@@ -40,13 +40,11 @@ def main(argv=None):
     ap.add_argument("--sampling", required=True, metavar="G:T:K[:P]")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
-    try:
+
+    def work():
         set_sampling(a.model, parse(a.sampling), a.output)
-    except (ValueError, KeyError, OSError) as e:
-        print(f"set_sampling: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {a.output}: sampling {a.sampling}", file=sys.stderr)
-    return 0
+        return f"wrote {a.output}: sampling {a.sampling}"
+    return run_file_tool("set_sampling", work)
 
 
 if __name__ == "__main__":

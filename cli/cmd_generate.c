@@ -31,6 +31,9 @@ static void print_help(FILE *out)
           "                          numbered OUT-1.png, OUT-2.png, ... when V > 1\n"
           "  -t, --threads N         CPU threads, 0 = all (default 0)\n"
           "      --batch B           variations decoded together, 0 = all (default 0)\n"
+          "      --literal           use the prompts as typed; by default words of other\n"
+          "                          languages that the model's lexicon knows are read as\n"
+          "                          English (\"红苹果\" as \"red apple\")\n"
           "  -o, --output FILE       PNG file to write\n"
           "      --progress          progress lines on stderr even when it is not a terminal\n"
           "  -q, --quiet             no progress, no summary\n"
@@ -47,7 +50,7 @@ typedef struct {
     int top_k;
     uint64_t seed;
     int variations, threads, batch, candidates;
-    int progress_lines, quiet;
+    int progress_lines, quiet, literal;
 } generate_options;
 
 enum {
@@ -58,6 +61,7 @@ enum {
     OPT_SEED,
     OPT_BATCH,
     OPT_PROGRESS,
+    OPT_LITERAL,
 };
 
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to run. */
@@ -78,6 +82,7 @@ static int parse_options(int argc, char **argv, generate_options *o)
         {"batch", required_argument, NULL, OPT_BATCH},
         {"output", required_argument, NULL, 'o'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"literal", no_argument, NULL, OPT_LITERAL},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -107,6 +112,9 @@ static int parse_options(int argc, char **argv, generate_options *o)
             break;
         case OPT_PROGRESS:
             o->progress_lines = 1;
+            break;
+        case OPT_LITERAL:
+            o->literal = 1;
             break;
         case 'h':
             print_help(stdout);
@@ -235,6 +243,24 @@ static uint64_t random_seed(void)
     return (x ^ (x >> 31)) % 1000000000ull; /* short enough to retype */
 }
 
+/* What the model will read for text: its lexicon's reading unless --literal
+ * (said on stderr when it differs), else the text as typed. */
+static const char *reading(const generate_options *o, const gft_model *model, const char *label,
+                           const char *text, char *buf, size_t size)
+{
+    if (o->literal || !text || !text[0])
+        return text;
+    int n = gft_translate_prompt(model, text, buf, size);
+    if (n == 0)
+        return text;
+    if (!o->quiet)
+        fprintf(stderr,
+                "gft: %s read as \"%s\" (%d phrase%s from the model's lexicon; "
+                "--literal uses it as typed)\n",
+                label, buf, n, n == 1 ? "" : "s");
+    return buf;
+}
+
 static void warn_unknown_words(const gft_model *model, const char *label, const char *text)
 {
     if (!text || !text[0])
@@ -283,6 +309,7 @@ static int run_generation(const generate_options *o, gft_model *model)
     if (o->have_candidates)
         params.n_candidates = o->candidates;
     params.cancel = &cancel_flag;
+    params.literal_prompt = o->literal;
 
     progress_state ps = {0};
     ps.lines = o->progress_lines;
@@ -292,8 +319,13 @@ static int run_generation(const generate_options *o, gft_model *model)
         params.progress = on_progress;
         params.user_data = &ps;
     }
-    warn_unknown_words(model, "prompt", o->prompt);
-    warn_unknown_words(model, "negative prompt", o->negative);
+    /* the unknown words that matter are those of what the model reads */
+    char read_prompt[1025], read_negative[1025];
+    warn_unknown_words(model, "prompt",
+                       reading(o, model, "prompt", o->prompt, read_prompt, sizeof read_prompt));
+    warn_unknown_words(
+        model, "negative prompt",
+        reading(o, model, "negative prompt", o->negative, read_negative, sizeof read_negative));
 
     char err[GFT_ERROR_SIZE] = "";
     gft_context *ctx = gft_context_new(model, err, sizeof err);

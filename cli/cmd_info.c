@@ -44,6 +44,10 @@ static void print_info(const char *path, const gft_model *model)
                i.background_code);
     printf("tokenizer:         byte-level BPE, %u tokens\n", i.text_vocab);
     printf("known words:       %u\n", i.n_known_words);
+    if (i.n_lexicon)
+        printf("prompt lexicon:    %u phrases of other languages read as English\n", i.n_lexicon);
+    else
+        printf("prompt lexicon:    none (prompts are read as typed)\n");
     printf("reranker:          %s\n",
            i.has_reranker ? "yes (best of K: --candidates)" : "none (one sample per image)");
     printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g, candidates %d\n",

@@ -12,7 +12,9 @@ static void print_help(FILE *out)
     fputs("Usage: gft tokenize [-m MODEL] TEXT\n"
           "\n"
           "Prints the text's BPE token ids (without <bos>/<eos>) on the first line,\n"
-          "then how many ids there are, then the words the model never saw.\n",
+          "then how many ids there are, then the words the model never saw, then the\n"
+          "text as gft generate reads it through the model's prompt lexicon.\n"
+          "The ids are those of TEXT as typed (gft generate --literal).\n",
           out);
 }
 
@@ -41,6 +43,10 @@ static int print_tokens(const gft_model *model, const char *text)
     char words[4096];
     int unknown = gft_unknown_words(model, text, words, sizeof words);
     printf("unknown words: %d%s%s\n", unknown, unknown > 0 ? ": " : "", unknown > 0 ? words : "");
+
+    char read[1025];
+    int replaced = gft_translate_prompt(model, text, read, sizeof read);
+    printf("read as: %s\nlexicon phrases: %d\n", read, replaced);
     return CLI_EXIT_OK;
 }
 

@@ -2,6 +2,7 @@
 /* Contexts and the generation loop: prefix, batched decode steps, sampling,
  * VQ decoding, progress, previews and cancellation. */
 #include "context.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,6 +157,17 @@ static gft_status check_params(gft_context *ctx, const gft_generate_params *p)
     return GFT_OK;
 }
 
+/* The text a prompt is generated from: read through the model's lexicon
+ * into buf, unless the caller asked for the prompt as typed. */
+static const char *reading_of(const gft_model *model, const gft_generate_params *p,
+                              const char *text, char *buf, size_t size)
+{
+    if (p->literal_prompt || !model->lex.n)
+        return text;
+    gft_translate_prompt(model, text, buf, size);
+    return buf;
+}
+
 static int cancelled(const gft_generate_params *p)
 {
     return p->cancel && atomic_load(p->cancel) != 0;
@@ -235,6 +247,12 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     if (per_batch > fit)
         per_batch = fit;
     const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
+    char read_prompt[GFT_NORM_MAX_BYTES + 1], read_negative[GFT_NORM_MAX_BYTES + 1];
+    const char *prompt = reading_of(ctx->model, p, p->prompt, read_prompt, sizeof read_prompt);
+    const char *negative =
+        p->negative_prompt && p->negative_prompt[0]
+            ? reading_of(ctx->model, p, p->negative_prompt, read_negative, sizeof read_negative)
+            : NULL;
 
     if (!ensure_pool(ctx, p->n_threads))
         return fail(ctx, GFT_ERR_NOMEM, "could not start %d worker threads", p->n_threads);
@@ -257,13 +275,13 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
         return fail(ctx, GFT_ERR_NOMEM, "out of memory for the result images");
     }
     if (n_cand > 1)
-        gft_rerank_text(ctx->rr, p->prompt, cs.text_vec);
+        gft_rerank_text(ctx->rr, prompt, cs.text_vec);
 
     /* the prefixes: conditional, and the negative prompt or the cached null prompt */
-    run_prefix(ctx, p->prompt, &cond);
+    run_prefix(ctx, prompt, &cond);
     const float *unc_k = NULL, *unc_v = NULL;
     if (guided) {
-        if (p->negative_prompt && p->negative_prompt[0]) {
+        if (negative) {
             if (!prefix_alloc(tf, &neg)) {
                 prefix_free(&cond);
                 prefix_free(&neg);
@@ -271,7 +289,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
                 gft_result_free(out);
                 return fail(ctx, GFT_ERR_NOMEM, "out of memory for the negative prompt");
             }
-            run_prefix(ctx, p->negative_prompt, &neg);
+            run_prefix(ctx, negative, &neg);
             unc_k = neg.k;
             unc_v = neg.v;
         } else {

@@ -87,6 +87,7 @@ typedef struct {
     uint32_t grid_w, grid_h, codebook_size, code_dim;
     uint32_t image_width, image_height; /* decoder output size in pixels */
     uint32_t n_known_words;
+    uint32_t n_lexicon;      /* prompt lexicon phrases (0: prompts are read as typed) */
     int32_t background_code; /* code of empty patches, drawn untempered; -1: none */
     gft_sampling defaults;   /* the model's tuned sampling defaults */
     int has_reranker;        /* 1: the file holds a reranker (best of K works) */
@@ -113,6 +114,16 @@ int gft_tokenize(const gft_model *model, const char *text, int32_t *ids, int max
  * into out (always NUL-terminated, truncated to out_size). Returns how many
  * words are unknown (0 when all are known). */
 int gft_unknown_words(const gft_model *model, const char *text, char *out, size_t out_size);
+
+/* Reads text through the model's prompt lexicon (docs/model-format.md,
+ * "Prompt lexicon"): words and phrases of other languages that the file maps
+ * to the English the model knows best ("红苹果" -> "red apple"); the longest
+ * match wins, left to right, and the rest of the text stays as it is. Writes
+ * the normalised result into out (always NUL-terminated, truncated at a code
+ * point to out_size) and returns how many phrases were replaced: 0 when none
+ * matched or the model has no lexicon, and out is then the normalised text.
+ * gft_generate() applies it unless literal_prompt is set. */
+int gft_translate_prompt(const gft_model *model, const char *text, char *out, size_t out_size);
 
 /* ---- generation ------------------------------------------------------------ */
 
@@ -142,6 +153,9 @@ typedef struct {
      * reranker. Candidate 0 is the image a one-sample run gives, so a
      * variation's result depends only on its seed and n_candidates. */
     int n_candidates;
+    /* 0: the prompt and negative prompt are read through the model's lexicon
+     * (gft_translate_prompt) first; 1: used as typed */
+    int literal_prompt;
     gft_progress_fn progress;
     void *user_data;
     atomic_int *cancel; /* optional; non-zero = stop at the next step           */

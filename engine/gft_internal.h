@@ -91,6 +91,21 @@ typedef struct {
     uint32_t *known_len;   /* [n_known] */
 } gft_tokenizer;
 
+/* The prompt lexicon (optional; n = 0 when the file has none). Sources are
+ * words joined by single spaces, sorted by bytes; all pointers into the
+ * mapping or owned by the model. */
+#define GFT_LEXICON_MAX_SOURCE 255
+typedef struct {
+    uint32_t n;          /* sources */
+    const uint8_t **src; /* [n] */
+    uint32_t *src_len;   /* [n] */
+    uint32_t *tgt_of;    /* [n] index into tgt */
+    uint32_t n_targets;
+    const uint8_t **tgt; /* [n_targets] English phrases */
+    uint32_t *tgt_len;   /* [n_targets] */
+    uint32_t max_words;  /* the most words in one source */
+} gft_lexicon;
+
 struct gft_model {
     /* the file */
     const uint8_t *base; /* mapping or buffer */
@@ -104,6 +119,7 @@ struct gft_model {
 
     gft_hparams hp;
     gft_tokenizer tok;
+    gft_lexicon lex;
 
     gft_tensor text_emb, text_pos, img_emb, img_row, img_col;
     gft_layer *layers; /* [n_layer], owned */

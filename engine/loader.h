@@ -31,6 +31,9 @@ gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, co
 /* engine/tokenizer_load.c: tokens, merges (pair hash) and known words. */
 gft_status gft_load_tokenizer(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 
+/* engine/lexicon_load.c: the optional prompt lexicon (all three keys or none). */
+gft_status gft_load_lexicon(const gguf_file *f, gft_model *m, char *err, size_t err_size);
+
 /* Looks a merge up: its index, or -1. */
 int64_t gft_tokenizer_find_merge(const gft_tokenizer *tok, int32_t left, int32_t right);
 

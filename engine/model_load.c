@@ -104,6 +104,8 @@ static gft_status model_init(gft_model *m, char *err, size_t err_size)
     if (st == GFT_OK)
         st = gft_load_tokenizer(&f, m, err, err_size);
     if (st == GFT_OK)
+        st = gft_load_lexicon(&f, m, err, err_size);
+    if (st == GFT_OK)
         st = gft_load_tensors(&f, m, err, err_size);
     if (st == GFT_OK)
         st = gft_load_rerank(&f, m, err, err_size);
@@ -281,5 +283,6 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->image_width = hp->image_width;
     info->image_height = hp->image_height;
     info->n_known_words = model->tok.n_known;
+    info->n_lexicon = model->lex.n;
     info->defaults = hp->defaults;
 }

@@ -355,6 +355,28 @@ def case_tokenize():
         unknown = gft_text.unknown_words(text, known)
         expect = f"unknown words: {len(unknown)}" + (": " + ", ".join(unknown) if unknown else "")
         check(lines[2] == expect, f"{text!r}: {lines[2]!r} != {expect!r}")
+    check_readings(MODEL)
+
+
+def check_readings(model):
+    """gft tokenize's "read as" lines equal training/gft/lexicon.py's translate() with the
+    model's lexicon, on prompts built from its own sources (seeded) and on hand-picked ones."""
+    import random
+    from gft import lexicon
+    lex = lexicon.read(model)
+    sources = sorted(lex)
+    rng = random.Random(4)
+    texts = ["红苹果", "一个红苹果。", "Un chat noir", "chat bubble", "A Smiling FACE", "", "猫と犬"]
+    for _ in range(40 if sources else 0):
+        words = [s.replace(" ", rng.choice(["", " "])) if rng.random() < 0.6 else rng.choice(
+            ["a", "的", "big", "и", "zz"]) for s in rng.sample(sources, min(len(sources), rng.randint(1, 4)))]
+        texts.append(rng.choice(["", " ", ", "]).join(words))
+    for text in texts:
+        _, out, _ = run("tokenize", "-m", model, text, expect=0)
+        lines = out.splitlines()
+        want, n = lexicon.translate(text, lex)
+        check(lines[3:5] == [f"read as: {want}", f"lexicon phrases: {n}"],
+              f"{text!r}: {lines[3:5]} != reference {[want, n]}")
 
 
 def case_cancel():
@@ -457,6 +479,54 @@ def case_candidates():
     _, out, _ = generate(tmp("kdef.png"), seed=30)
     check(("of %d, score" % default in out) if default > 1 else "candidate" not in out,
           f"the model's default best of {default}: {out!r}")
+
+
+TEST_LEXICON = {"红 苹 果": "red apple", "chat noir": "black cat"}
+
+
+def lexicon_model():
+    """MODEL when it holds a prompt lexicon, else a copy of it with TEST_LEXICON."""
+    if info_fields()["prompt lexicon"].startswith("none"):
+        from gft.lexicon import with_lexicon
+        path = tmp("with-lexicon.gguf")
+        with_lexicon(MODEL, TEST_LEXICON, path)
+        return path
+    return MODEL
+
+
+def case_lexicon():
+    """Prompts are read through the model's lexicon: "红苹果" draws exactly what "red apple"
+    draws, and says so on stderr; --literal draws the prompt as typed; the negative prompt is
+    read too; gft tokenize shows the reading."""
+    model = lexicon_model()
+    check("phrases of other languages" in info_fields(model)["prompt lexicon"],
+          f"gft info: {info_fields(model)['prompt lexicon']!r}")
+    check_readings(model)
+
+    def draw(name, prompt, *extra):
+        path = tmp(name)
+        _, _, err = run("generate", "-m", model, "-p", prompt, "--seed", "5", "-o", path, *extra,
+                        expect=0)
+        return read(path), err
+
+    chinese, err = draw("zh.png", "红苹果")
+    check('prompt read as "red apple" (1 phrase' in err, f"no reading on stderr: {err!r}")
+    english, err = draw("en.png", "red apple")
+    check("read as" not in err, f"an English prompt was read through the lexicon: {err!r}")
+    literal, err = draw("zh-literal.png", "红苹果", "--literal")
+    check("read as" not in err, f"--literal still read the prompt: {err!r}")
+    # PNG text chunks hold the prompt as typed, so compare the pixels
+    def pixels(data):
+        path = tmp("px.png")
+        with open(path, "wb") as f:
+            f.write(data)
+        with Image.open(path) as im:
+            return im.tobytes()
+    check(pixels(chinese) == pixels(english), "红苹果 does not draw what 'red apple' draws")
+    check(pixels(literal) != pixels(chinese), "--literal draws what the reading draws")
+    neg_read, _ = draw("neg-zh.png", "cat", "-n", "红苹果")
+    neg_english, _ = draw("neg-en.png", "cat", "-n", "red apple")
+    check(pixels(neg_read) == pixels(neg_english), "the negative prompt is not read through the lexicon")
 
 
 def case_help():

@@ -69,6 +69,30 @@ static void add_tokenizer(gb *b)
     free(merges);
 }
 
+/* sorted by bytes; words joined by single spaces ("红 苹 果") */
+const char *const tiny_lexicon_sources[] = {
+    "chat",
+    "chat noir",
+    "pomme",
+    "rouge",
+    "zz",
+    "\xe7\xba\xa2 \xe8\x8b\xb9 \xe6\x9e\x9c", /* 红 苹 果 */
+    "\xe8\x8b\xb9 \xe6\x9e\x9c",              /* 苹 果 */
+};
+const char *const tiny_lexicon_targets[] = {
+    "a much longer phrase", "apple", "black cat", "cat", "red", "red apple",
+};
+const uint32_t tiny_lexicon_target_ids[] = {3, 2, 1, 4, 0, 5, 1};
+const int tiny_n_lexicon = (int)(sizeof tiny_lexicon_sources / sizeof tiny_lexicon_sources[0]);
+
+void tiny_add_lexicon(gb *b)
+{
+    gb_kv_arr_str(b, "gft.lexicon.sources", tiny_lexicon_sources, NULL, (size_t)tiny_n_lexicon);
+    gb_kv_arr_str(b, "gft.lexicon.targets", tiny_lexicon_targets, NULL,
+                  sizeof tiny_lexicon_targets / sizeof tiny_lexicon_targets[0]);
+    gb_kv_arr_u32(b, "gft.lexicon.target_ids", tiny_lexicon_target_ids, (size_t)tiny_n_lexicon);
+}
+
 static void add_conv(gb *b, const char *prefix, uint32_t type, uint64_t cin, uint64_t cout)
 {
     char name[96];
@@ -115,6 +139,7 @@ gb *tiny_model_builder(uint32_t mt, uint32_t et)
     gb_kv_f32(b, "gft.sampling.top_p", 0.95f);
     gb_kv_f32(b, "gft.sampling.guidance", 3.0f);
     add_tokenizer(b);
+    tiny_add_lexicon(b);
 
     const uint64_t d = TINY_N_EMBD, ff = TINY_N_FF;
     gb_add_tensor(b, "text_emb.weight", et, 2, d, (uint64_t)TINY_VOCAB, 1, 1);

@@ -30,6 +30,15 @@ extern const int tiny_n_merges;
 extern const char *const tiny_known_words[];
 extern const int tiny_n_known_words;
 
+/* The prompt lexicon (gft.lexicon.*) every tiny model holds: chat -> cat,
+ * chat noir -> black cat, pomme -> apple, rouge -> red, zz -> a much longer
+ * phrase, 红苹果 -> red apple, 苹果 -> apple. */
+extern const char *const tiny_lexicon_sources[];
+extern const char *const tiny_lexicon_targets[];
+extern const uint32_t tiny_lexicon_target_ids[];
+extern const int tiny_n_lexicon;
+void tiny_add_lexicon(gb *b);
+
 /* matrix_type: the type of the transformer matrices (GB_T_F32, GB_T_F16,
  * GB_T_Q8_0); emb_type: embeddings and convolutions (GB_T_F32, GB_T_F16). */
 gb *tiny_model_builder(uint32_t matrix_type, uint32_t emb_type);

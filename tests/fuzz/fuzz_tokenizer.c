@@ -1,4 +1,5 @@
-/* libFuzzer target: arbitrary bytes as a prompt, over a fixed tiny model.
+/* libFuzzer target: arbitrary bytes as a prompt, over a fixed tiny model
+ * (normalising, BPE, the prefix, unknown words, the prompt lexicon).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gft_internal.h"
 #include "tiny_model.h"
@@ -53,6 +54,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char words[64];
     int unknown = gft_unknown_words(m, text, words, sizeof words);
     if (unknown < 0 || strlen(words) >= sizeof words)
+        abort();
+    /* the lexicon's reading: normalised, at most 1024 bytes, NUL-terminated
+     * also in a short buffer, and read as typed when nothing matched */
+    char read[1025], small[7];
+    int replaced = gft_translate_prompt(m, text, read, sizeof read);
+    size_t read_len = strlen(read);
+    if (replaced < 0 || read_len > 1024 || (replaced == 0 && strcmp(read, norm) != 0))
+        abort();
+    char read_norm[1025];
+    if (gft_normalize_text(read, read_norm, sizeof read_norm) != read_len ||
+        memcmp(read, read_norm, read_len) != 0)
+        abort();
+    if (gft_translate_prompt(m, text, small, sizeof small) != replaced ||
+        strlen(small) >= sizeof small || strncmp(small, read, strlen(small)) != 0)
         abort();
     free(text);
     return 0;

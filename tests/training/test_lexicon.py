@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the prompt lexicon (training/gft/lexicon.py): building it from caption items,
+reading prompts through it, and writing it into a model file.
+
+Run: PYTHONPATH=training /usr/bin/python3 tests/training/test_lexicon.py
+"""
+import os
+import sys
+import tempfile
+
+from gft import lexicon
+from gft.captions import all_caption_texts
+from gft.gguf_writer import T_F16, T_F32, GGUFFile
+
+FAILS = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILS.append(what)
+
+
+def emoji(concept, labels, tags):
+    return {"concept": concept, "style": "noto", "labels": labels, "tags": tags}
+
+
+# A small world: two apples, a cat and a dog, a target, and a skin-tone variant.
+ITEMS = [
+    emoji("emoji:apple", {"en": "red apple", "zh": "红苹果", "de": "roter Apfel", "fr": "pomme rouge"},
+          {"en": ["apple", "fruit", "red"], "zh": ["苹果", "水果", "红"], "de": ["Apfel", "Obst", "rot"],
+           "fr": ["pomme", "fruit", "rouge"]}),
+    emoji("emoji:green-apple", {"en": "green apple", "zh": "青苹果", "de": "grüner Apfel",
+                                "fr": "pomme verte"},
+          {"en": ["apple", "fruit", "green"], "zh": ["苹果", "水果", "绿"], "de": ["Apfel", "Obst", "grün"],
+           "fr": ["pomme", "fruit", "vert"]}),
+    emoji("emoji:cat", {"en": "cat face", "zh": "猫脸", "de": "Katzengesicht", "fr": "tête de chat"},
+          {"en": ["cat", "face", "pet"], "zh": ["猫", "脸", "宠物"], "de": ["Katze", "Gesicht", "Haustier"],
+           "fr": ["chat", "tête", "animal"]}),
+    emoji("emoji:cat2", {"en": "cat", "zh": "猫", "de": "Katze", "fr": "chat"},
+          {"en": ["cat", "pet"], "zh": ["猫", "宠物"], "de": ["Katze", "Haustier"], "fr": ["chat", "animal"]}),
+    emoji("emoji:dog", {"en": "dog face", "zh": "狗脸", "de": "Hundegesicht", "fr": "tête de chien"},
+          {"en": ["dog", "face", "pet"], "zh": ["狗", "脸", "宠物"], "de": ["Hund", "Gesicht", "Haustier"],
+           "fr": ["chien", "tête", "animal"]}),
+    emoji("emoji:dog2", {"en": "dog", "zh": "狗", "de": "Hund", "fr": "chien"},
+          {"en": ["dog", "pet"], "zh": ["狗", "宠物"], "de": ["Hund", "Haustier"], "fr": ["chien", "animal"]}),
+    # "的" is this concept's Japanese label, but a particle in every Chinese caption below
+    emoji("emoji:target", {"en": "bullseye", "ja": "的", "zh": "正中靶心", "de": "Volltreffer"},
+          {"en": ["dart", "target"], "zh": ["靶心"], "de": ["Ziel"]}),
+    emoji("emoji:heart", {"en": "red heart", "zh": "红色的心", "ja": "赤いハート", "de": "rotes Herz"},
+          {"en": ["heart", "love"], "zh": ["心", "爱"], "de": ["Herz", "Liebe"]}),
+    emoji("emoji:book", {"en": "green book", "zh": "绿色的书", "ja": "緑の本", "de": "grünes Buch"},
+          {"en": ["book", "green"], "zh": ["书", "绿"], "de": ["Buch", "grün"]}),
+    emoji("emoji:wave-dark", {"en": "waving hand: dark skin tone", "zh": "挥手: 较深肤色",
+                              "de": "winkende Hand: dunkle Hautfarbe"}, {}),
+    {"concept": "clipart:lamp", "style": "clipart", "labels": {"en": "desk lamp"}, "tags": {"en": ["light"]}},
+]
+
+
+def test_build():
+    lex = lexicon.build(ITEMS)
+    check(lex.get("红 苹 果") == "red apple" and lex.get("pomme rouge") == "red apple"
+          and lex.get("roter apfel") == "red apple", "labels map to the English label")
+    check(lex.get("苹 果") == "apple" and lex.get("apfel") == "apple" and lex.get("pomme") == "apple",
+          "a tag maps to the English tag with the same concepts")
+    check(lex.get("katze") == "cat" and lex.get("猫") == "cat",
+          "a one-word label maps to its English label: %r %r" % (lex.get("katze"), lex.get("猫")))
+    check("的" not in lex, "a one-word source used mostly for other things is left out: %r" % lex.get("的"))
+    check("fruit" not in lex and "pet" not in lex and lex.get("animal") == "pet",
+          "sources made only of English caption words are left out: %r" % lex.get("fruit"))
+    check(not any("肤色" in s or "hautfarbe" in s for s in lex), "skin-tone variants are left out")
+    check(lex.get("扁 平 图 标") == "flat icon" and lex.get("表 情 符 号") == "noto emoji style",
+          "style words map to the canonical English style")
+    check(all(s == lexicon.canonical(s) and len(s.encode()) <= lexicon.MAX_SOURCE_BYTES for s in lex),
+          "sources are in canonical form")
+    with_list = lexicon.build(ITEMS, english_word_list={"chien", "tete"})
+    check("chien" in lex and "chien" not in with_list, "a word list's English words are left out")
+    # English captions read as themselves
+    english = all_caption_texts([i for i in ITEMS if len(i["labels"]) > 1], langs={"en"})
+    check(all(lexicon.translate(t, lex) == (lexicon.normalize(t), 0) for t in english),
+          "every English caption reads as itself")
+
+
+def test_translate():
+    lex = lexicon.build(ITEMS)
+    cases = {
+        "红苹果": ("red apple", 1),
+        "红 苹果": ("red apple", 1),
+        "一个红苹果。": ("一个 red apple", 1),
+        "苹果红": ("apple 红", 1),
+        "Un CHAT et un chien!": ("un cat et un dog", 2),
+        "pommes": ("pommes", 0),
+        "": ("", 0),
+    }
+    for text, want in cases.items():
+        got = lexicon.translate(text, lex)
+        check(got == want, "%r reads as %r (want %r)" % (text, got, want))
+    long_target = {"zz": "a much longer phrase"}
+    text, n = lexicon.translate(" ".join(["zz"] * 333), long_target)
+    check(n == 333 and len(text.encode()) == 1007,
+          "pieces past 1024 bytes are dropped: %d bytes, %d phrases" % (len(text.encode()), n))
+
+
+def test_model_file():
+    from gft.export_gguf import main as export_main
+    with tempfile.TemporaryDirectory() as d:
+        src, out, none = (os.path.join(d, n) for n in ("a.gguf", "b.gguf", "c.gguf"))
+        check(export_main(["--random", "tiny", "--seed", "4", "-o", src]) == 0, "tiny export")
+        lex = lexicon.build(ITEMS)
+        lexicon.with_lexicon(src, lex, out, f16_embeddings=True)
+        a, b = GGUFFile(src), GGUFFile(out)
+        check(lexicon.read(b) == lex and lexicon.read(a) == {}, "the file holds the lexicon")
+        check(b.kv[lexicon.KEY_SOURCES] == sorted(lex, key=lambda s: s.encode()),
+              "sources are sorted by bytes")
+        emb = [n for n in a.tensor_info if n in lexicon.EMBEDDINGS and a.tensor_info[n][1] == T_F32]
+        other = [n for n in a.tensor_info if n not in lexicon.EMBEDDINGS]
+        check(emb and all(b.tensor_info[n][1] == T_F16 for n in emb)
+              and all(abs(a.tensor(n) - b.tensor(n)).max() < 1e-3 for n in emb),
+              "F32 embeddings become F16: %s" % emb)
+        check(all(a.tensor_raw(n) == b.tensor_raw(n) for n in other)
+              and all(a.kv_raw[k] == b.kv_raw[k] for k in a.kv), "everything else is copied byte for byte")
+        lexicon.with_lexicon(out, {}, none)
+        check(lexicon.read(none) == {} and not any(k in GGUFFile(none).kv for k in lexicon.KEYS),
+              "an empty lexicon removes the keys")
+        check(lexicon.main(["--model", src, "--meta", os.path.join(d, "missing.json.xz"), "-o", out]) == 1,
+              "a missing pack is refused with a message")
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("test_") and callable(fn):
+            fn()
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        sys.exit(1)
+    print("all checks passed")

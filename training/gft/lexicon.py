@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The prompt lexicon: words and phrases of other languages read as the English the model
+knows best (docs/model-format.md, "Prompt lexicon").
+
+The model learnt every concept from English captions far more often than from any one other
+language (one caption in 40 was Chinese), so "红苹果" draws no apple while "red apple" does.
+The data already holds the translations: every emoji concept has a label and tags in 25
+languages besides English (emojibase-data). This module turns them into a lexicon that the
+engine applies to a prompt before tokenising it:
+
+* every non-English *label* maps to the concept's English label ("红苹果" -> "red apple");
+* a non-English *tag* maps to the English tag or label whose set of concepts it matches best
+  (Jaccard >= 0.5 over at least 2 concepts: "苹果" -> "apple", "Katze" -> "cat");
+* the style words of ``gft.captions.STYLE_WORDS`` map to their canonical English phrase;
+* skin-tone variants are left out (their labels repeat the base label with a tone);
+* a one-word source must mean its target in most places it occurs: of the concepts whose
+  other-language captions use the word, at least half have every word of the target in their
+  English captions ("的", the Japanese label of 🎯, is left out, being everywhere in Chinese);
+* a phrase made only of words that English captions use, or of English words (a word list such
+  as Debian's wamerican), is left out, so English prompts are not changed ("chat" stays).
+
+Matching works on the words of normalised text (``gft.text.split_words``: CJK code points are
+words of their own), so "红苹果", "红 苹果" and "紅蘋果"'s own entry all match whole words only.
+A source is stored as its words joined by single spaces ("红 苹 果"). The longest match wins,
+left to right; text between matches stays as it was.
+
+  cd training && python3 -m gft.lexicon --model ../models/gft-emoji.gguf \\
+      --meta ../.devdata/pack/meta.json.xz --f16-embeddings -o ../models/gft-emoji.gguf
+"""
+import argparse
+import collections
+import sys
+
+from .captions import STYLE_WORDS, all_caption_texts
+from .gguf_writer import STRING, T_F16, T_F32, U32, GGUFFile, GGUFWriter, run_file_tool
+from .text import MAX_NORM_BYTES, normalize, split_words
+
+KEY_SOURCES = "gft.lexicon.sources"
+KEY_TARGETS = "gft.lexicon.targets"
+KEY_TARGET_IDS = "gft.lexicon.target_ids"
+KEYS = (KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS)
+MIN_JACCARD = 0.5
+MIN_SHARED = 2
+MIN_ONE_WORD_SHARE = 0.5
+MAX_SOURCE_BYTES = 255  # the engine refuses longer sources
+ENGLISH_WORD_LIST = "/usr/share/dict/american-english"  # Debian's wamerican
+EMBEDDINGS = ("text_emb.weight", "text_pos", "img_emb.weight", "img_row", "img_col")
+
+
+def canonical(text):
+    """The lexicon form of a text: its normalised words joined by single spaces."""
+    return " ".join(split_words(normalize(text)))
+
+
+def _concepts(items):
+    """{concept id: item} for the items with labels in English and another language."""
+    out = {}
+    for it in items:
+        labels = it["labels"]
+        if "en" in labels and len(labels) > 1 and "skin tone" not in labels["en"]:
+            out.setdefault(it["concept"], it)
+    return out
+
+
+def _best_target(counter):
+    """The most frequent target; ties go to the shorter, then the smaller in bytes."""
+    return min(counter.items(), key=lambda kv: (-kv[1], len(kv[0].encode()), kv[0].encode()))[0]
+
+
+def read_word_list(path):
+    """The normalised words of a word list, one per line."""
+    with open(path, encoding="utf-8") as f:
+        return {w for line in f for w in split_words(normalize(line))}
+
+
+def _word_concepts(concepts):
+    """({word: concepts whose other-language captions use it}, {concept: its English words})."""
+    where = collections.defaultdict(set)
+    english = collections.defaultdict(set)
+    for cid, c in concepts.items():
+        for lang, label in c["labels"].items():
+            for t in [label] + list(c.get("tags", {}).get(lang, [])):
+                for w in split_words(normalize(t)):
+                    (english[cid].add(w) if lang == "en" else where[w].add(cid))
+    return where, english
+
+
+def _label_targets(concepts):
+    """{source: English label}: every other language's label of a concept."""
+    counts = collections.defaultdict(collections.Counter)
+    for c in concepts.values():
+        en = normalize(c["labels"]["en"])
+        for lang, label in c["labels"].items():
+            if lang != "en" and en:
+                counts[canonical(label)][en] += 1
+    return {src: _best_target(cnt) for src, cnt in counts.items() if src}
+
+
+def _tag_targets(concepts):
+    """{source: English tag or label}: for each other-language tag, the English phrase whose
+    set of concepts is most like the tag's (Jaccard >= MIN_JACCARD, >= MIN_SHARED shared)."""
+    english_sets = collections.defaultdict(set)
+    other_sets = collections.defaultdict(set)
+    for cid, c in concepts.items():
+        english_sets[normalize(c["labels"]["en"])].add(cid)
+        for lang, tags in c.get("tags", {}).items():
+            for tag in tags:
+                (english_sets[normalize(tag)] if lang == "en" else other_sets[canonical(tag)]).add(cid)
+    english_sets.pop("", None)
+    other_sets.pop("", None)
+    by_concept = collections.defaultdict(list)  # concept -> English phrases naming it
+    for phrase, ids in english_sets.items():
+        for cid in ids:
+            by_concept[cid].append(phrase)
+    out = {}
+    for src, ids in other_sets.items():
+        if len(ids) < MIN_SHARED:
+            continue
+        best = None
+        for phrase in {p for cid in ids for p in by_concept[cid]}:
+            shared = len(ids & english_sets[phrase])
+            score = (shared / len(ids | english_sets[phrase]), shared, -len(phrase.encode()))
+            if best is None or score > best[0] or (score == best[0] and phrase.encode() < best[1].encode()):
+                best = (score, phrase)
+        if best and best[0][0] >= MIN_JACCARD and best[0][1] >= MIN_SHARED:
+            out[src] = best[1]
+    return out
+
+
+def _style_targets():
+    """{source: canonical English style phrase} from gft.captions.STYLE_WORDS."""
+    out = {}
+    for style in sorted(STYLE_WORDS):
+        english = normalize(STYLE_WORDS[style]["en"][0])
+        for lang in sorted(STYLE_WORDS[style]):
+            for phrase in STYLE_WORDS[style][lang]:
+                if lang != "en":
+                    out.setdefault(canonical(phrase), english)
+    return out
+
+
+def build(items, english_word_list=()):
+    """{source (canonical form): English target (normalised)} from caption items. Sources made
+    only of English words (the emoji's English captions, the style and template words, and
+    english_word_list) are left out."""
+    concepts = _concepts(items)
+    english_words = set(english_word_list)
+    for t in all_caption_texts(list(concepts.values()), langs={"en"}):
+        english_words.update(split_words(normalize(t)))
+    where, english_of = _word_concepts(concepts)
+
+    def means(src, target):
+        """False for a one-word source used mostly where the target is not meant."""
+        if " " in src or not where.get(src):
+            return True
+        words = set(target.split(" "))
+        agree = sum(1 for cid in where[src] if words <= english_of[cid])
+        return agree >= MIN_ONE_WORD_SHARE * len(where[src])
+
+    labels, tags, styles = _label_targets(concepts), _tag_targets(concepts), _style_targets()
+    lexicon = {}
+    for src in set(labels) | set(tags) | set(styles):
+        if len(src.encode()) > MAX_SOURCE_BYTES or all(w in english_words for w in src.split(" ")):
+            continue
+        for table in (labels, tags, styles):  # a label first, then a tag, then a style word
+            if src in table and means(src, table[src]):
+                lexicon[src] = table[src]
+                break
+    return lexicon
+
+
+def translate(text, lexicon, max_words=None):
+    """-> (text read through the lexicon, number of phrases replaced). The result is
+    normalised; with no match it is normalize(text). Pieces that would take it past
+    MAX_NORM_BYTES are dropped, as the engine does."""
+    norm = normalize(text)
+    if max_words is None:
+        max_words = max((s.count(" ") + 1 for s in lexicon), default=0)
+    spans = _word_spans(norm)
+    pieces, cursor, i, count = [], 0, 0, 0
+    while i < len(spans):
+        for n in range(min(max_words, len(spans) - i), 0, -1):
+            key = " ".join(norm[a:b] for a, b in spans[i:i + n])
+            if key in lexicon:
+                pieces.append(norm[cursor:spans[i][0]].strip(" "))
+                pieces.append(lexicon[key].strip(" "))
+                cursor = spans[i + n - 1][1]
+                i += n
+                count += 1
+                break
+        else:
+            i += 1
+    if not count:
+        return norm, 0
+    pieces.append(norm[cursor:].strip(" "))
+    out, size = [], 0
+    for p in (p for p in pieces if p):
+        need = len(p.encode()) + (1 if out else 0)
+        if size + need > MAX_NORM_BYTES:
+            break
+        out.append(p)
+        size += need
+    return " ".join(out), count
+
+
+def _word_spans(norm):
+    """(start, end) character offsets of split_words(norm)'s words, in order."""
+    spans, pos = [], 0
+    for w in split_words(norm):
+        start = norm.index(w, pos)
+        spans.append((start, start + len(w)))
+        pos = start + len(w)
+    return spans
+
+
+def add_keys(writer, lexicon):
+    """The lexicon's three keys: sources sorted by bytes, unique targets, one id per source."""
+    sources = sorted(lexicon, key=lambda s: s.encode())
+    targets = sorted(set(lexicon.values()), key=lambda s: s.encode())
+    index = {t: i for i, t in enumerate(targets)}
+    writer.add_array(KEY_SOURCES, STRING, sources)
+    writer.add_array(KEY_TARGETS, STRING, targets)
+    writer.add_array(KEY_TARGET_IDS, U32, [index[lexicon[s]] for s in sources])
+
+
+def read(path_or_file):
+    """The lexicon a model file holds ({} when none)."""
+    f = GGUFFile(path_or_file) if isinstance(path_or_file, str) else path_or_file
+    if KEY_SOURCES not in f.kv:
+        return {}
+    targets = f.kv[KEY_TARGETS]
+    return {s: targets[i] for s, i in zip(f.kv[KEY_SOURCES], f.kv[KEY_TARGET_IDS])}
+
+
+def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
+    """Copies a model file with `lexicon` in place of the one it holds (if any); with
+    f16_embeddings, F32 embedding tables become F16 (to make room: 3.9 MB on the shipped
+    model). Everything else is copied byte for byte, in order."""
+    f = GGUFFile(src_path)
+    w = GGUFWriter(f.kv.get("general.alignment", 32))
+    for key, raw in f.kv_raw.items():
+        if key not in KEYS and key not in w.keys:
+            w.add_raw_kv(key, raw)
+    if lexicon:
+        add_keys(w, lexicon)
+    for name in f.tensor_info:
+        dims, ttype, data = f.tensor_raw(name)
+        if f16_embeddings and name in EMBEDDINGS and ttype == T_F32:
+            w.add_tensor(name, f.tensor(name), T_F16)
+        else:
+            w.add_raw_tensor(name, dims, ttype, data)
+    w.write_replacing(out_path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--meta", required=True, help="the pack's meta.json.xz (captions of every item)")
+    ap.add_argument("--english-words", default=ENGLISH_WORD_LIST,
+                    help="a word list whose words are never translated (default: %(default)s, from "
+                         "Debian's wamerican; '' for none)")
+    ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
+    ap.add_argument("--none", action="store_true", help="remove the lexicon instead")
+    ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
+    a = ap.parse_args(argv)
+
+    def work():
+        from .dataset import DatasetError, load_meta
+        try:
+            items = [] if a.none else load_meta(a.meta)[0]
+        except DatasetError as e:
+            raise ValueError(str(e)) from e
+        words = read_word_list(a.english_words) if a.english_words and items else ()
+        lexicon = build(items, words) if items else {}
+        with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)
+        return f"wrote {a.output}: lexicon of {len(lexicon)} phrases"
+    return run_file_tool("lexicon", work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

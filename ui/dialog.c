@@ -441,6 +441,7 @@ GtkWidget *gft_dialog_get_control(GftDialog *d, const gchar *id)
         {"model-info", G_STRUCT_OFFSET(GftDialog, model_info)},
         {"target", G_STRUCT_OFFSET(GftDialog, target)},
         {"unknown-words", G_STRUCT_OFFSET(GftDialog, unknown_words)},
+        {"prompt-reading", G_STRUCT_OFFSET(GftDialog, reading)},
         {"progress", G_STRUCT_OFFSET(GftDialog, progress)},
         {"stop", G_STRUCT_OFFSET(GftDialog, stop)},
         {"generate", G_STRUCT_OFFSET(GftDialog, generate)},

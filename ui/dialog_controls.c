@@ -7,6 +7,7 @@
 #include "i18n.h"
 
 #define UNKNOWN_WORDS_SIZE 512
+#define READING_SIZE 1025 /* a normalised text and its NUL */
 
 /* ---- small builders --------------------------------------------------------- */
 
@@ -112,12 +113,30 @@ static GtkWidget *int_spin(gdouble lo, gdouble hi, const gchar *tooltip)
     return spin;
 }
 
+/* A note under the prompt: an icon and a wrapping label, hidden until used. */
+static GtkWidget *note_row(const gchar *icon_name, GtkWidget **label)
+{
+    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *icon = gtk_image_new_from_icon_name(icon_name, GTK_ICON_SIZE_MENU);
+    gtk_widget_set_valign(icon, GTK_ALIGN_START);
+    *label = gtk_label_new("");
+    gtk_label_set_line_wrap(GTK_LABEL(*label), TRUE);
+    gtk_label_set_xalign(GTK_LABEL(*label), 0);
+    gtk_label_set_max_width_chars(GTK_LABEL(*label), 40);
+    gtk_box_pack_start(GTK_BOX(row), icon, FALSE, FALSE, 0);
+    gtk_box_pack_start(GTK_BOX(row), *label, TRUE, TRUE, 0);
+    gtk_widget_set_no_show_all(row, TRUE);
+    gtk_widget_show(icon);
+    gtk_widget_show(*label);
+    return row;
+}
+
 /* ---- callbacks ---------------------------------------------------------------- */
 
 static void on_prompt_changed(GtkTextBuffer *buffer, gpointer data)
 {
     (void)buffer;
-    gft_dialog_update_unknown_words(GFT_DIALOG(data));
+    gft_dialog_update_prompt_notes(GFT_DIALOG(data));
 }
 
 /* Ctrl+Enter in a prompt generates (plain Enter starts a new line). */
@@ -157,7 +176,7 @@ static void on_model_file_set(GtkFileChooserButton *chooser, gpointer data)
 
 static void build_prompt(GftDialog *d, GtkBox *box)
 {
-    GtkWidget *label, *scrolled, *icon, *neg_scrolled;
+    GtkWidget *label, *scrolled, *neg_scrolled;
 
     {
         gchar *markup = g_markup_printf_escaped("<b>%s</b>", _("_Prompt"));
@@ -176,18 +195,12 @@ static void build_prompt(GftDialog *d, GtkBox *box)
     g_signal_connect(d->prompt_view, "key-press-event", G_CALLBACK(on_prompt_key), d);
     gtk_box_pack_start(box, scrolled, FALSE, FALSE, 0);
 
-    d->unknown_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-    icon = gtk_image_new_from_icon_name("dialog-warning-symbolic", GTK_ICON_SIZE_MENU);
-    gtk_widget_set_valign(icon, GTK_ALIGN_START);
-    d->unknown_words = gtk_label_new("");
-    gtk_label_set_line_wrap(GTK_LABEL(d->unknown_words), TRUE);
-    gtk_label_set_xalign(GTK_LABEL(d->unknown_words), 0);
-    gtk_label_set_max_width_chars(GTK_LABEL(d->unknown_words), 40);
-    gtk_box_pack_start(GTK_BOX(d->unknown_box), icon, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(d->unknown_box), d->unknown_words, TRUE, TRUE, 0);
-    gtk_widget_set_no_show_all(d->unknown_box, TRUE);
-    gtk_widget_show(icon);
-    gtk_widget_show(d->unknown_words);
+    d->reading_box = note_row("dialog-information-symbolic", &d->reading);
+    gtk_widget_set_tooltip_text(d->reading_box,
+                                _("Words of other languages that the model knows better in "
+                                  "English are read as English"));
+    gtk_box_pack_start(box, d->reading_box, FALSE, FALSE, 0);
+    d->unknown_box = note_row("dialog-warning-symbolic", &d->unknown_words);
     gtk_box_pack_start(box, d->unknown_box, FALSE, FALSE, 0);
 
     d->negative_expander = gtk_expander_new_with_mnemonic(_("_Negative prompt"));
@@ -415,18 +428,29 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s)
     gft_settings_clear(&fresh);
 }
 
-void gft_dialog_update_unknown_words(GftDialog *d)
+void gft_dialog_update_prompt_notes(GftDialog *d)
 {
-    gchar words[UNKNOWN_WORDS_SIZE];
+    gchar words[UNKNOWN_WORDS_SIZE], reading[READING_SIZE];
     gchar *prompt, *text;
     int n;
 
     if (d->model == NULL) {
+        gtk_widget_hide(d->reading_box);
         gtk_widget_hide(d->unknown_box);
         return;
     }
     prompt = buffer_text(d->prompt_buffer);
-    n = gft_unknown_words(d->model, prompt, words, sizeof words);
+    /* the dialog generates with the lexicon on (literal_prompt 0) */
+    if (gft_translate_prompt(d->model, prompt, reading, sizeof reading) > 0) {
+        text = g_strdup_printf(_("The model reads this prompt as: %s"), reading);
+        gtk_label_set_text(GTK_LABEL(d->reading), text);
+        g_free(text);
+        gtk_widget_show(d->reading_box);
+    } else {
+        gtk_widget_hide(d->reading_box);
+    }
+    /* what the model reads is what it may not know */
+    n = gft_unknown_words(d->model, reading, words, sizeof words);
     g_free(prompt);
     if (n <= 0) {
         gtk_widget_hide(d->unknown_box);

@@ -104,7 +104,7 @@ gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error)
     gft_preview_grid_setup(d->grid, 0, 0, 0);
 
     gft_dialog_show_model_info(d, NULL);
-    gft_dialog_update_unknown_words(d);
+    gft_dialog_update_prompt_notes(d);
     gft_dialog_update_sensitivity(d);
     return TRUE;
 }

@@ -42,7 +42,8 @@ struct _GftDialog {
     GtkWidget *seed, *dice, *fixed_seed, *variations, *width, *height;
     GtkWidget *model_chooser, *model_info, *target;
     GtkWidget *unknown_box, *unknown_words;
-    GtkWidget *controls; /* everything the user edits, disabled while running */
+    GtkWidget *reading_box, *reading; /* the prompt as the model's lexicon reads it */
+    GtkWidget *controls;              /* everything the user edits, disabled while running */
     GtkWidget *progress, *stop;
     GtkWidget *generate, *ok, *reset, *help, *close;
     GftPreviewGrid *grid;
@@ -66,7 +67,9 @@ extern guint gft_dialog_signals[N_SIGNALS];
 GtkWidget *gft_dialog_build_controls(GftDialog *d);
 void gft_dialog_show_settings(GftDialog *d, const GftSettings *s);
 void gft_dialog_read_settings(GftDialog *d, GftSettings *s);
-void gft_dialog_update_unknown_words(GftDialog *d);
+/* Under the prompt: how the model's lexicon reads it (when that differs from
+ * what was typed) and the words of that reading the model does not know. */
+void gft_dialog_update_prompt_notes(GftDialog *d);
 /* The Best of control follows the current model: without a reranker it
  * shows 1 and is insensitive, and its tooltip says why. */
 void gft_dialog_update_candidates(GftDialog *d);

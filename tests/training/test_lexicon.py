@@ -124,6 +124,13 @@ def test_model_file():
               "an empty lexicon removes the keys")
         check(lexicon.main(["--model", src, "--meta", os.path.join(d, "missing.json.xz"), "-o", out]) == 1,
               "a missing pack is refused with a message")
+        check(lexicon.main(["--model", src, "--pair", "红苹果=Red Apple", "--pair", "Chat Noir=black cat",
+                            "-o", out]) == 0
+              and lexicon.read(out) == {"红 苹 果": "red apple", "chat noir": "black cat"},
+              "--pair entries are normalised, sources in canonical form")
+        check(lexicon.main(["--model", src, "--pair", "no equals sign", "-o", out]) == 1
+              and lexicon.main(["--model", src, "--pair", "=red", "-o", out]) == 1,
+              "a malformed --pair is refused")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@
 
 #include "gft-dialog.h"
 
-static const char *tiny_model, *shipped_model, *rerank_model;
+static const char *tiny_model, *shipped_model, *rerank_model, *lexicon_model;
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -627,7 +627,8 @@ static void on_fraction(GObject *bar, GParamSpec *pspec, gpointer data)
 }
 
 /* The engine's own best of K for the same settings. */
-static void generate_directly(const char *path, const GftSettings *s, gft_result *out)
+static void generate_directly(const char *path, const GftSettings *s, gft_result *out,
+                              gboolean literal)
 {
     char err[GFT_ERROR_SIZE] = "";
     gft_model *model = NULL;
@@ -647,10 +648,70 @@ static void generate_directly(const char *path, const GftSettings *s, gft_result
     p.seed = s->seed;
     p.n_variations = s->n_variations;
     p.n_candidates = s->n_candidates;
+    p.literal_prompt = literal;
     if (gft_generate(ctx, &p, out) != GFT_OK)
         g_error("direct generation failed: %s", gft_context_last_error(ctx));
     gft_context_free(ctx);
     gft_model_free(model);
+}
+
+/* With a model that has a prompt lexicon, the dialog says how it reads the
+ * prompt, and generates from that reading: "红苹果" gives the pixels the
+ * engine draws for "red apple", not those of the prompt as typed. */
+static void test_prompt_reading(void)
+{
+    GftDialog *d;
+    GtkWidget *label;
+    Finish fin = {0};
+    GftSettings s;
+    GftResult *r;
+    gft_result english, literal;
+    gsize bytes;
+
+    if (lexicon_model == NULL) {
+        g_test_skip("no model with a lexicon given");
+        return;
+    }
+    d = new_dialog(lexicon_model);
+    label = gft_dialog_get_control(d, "prompt-reading");
+    g_assert_nonnull(label);
+    set_prompt(d, "red apple");
+    drain();
+    g_assert_false(gtk_widget_is_visible(label));
+    set_prompt(d, "\xe4\xb8\x80\xe4\xb8\xaa\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c"); /* 一个红苹果 */
+    drain();
+    g_assert_true(gtk_widget_is_visible(label));
+    g_assert_nonnull(
+        strstr(gtk_label_get_text(GTK_LABEL(label)), "\xe4\xb8\x80\xe4\xb8\xaa red apple"));
+
+    prepare(d, "\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c", 2, 21, -1); /* 红苹果 */
+    drain();
+    g_assert_true(gtk_widget_is_visible(label));
+    g_signal_connect(d, "generation-finished", G_CALLBACK(on_finished), &fin);
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 120));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_cmpstr(r->settings.prompt, ==, "\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c");
+
+    gft_settings_init(&s);
+    gft_settings_copy(&s, &r->settings);
+    g_free(s.prompt);
+    s.prompt = g_strdup("red apple");
+    generate_directly(lexicon_model, &s, &english, FALSE);
+    g_free(s.prompt);
+    s.prompt = g_strdup("\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c");
+    generate_directly(lexicon_model, &s, &literal, TRUE);
+    bytes = (gsize)r->width * r->height * 4;
+    for (gint i = 0; i < 2; i++)
+        g_assert_cmpmem(r->pixels[i], bytes, english.pixels + bytes * i, bytes);
+    g_assert_true(memcmp(english.pixels, literal.pixels, bytes * 2) != 0);
+    gft_result_free(&english);
+    gft_result_free(&literal);
+    gft_settings_clear(&s);
+    gft_dialog_result_free(r);
+    free_dialog(d);
 }
 
 /* Best of 3 reaches the engine: the dialog keeps the very images the engine
@@ -690,9 +751,9 @@ static void test_candidates_reach_generation(void)
 
     gft_settings_init(&s);
     gft_settings_copy(&s, &r->settings);
-    generate_directly(rerank_model, &s, &direct);
+    generate_directly(rerank_model, &s, &direct, FALSE);
     s.n_candidates = 1;
-    generate_directly(rerank_model, &s, &single);
+    generate_directly(rerank_model, &s, &single, FALSE);
     g_assert_cmpint(direct.n_candidates, ==, 3);
     bytes = (gsize)r->width * r->height * 4;
     for (gint i = 0; i < 4; i++) {
@@ -846,12 +907,14 @@ int main(int argc, char **argv)
      * machine's desktop (no session bus, fonts, themes) do not. */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL [RERANK_MODEL]]\n", argv[0]);
+        fprintf(stderr, "usage: %s TINY_MODEL [SHIPPED_MODEL [RERANK_MODEL [LEXICON_MODEL]]]\n",
+                argv[0]);
         return 2;
     }
     tiny_model = argv[1];
     shipped_model = argc > 2 && g_file_test(argv[2], G_FILE_TEST_EXISTS) ? argv[2] : NULL;
     rerank_model = argc > 3 && g_file_test(argv[3], G_FILE_TEST_EXISTS) ? argv[3] : NULL;
+    lexicon_model = argc > 4 && g_file_test(argv[4], G_FILE_TEST_EXISTS) ? argv[4] : NULL;
     g_setenv("GFT_MODEL", tiny_model, TRUE); /* the dialog's default model */
 
     g_test_add_func("/dialog/settings-round-trip", test_settings_round_trip);
@@ -862,6 +925,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dialog/ok-returns-selected", test_ok_returns_selected);
     g_test_add_func("/dialog/ok-without-results-generates", test_ok_without_results_generates);
     g_test_add_func("/dialog/unknown-words", test_unknown_words);
+    g_test_add_func("/dialog/prompt-reading", test_prompt_reading);
     g_test_add_func("/dialog/destroy-while-generating", test_destroy_while_generating);
     g_test_add_func("/dialog/candidates-without-reranker", test_candidates_without_reranker);
     g_test_add_func("/dialog/candidates-with-reranker", test_candidates_with_reranker);

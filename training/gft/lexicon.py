@@ -252,26 +252,46 @@ def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
     w.write_replacing(out_path)
 
 
+def pairs(entries):
+    """{source: target} from "SOURCE=ENGLISH" strings, both normalised (sources canonical)."""
+    out = {}
+    for e in entries:
+        src, sep, target = e.partition("=")
+        src, target = canonical(src), normalize(target)
+        if not sep or not src or not target or len(src.encode()) > MAX_SOURCE_BYTES:
+            raise ValueError(f"--pair {e!r} is not SOURCE=ENGLISH (each non-empty, the source "
+                             f"at most {MAX_SOURCE_BYTES} bytes)")
+        out[src] = target
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
-    ap.add_argument("--meta", required=True, help="the pack's meta.json.xz (captions of every item)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--meta", help="the pack's meta.json.xz (captions of every item)")
+    src.add_argument("--pair", action="append", metavar="SOURCE=ENGLISH",
+                     help="one entry by hand (repeatable), instead of --meta: tests, own words")
     ap.add_argument("--english-words", default=ENGLISH_WORD_LIST,
                     help="a word list whose words are never translated (default: %(default)s, from "
                          "Debian's wamerican; '' for none)")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
-    ap.add_argument("--none", action="store_true", help="remove the lexicon instead")
+    src.add_argument("--none", action="store_true", help="remove the lexicon instead")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
 
     def work():
-        from .dataset import DatasetError, load_meta
-        try:
-            items = [] if a.none else load_meta(a.meta)[0]
-        except DatasetError as e:
-            raise ValueError(str(e)) from e
-        words = read_word_list(a.english_words) if a.english_words and items else ()
-        lexicon = build(items, words) if items else {}
+        if a.pair:
+            lexicon = pairs(a.pair)
+        elif a.meta:
+            from .dataset import DatasetError, load_meta
+            try:
+                items = load_meta(a.meta)[0]
+            except DatasetError as e:
+                raise ValueError(str(e)) from e
+            lexicon = build(items, read_word_list(a.english_words) if a.english_words else ())
+        else:
+            lexicon = {}
         with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)
         return f"wrote {a.output}: lexicon of {len(lexicon)} phrases"
     return run_file_tool("lexicon", work)

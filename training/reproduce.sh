@@ -11,7 +11,9 @@
 #      -> CCA round 3 from the file (gft.cca_file: 3 300 steps x 128, lr 1e-5, the judged best kept)
 #      -> sampling defaults 2:0.7:40 (gft.set_sampling)
 #   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
-#      gft.rerank_gguf, default best of 4 -> contact sheet (the C engine, the file's defaults)
+#      gft.rerank_gguf, default best of 4
+#   -> the prompt lexicon from the captions (gft.lexicon, F16 embeddings to make room)
+#   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
 #   training/reproduce.sh --dry-run        the same chain on a small synthetic pack with a few
@@ -134,6 +136,11 @@ step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), bes
   --n-recon "$RR_RECON" --budget 1e9 --max-steps "$RR_STEPS" --threads 1 -o "$RUN/rerank/rerank.pt")
 (cd training && "$PY" -m gft.rerank_gguf --model "$MODEL" --rerank "$RUN/rerank/rerank.pt" \
   --candidates 4 -o "$MODEL")
+
+step "prompt lexicon: other languages' labels and tags read as English (gft.lexicon)"
+# the embedding tables go F16 to keep the file under 40 MB; the word list is Debian's wamerican
+(cd training && "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" --f16-embeddings \
+  -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -128,6 +128,19 @@ def test_model_file():
                             "-o", out]) == 0
               and lexicon.read(out) == {"红 苹 果": "red apple", "chat noir": "black cat"},
               "--pair entries are normalised, sources in canonical form")
+        # carry_over: a file exported from the start's weights gets its lexicon and F16 embeddings
+        lexicon.with_lexicon(src, lex, out, f16_embeddings=True)
+        plain = os.path.join(d, "plain.gguf")
+        check(export_main(["--random", "tiny", "--seed", "5", "-o", plain]) == 0, "second tiny export")
+        lexicon.carry_over(out, plain)
+        p = GGUFFile(plain)
+        check(lexicon.read(p) == lex and all(p.tensor_info[n][1] == T_F16 for n in emb),
+              "carry_over copies the lexicon and the F16 embeddings")
+        bare = os.path.join(d, "bare.gguf")  # F32 embeddings, no lexicon
+        check(export_main(["--random", "tiny", "--seed", "6", "-o", bare]) == 0, "third tiny export")
+        before = open(src, "rb").read()
+        lexicon.carry_over(bare, src)
+        check(open(src, "rb").read() == before, "carry_over from a file without either changes nothing")
         check(lexicon.main(["--model", src, "--pair", "no equals sign", "-o", out]) == 1
               and lexicon.main(["--model", src, "--pair", "=red", "-o", out]) == 1,
               "a malformed --pair is refused")

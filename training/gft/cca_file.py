@@ -37,7 +37,7 @@ import time
 
 import torch
 
-from . import captions
+from . import captions, lexicon
 from .common import all_cores, pick_device, save_json, start_run
 
 SETS = ("seen_en", "seen_lang", "paraphrase", "other_lang")
@@ -183,6 +183,7 @@ def main(argv=None):
     from .encode import load_codes_xz
     from .export_gguf import export_model
     from .gguf_import import load_gguf
+    from .gguf_writer import GGUFFile
     from .pipeline import split_rows, write_shards
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -227,6 +228,7 @@ def main(argv=None):
     log = start_run(a.out, a.seed)
     device = pick_device()
     m = load_gguf(a.model)
+    start_file = GGUFFile(a.model)
     items, split = load_meta(a.meta)
     codes_np = load_codes_xz(a.codes)
     if codes_np.shape[1] != len(items):
@@ -246,6 +248,7 @@ def main(argv=None):
         export_model(weights, m.decoder.cpu(), m.codebook.cpu(), m.tokenizer, m.known_words, m.sampling, path,
                      "q8_0", False, m.vq_cfg, name=m.kv.get("general.name", ""),
                      description=m.kv.get("general.description", ""), license_id=m.kv.get("general.license", ""))
+        lexicon.carry_over(start_file, path)  # users' prompts read as the start file reads them
 
     picker = JudgedCheckpoints(decoder, codebook, m.tokenizer, m.sampling, background, judge.to(device),
                                class_index, selection_prompts(items, split, train_rows, a.select_prompts),

@@ -252,6 +252,18 @@ def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
     w.write_replacing(out_path)
 
 
+def carry_over(start, path):
+    """Gives the model file at path the prompt lexicon of the model file `start` (a path or a
+    GGUFFile), and F16 embeddings when start's are, so that a file exported from start's weights
+    reads prompts as start does (gft.cca_file's judged pictures and candidate). No-op when
+    start has neither."""
+    f = GGUFFile(start) if isinstance(start, str) else start
+    f16 = any(f.tensor_info[n][1] == T_F16 for n in EMBEDDINGS if n in f.tensor_info)
+    lex = read(f)
+    if lex or f16:
+        with_lexicon(path, lex, path, f16_embeddings=f16)
+
+
 def pairs(entries):
     """{source: target} from "SOURCE=ENGLISH" strings, both normalised (sources canonical)."""
     out = {}

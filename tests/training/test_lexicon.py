@@ -146,6 +146,43 @@ def test_model_file():
               "a malformed --pair is refused")
 
 
+def test_prune_with_the_model():
+    """gft.lexicon_prune tests the one-word sources that at least min_concepts concepts use and
+    keeps an entry only when the model finds the concepts' grids at least as likely in English;
+    its likelihoods equal the model's own loss on each sequence."""
+    import torch
+    from gft.export_gguf import main as export_main
+    from gft.gguf_import import load_gguf
+    from gft.lexicon_prune import nll, pick, prune
+    check(pick(range(10), 3) == [0, 4, 9] or pick(range(10), 3) == [0, 5, 9], "pick spreads: %s" % pick(range(10), 3))
+    check(pick([3, 1], 4) == [1, 3] and pick([5, 2, 9], 1) == [2], "pick keeps few ids sorted")
+    lex = lexicon.build(ITEMS)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "tiny.gguf")
+        check(export_main(["--random", "tiny", "--seed", "7", "-o", path]) == 0, "tiny export")
+        m = load_gguf(path)
+        n_img = m.gft.cfg.grid_w * m.gft.cfg.grid_h
+        grids = torch.randint(0, m.gft.cfg.codebook_size, (len(ITEMS), n_img), generator=torch.Generator().manual_seed(1))
+        kept, report = prune(lex, ITEMS, grids, m.gft, m.tokenizer, min_concepts=3, max_concepts=2, n_tokens=n_img)
+        tested = {"haustier", "animal"}  # the one-word sources of 4 concepts (the pets)
+        check(report["tested"] == len(tested) and set(report["dropped_entries"]) <= tested,
+              "only frequent one-word sources are tested: %s" % report)
+        check(all(kept[s] == t for s, t in lex.items() if s not in tested)
+              and len(kept) == len(lex) - report["dropped"], "every untested entry is kept")
+        rows = [ITEMS.index(next(i for i in ITEMS if i["concept"] == c)) for c in ("emoji:cat", "emoji:dog2")]
+        with torch.no_grad():
+            def own(text, row):
+                ids = torch.tensor([m.tokenizer.prefix(text, m.gft.cfg.text_ctx)])
+                return float(m.gft.loss(ids, grids[row:row + 1]))
+            typed = sum(own("haustier", r) for r in rows) / 2
+            english = sum(own(lex["haustier"], r) for r in rows) / 2
+            got = nll(m.gft, m.tokenizer, [("haustier", r) for r in rows], grids, n_img)
+        check(all(abs(float(g) - own("haustier", r)) < 1e-4 for g, r in zip(got, rows)),
+              "nll equals the model's loss per sequence")
+        check(("haustier" in kept) == (english <= typed),
+              "the entry is kept exactly when English is as likely (%.4f vs %.4f)" % (english, typed))
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_") and callable(fn):

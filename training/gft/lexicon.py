@@ -264,6 +264,29 @@ def carry_over(start, path):
         with_lexicon(path, lex, path, f16_embeddings=f16)
 
 
+def pruned(lexicon, items, model_path, codes_path, report_path=None):
+    """gft.lexicon_prune.prune with the model file and code grids at these paths."""
+    import json
+
+    import torch
+
+    from .encode import load_codes_xz
+    from .gguf_import import load_gguf
+    from .lexicon_prune import prune
+    m = load_gguf(model_path)
+    codes = load_codes_xz(codes_path)
+    if codes.ndim != 3 or codes.shape[1] != len(items) or codes.max() >= m.gft.cfg.codebook_size:
+        raise ValueError(f"{codes_path}: code grids of shape {codes.shape} do not fit {len(items)} items "
+                         f"and {m.gft.cfg.codebook_size} codes")
+    grids = torch.from_numpy(codes[0].astype("int64"))
+    kept, report = prune(lexicon, items, grids, m.gft.float(), m.tokenizer,
+                         log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as f:
+            json.dump(report, f, ensure_ascii=False, indent=1)
+    return kept
+
+
 def pairs(entries):
     """{source: target} from "SOURCE=ENGLISH" strings, both normalised (sources canonical)."""
     out = {}
@@ -287,6 +310,10 @@ def main(argv=None):
     ap.add_argument("--english-words", default=ENGLISH_WORD_LIST,
                     help="a word list whose words are never translated (default: %(default)s, from "
                          "Debian's wamerican; '' for none)")
+    ap.add_argument("--prune-codes", metavar="CODES",
+                    help="with --meta: the pack's code grids (gft.encode) for --model; drop the frequent "
+                         "words the model reads better as typed (gft.lexicon_prune)")
+    ap.add_argument("--prune-report", metavar="JSON", help="where to write what the pruning dropped")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
     src.add_argument("--none", action="store_true", help="remove the lexicon instead")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
@@ -302,6 +329,8 @@ def main(argv=None):
             except DatasetError as e:
                 raise ValueError(str(e)) from e
             lexicon = build(items, read_word_list(a.english_words) if a.english_words else ())
+            if a.prune_codes:
+                lexicon = pruned(lexicon, items, a.model, a.prune_codes, a.prune_report)
         else:
             lexicon = {}
         with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)

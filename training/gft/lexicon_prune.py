@@ -10,8 +10,9 @@ kind the model may know well, so each one-word source used by at least `min_conc
 is tested: on the code grids of up to `max_concepts` of those concepts (their first image, as
 stored), the model's negative log-likelihood of the first `n_tokens` image tokens given the
 source is compared with that given its English target. The entry stays only when the English
-is at least as likely. Rarer words and phrases stay untested: the model saw them too seldom to
-know them well.
+is at least as likely on at least half of them: a vote, since one concept whose own label is
+the target ("cat" for 🐈) can outweigh many others in a mean. Rarer words and phrases stay
+untested: the model saw them too seldom to know them well.
 """
 import torch
 import torch.nn.functional as F
@@ -51,7 +52,7 @@ def nll(model, tok, pairs, grids, n_tokens, batch=64):
     return torch.cat(out) if out else torch.zeros(0)
 
 
-def prune(lexicon, items, grids, model, tok, min_concepts=3, max_concepts=2, n_tokens=128, batch=64,
+def prune(lexicon, items, grids, model, tok, min_concepts=3, max_concepts=6, n_tokens=64, batch=64,
           log=lambda msg: None):
     """-> (the lexicon without the entries the model reads better as typed, report). grids:
     LongTensor [n_items, n_image] (the code grids of items, as stored)."""
@@ -74,10 +75,12 @@ def prune(lexicon, items, grids, model, tok, min_concepts=3, max_concepts=2, n_t
     losses = torch.cat(losses) if losses else torch.zeros(0)
     kept, dropped = dict(lexicon), {}
     for src, rs in tested.items():
-        as_typed = sum(float(losses[index[(src, r)]]) for r in rs) / len(rs)
-        english = sum(float(losses[index[(lexicon[src], r)]]) for r in rs) / len(rs)
-        if english > as_typed:
-            dropped[src] = dict(target=lexicon[src], nll_typed=round(as_typed, 4), nll_english=round(english, 4))
+        typed = [float(losses[index[(src, r)]]) for r in rs]
+        english = [float(losses[index[(lexicon[src], r)]]) for r in rs]
+        wins = sum(e <= t for e, t in zip(english, typed))
+        if 2 * wins < len(rs):
+            dropped[src] = dict(target=lexicon[src], english_wins=wins, of=len(rs),
+                                nll_typed=round(sum(typed) / len(rs), 4), nll_english=round(sum(english) / len(rs), 4))
             del kept[src]
     report = dict(tested=len(tested), dropped=len(dropped), n_tokens=n_tokens, max_concepts=max_concepts,
                   min_concepts=min_concepts, dropped_entries=dropped)

@@ -12,7 +12,8 @@
 #      -> sampling defaults 2:0.7:40 (gft.set_sampling)
 #   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
 #      gft.rerank_gguf, default best of 4
-#   -> the prompt lexicon from the captions (gft.lexicon, F16 embeddings to make room)
+#   -> the prompt lexicon from the captions, pruned by the model (gft.lexicon, gft.lexicon_prune;
+#      F16 embeddings to make room)
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -138,9 +139,11 @@ step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), bes
   --candidates 4 -o "$MODEL")
 
 step "prompt lexicon: other languages' labels and tags read as English (gft.lexicon)"
-# the embedding tables go F16 to keep the file under 40 MB; the word list is Debian's wamerican
-(cd training && "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" --f16-embeddings \
-  -o "$MODEL")
+# the model itself drops the frequent words it reads better as typed (gft.lexicon_prune, on the
+# code grids); the embedding tables go F16 to keep the file under 40 MB; the word list is
+# Debian's wamerican
+(cd training && OPENBLAS_NUM_THREADS=2 "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" \
+  --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

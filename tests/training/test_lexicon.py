@@ -5,20 +5,12 @@ reading prompts through it, and writing it into a model file.
 Run: PYTHONPATH=training /usr/bin/python3 tests/training/test_lexicon.py
 """
 import os
-import sys
 import tempfile
 
 from gft import lexicon
 from gft.captions import all_caption_texts
 from gft.gguf_writer import T_F16, T_F32, GGUFFile
-
-FAILS = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
+from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
 
 
 def emoji(concept, labels, tags):
@@ -186,10 +178,4 @@ def test_prune_with_the_model():
 
 
 if __name__ == "__main__":
-    for name, fn in list(globals().items()):
-        if name.startswith("test_") and callable(fn):
-            fn()
-    if FAILS:
-        print("%d check(s) failed" % len(FAILS))
-        sys.exit(1)
-    print("all checks passed")
+    run_tests(globals())

@@ -23,15 +23,10 @@ from gft.model import GFT, GFTConfig
 from gft.text import train_bpe
 from gft.train_vq import encode_images, eval_vq, train_vq
 from gft.vq import VQConfig
+from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
+
 
 torch.set_num_threads(1)
-FAILS = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
 
 
 def tiny_gpt(seed=0):
@@ -986,10 +981,4 @@ def test_rerank_study_best_of():
 
 
 if __name__ == "__main__":
-    for name, fn in list(globals().items()):
-        if name.startswith("test_") and callable(fn):
-            fn()
-    if FAILS:
-        print("%d check(s) failed" % len(FAILS))
-        sys.exit(1)
-    print("all checks passed")
+    run_tests(globals())

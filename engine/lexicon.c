@@ -106,11 +106,7 @@ static void copy_out(const char *s, size_t len, char *out, size_t out_size)
 {
     if (!out || !out_size)
         return;
-    if (len > out_size - 1) {
-        len = out_size - 1;
-        while (len > 0 && ((uint8_t)s[len] & 0xc0) == 0x80)
-            len--; /* cut at a code point boundary */
-    }
+    len = gft_utf8_prefix_len((const uint8_t *)s, len, out_size - 1);
     memcpy(out, s, len);
     out[len] = '\0';
 }

@@ -16,6 +16,10 @@ uint32_t gft_utf8_decode(const uint8_t *s, size_t n, size_t *len);
 /* Encodes cp (<= U+10FFFF) into out[4]; returns the byte count. */
 size_t gft_utf8_encode(uint32_t cp, uint8_t *out);
 
+/* The length of the longest prefix of s[0..len) that is at most max bytes
+ * and does not end inside a UTF-8 sequence. */
+size_t gft_utf8_prefix_len(const uint8_t *s, size_t len, size_t max);
+
 /* 1 when cp is in a CJK range where every code point is a word of its own. */
 int gft_is_cjk(uint32_t cp);
 

@@ -52,6 +52,15 @@ uint32_t gft_utf8_decode(const uint8_t *s, size_t n, size_t *len)
     return cp;
 }
 
+size_t gft_utf8_prefix_len(const uint8_t *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && is_cont(s[max]))
+        max--;
+    return max;
+}
+
 size_t gft_utf8_encode(uint32_t cp, uint8_t *out)
 {
     if (cp < 0x80) {

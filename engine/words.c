@@ -62,10 +62,7 @@ static void append(unknown_state *st, const uint8_t *s, size_t len)
         return;
     size_t room = st->out_size - 1 - st->out_len;
     if (len > room) {
-        /* cut at a code point boundary */
-        len = room;
-        while (len > 0 && (s[len] & 0xc0) == 0x80)
-            len--;
+        len = gft_utf8_prefix_len(s, len, room);
         st->truncated = 1;
     }
     memcpy(st->out + st->out_len, s, len);

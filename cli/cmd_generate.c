@@ -300,8 +300,6 @@ static int run_generation(const generate_options *o, gft_model *model)
     gft_generate_params_init(&params, model);
     if (apply_sampling(o, model, &params) != 0)
         return CLI_EXIT_USAGE;
-    params.prompt = o->prompt;
-    params.negative_prompt = o->negative;
     params.seed = o->have_seed ? o->seed : random_seed();
     params.n_variations = o->variations;
     params.n_threads = o->threads;
@@ -309,7 +307,6 @@ static int run_generation(const generate_options *o, gft_model *model)
     if (o->have_candidates)
         params.n_candidates = o->candidates;
     params.cancel = &cancel_flag;
-    params.literal_prompt = o->literal;
 
     progress_state ps = {0};
     ps.lines = o->progress_lines;
@@ -319,13 +316,15 @@ static int run_generation(const generate_options *o, gft_model *model)
         params.progress = on_progress;
         params.user_data = &ps;
     }
-    /* the unknown words that matter are those of what the model reads */
-    char read_prompt[1025], read_negative[1025];
-    warn_unknown_words(model, "prompt",
-                       reading(o, model, "prompt", o->prompt, read_prompt, sizeof read_prompt));
-    warn_unknown_words(
-        model, "negative prompt",
-        reading(o, model, "negative prompt", o->negative, read_negative, sizeof read_negative));
+    /* the engine gets the reading shown here, read once, as its literal prompt;
+     * the unknown words that matter are those of that reading */
+    char read_prompt[GFT_READING_SIZE], read_negative[GFT_READING_SIZE];
+    params.prompt = reading(o, model, "prompt", o->prompt, read_prompt, sizeof read_prompt);
+    params.negative_prompt =
+        reading(o, model, "negative prompt", o->negative, read_negative, sizeof read_negative);
+    params.literal_prompt = 1;
+    warn_unknown_words(model, "prompt", params.prompt);
+    warn_unknown_words(model, "negative prompt", params.negative_prompt);
 
     char err[GFT_ERROR_SIZE] = "";
     gft_context *ctx = gft_context_new(model, err, sizeof err);

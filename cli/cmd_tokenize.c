@@ -44,7 +44,7 @@ static int print_tokens(const gft_model *model, const char *text)
     int unknown = gft_unknown_words(model, text, words, sizeof words);
     printf("unknown words: %d%s%s\n", unknown, unknown > 0 ? ": " : "", unknown > 0 ? words : "");
 
-    char read[1025];
+    char read[GFT_READING_SIZE];
     int replaced = gft_translate_prompt(model, text, read, sizeof read);
     printf("read as: %s\nlexicon phrases: %d\n", read, replaced);
     return CLI_EXIT_OK;

@@ -247,7 +247,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     if (per_batch > fit)
         per_batch = fit;
     const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
-    char read_prompt[GFT_NORM_MAX_BYTES + 1], read_negative[GFT_NORM_MAX_BYTES + 1];
+    char read_prompt[GFT_READING_SIZE], read_negative[GFT_READING_SIZE];
     const char *prompt = reading_of(ctx->model, p, p->prompt, read_prompt, sizeof read_prompt);
     const char *negative =
         p->negative_prompt && p->negative_prompt[0]

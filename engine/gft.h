@@ -115,6 +115,10 @@ int gft_tokenize(const gft_model *model, const char *text, int32_t *ids, int max
  * words are unknown (0 when all are known). */
 int gft_unknown_words(const gft_model *model, const char *text, char *out, size_t out_size);
 
+/* A buffer of this size always holds a whole reading (normalised text is at
+ * most 1024 bytes) plus its NUL. */
+#define GFT_READING_SIZE 1025
+
 /* Reads text through the model's prompt lexicon (docs/model-format.md,
  * "Prompt lexicon"): words and phrases of other languages that the file maps
  * to the English the model knows best ("红苹果" -> "red apple"); the longest

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GFT_NORM_MAX_BYTES 1024
+#define GFT_NORM_MAX_BYTES 1024 /* GFT_READING_SIZE - 1 (gft.h) */
 
 /* Decodes one well-formed UTF-8 sequence at s (n bytes available): returns
  * the code point and sets *len, or returns UINT32_MAX (and *len = 1) for an

@@ -7,7 +7,6 @@
 #include "i18n.h"
 
 #define UNKNOWN_WORDS_SIZE 512
-#define READING_SIZE 1025 /* a normalised text and its NUL */
 
 /* ---- small builders --------------------------------------------------------- */
 
@@ -430,7 +429,7 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s)
 
 void gft_dialog_update_prompt_notes(GftDialog *d)
 {
-    gchar words[UNKNOWN_WORDS_SIZE], reading[READING_SIZE];
+    gchar words[UNKNOWN_WORDS_SIZE], reading[GFT_READING_SIZE];
     gchar *prompt, *text;
     int n;
 

@@ -107,42 +107,14 @@ static void no_lexicon(gb *b)
     gb_remove_kv(b, "gft.lexicon.target_ids");
 }
 
-static void replace_sources(gb *b, const char *const *src, size_t n)
+/* The sources the next load_tiny(with_sources, ...) writes in place of the
+ * tiny model's (7 of them, one per target id). */
+static const char *const *next_sources;
+
+static void with_sources(gb *b)
 {
     gb_remove_kv(b, "gft.lexicon.sources");
-    gb_kv_arr_str(b, "gft.lexicon.sources", src, NULL, n);
-}
-
-static void unsorted(gb *b)
-{
-    const char *src[] = {"chat", "pomme", "chat noir", "rouge", "zz", "a", "b"};
-    replace_sources(b, src, 7);
-}
-
-static void repeated(gb *b)
-{
-    const char *src[] = {"chat", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"};
-    replace_sources(b, src, 7);
-}
-
-static void double_space(gb *b)
-{
-    const char *src[] = {"chat", "chat  noir", "pomme", "rouge", "zz", "zzz", "zzzz"};
-    replace_sources(b, src, 7);
-}
-
-static void empty_source(gb *b)
-{
-    const char *src[] = {"", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"};
-    replace_sources(b, src, 7);
-}
-
-static void long_source(gb *b)
-{
-    static char longest[300];
-    memset(longest, 'z', 299);
-    const char *src[] = {"chat", "chat noir", "pomme", "rouge", "zz", "zzz", longest};
-    replace_sources(b, src, 7);
+    gb_kv_arr_str(b, "gft.lexicon.sources", next_sources, NULL, 7);
 }
 
 static void id_out_of_range(gb *b)
@@ -172,6 +144,20 @@ static void empty_target(gb *b)
     gb_kv_arr_str(b, "gft.lexicon.targets", tgt, NULL, 6);
 }
 
+/* The tiny model after edit must be refused as a format error whose
+ * message contains want. */
+static void expect_refused(void (*edit)(gb *), const char *want)
+{
+    char err[GFT_ERROR_SIZE];
+    gft_status st;
+    uint8_t *bytes;
+    gft_model *m = load_tiny(edit, &bytes, err, sizeof err, &st);
+    CHECK(!m && st == GFT_ERR_FORMAT && strstr(err, want), "status %d, message '%s', want '%s'", st,
+          err, want);
+    gft_model_free(m);
+    free(bytes);
+}
+
 static void test_broken(void)
 {
     static const struct {
@@ -179,26 +165,34 @@ static void test_broken(void)
         const char *want; /* in the message */
     } cases[] = {
         {drop_targets, "'gft.lexicon.targets' is missing"},
-        {unsorted, "not sorted by bytes without repeats at entry 2"},
-        {repeated, "not sorted by bytes without repeats at entry 1"},
-        {double_space, "'gft.lexicon.sources'[1]"},
-        {empty_source, "'gft.lexicon.sources'[0]"},
-        {long_source, "'gft.lexicon.sources'[6] (299 bytes)"},
         {id_out_of_range, "'gft.lexicon.target_ids'[6] = 6, but there are 6 targets"},
         {too_few_ids, "has 3 ids for 7 sources"},
         {ids_as_strings, "'gft.lexicon.target_ids' has type"},
         {empty_target, "'gft.lexicon.targets'[1] has 0 bytes"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char err[GFT_ERROR_SIZE];
-        gft_status st;
-        uint8_t *bytes;
-        gft_model *m = load_tiny(cases[i].edit, &bytes, err, sizeof err, &st);
-        CHECK(!m && st == GFT_ERR_FORMAT && strstr(err, cases[i].want),
-              "case %zu: status %d, message '%s', want '%s'", i, st, err, cases[i].want);
-        gft_model_free(m);
-        free(bytes);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_refused(cases[i].edit, cases[i].want);
+
+    static char longest[300];
+    memset(longest, 'z', 299);
+    static const struct {
+        const char *sources[7];
+        const char *want;
+    } bad_sources[] = {
+        {{"chat", "pomme", "chat noir", "rouge", "zz", "a", "b"},
+         "not sorted by bytes without repeats at entry 2"},
+        {{"chat", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"},
+         "not sorted by bytes without repeats at entry 1"},
+        {{"chat", "chat  noir", "pomme", "rouge", "zz", "zzz", "zzzz"}, "'gft.lexicon.sources'[1]"},
+        {{"", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"}, "'gft.lexicon.sources'[0]"},
+        {{"chat", "chat noir", "pomme", "rouge", "zz", "zzz", longest},
+         "'gft.lexicon.sources'[6] (299 bytes)"},
+    };
+    for (size_t i = 0; i < sizeof bad_sources / sizeof bad_sources[0]; i++) {
+        next_sources = bad_sources[i].sources;
+        expect_refused(with_sources, bad_sources[i].want);
     }
+
     /* without the three keys the prompt is read as typed */
     char err[GFT_ERROR_SIZE];
     gft_status st;

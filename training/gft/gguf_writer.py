@@ -199,10 +199,11 @@ def run_file_tool(tool, action):
     return 0
 
 
-def copy_of(src, keep_key=lambda key: True, keep_tensor=lambda name: True, rewrite=None):
+def copy_of(src, keep_key=lambda key: True, keep_tensor=lambda name: True, rewrite=None, retype=None):
     """A GGUFWriter holding the GGUF file src (a path or a GGUFFile): its keys and tensors byte for
     byte and in order, but those keep_key / keep_tensor reject. rewrite {key: fn(writer, key)}
-    writes those keys anew in their place. For tools that change a model file in part."""
+    writes those keys anew in their place; retype(name, type) gives a tensor's new type (the
+    tensor is converted when it differs). For tools that change a model file in part."""
     f = GGUFFile(src) if isinstance(src, str) else src
     w = GGUFWriter(f.kv.get("general.alignment", 32))
     for key, raw in f.kv_raw.items():
@@ -211,8 +212,14 @@ def copy_of(src, keep_key=lambda key: True, keep_tensor=lambda name: True, rewri
         elif keep_key(key) and key not in w.keys:
             w.add_raw_kv(key, raw)
     for name in f.tensor_info:
-        if keep_tensor(name):
-            w.add_raw_tensor(name, *f.tensor_raw(name))
+        if not keep_tensor(name):
+            continue
+        dims, ttype, data = f.tensor_raw(name)
+        new_type = retype(name, ttype) if retype else ttype
+        if new_type != ttype:
+            w.add_tensor(name, f.tensor(name), new_type)
+        else:
+            w.add_raw_tensor(name, dims, ttype, data)
     return w
 
 

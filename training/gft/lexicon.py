@@ -32,7 +32,7 @@ import collections
 import sys
 
 from .captions import STYLE_WORDS, all_caption_texts
-from .gguf_writer import STRING, T_F16, T_F32, U32, GGUFFile, GGUFWriter, run_file_tool
+from .gguf_writer import STRING, T_F16, T_F32, U32, GGUFFile, copy_of, run_file_tool
 from .text import MAX_NORM_BYTES, normalize, split_words
 
 KEY_SOURCES = "gft.lexicon.sources"
@@ -52,7 +52,7 @@ def canonical(text):
     return " ".join(split_words(normalize(text)))
 
 
-def _concepts(items):
+def multilingual_concepts(items):
     """{concept id: item} for the items with labels in English and another language."""
     out = {}
     for it in items:
@@ -73,7 +73,7 @@ def read_word_list(path):
         return {w for line in f for w in split_words(normalize(line))}
 
 
-def _word_concepts(concepts):
+def word_concepts(concepts):
     """({word: concepts whose other-language captions use it}, {concept: its English words})."""
     where = collections.defaultdict(set)
     english = collections.defaultdict(set)
@@ -143,11 +143,11 @@ def build(items, english_word_list=()):
     """{source (canonical form): English target (normalised)} from caption items. Sources made
     only of English words (the emoji's English captions, the style and template words, and
     english_word_list) are left out."""
-    concepts = _concepts(items)
+    concepts = multilingual_concepts(items)
     english_words = set(english_word_list)
     for t in all_caption_texts(list(concepts.values()), langs={"en"}):
         english_words.update(split_words(normalize(t)))
-    where, english_of = _word_concepts(concepts)
+    where, english_of = word_concepts(concepts)
 
     def means(src, target):
         """False for a one-word source used mostly where the target is not meant."""
@@ -236,19 +236,12 @@ def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
     """Copies a model file with `lexicon` in place of the one it holds (if any); with
     f16_embeddings, F32 embedding tables become F16 (to make room: 3.9 MB on the shipped
     model). Everything else is copied byte for byte, in order."""
-    f = GGUFFile(src_path)
-    w = GGUFWriter(f.kv.get("general.alignment", 32))
-    for key, raw in f.kv_raw.items():
-        if key not in KEYS and key not in w.keys:
-            w.add_raw_kv(key, raw)
+    def retype(name, ttype):
+        return T_F16 if f16_embeddings and name in EMBEDDINGS and ttype == T_F32 else ttype
+
+    w = copy_of(src_path, keep_key=lambda key: key not in KEYS, retype=retype)
     if lexicon:
         add_keys(w, lexicon)
-    for name in f.tensor_info:
-        dims, ttype, data = f.tensor_raw(name)
-        if f16_embeddings and name in EMBEDDINGS and ttype == T_F32:
-            w.add_tensor(name, f.tensor(name), T_F16)
-        else:
-            w.add_raw_tensor(name, dims, ttype, data)
     w.write_replacing(out_path)
 
 

@@ -56,8 +56,8 @@ def prune(lexicon, items, grids, model, tok, min_concepts=3, max_concepts=6, n_t
           log=lambda msg: None):
     """-> (the lexicon without the entries the model reads better as typed, report). grids:
     LongTensor [n_items, n_image] (the code grids of items, as stored)."""
-    concepts = lexicon_mod._concepts(items)
-    where, _ = lexicon_mod._word_concepts(concepts)
+    concepts = lexicon_mod.multilingual_concepts(items)
+    where, _ = lexicon_mod.word_concepts(concepts)
     rows = first_rows(items)
     tested = {}
     for src in sorted(lexicon, key=lambda s: s.encode()):

@@ -845,10 +845,24 @@ def test_all_cores_restores_threads():
           "all_cores uses every core for CPU inference and gives the thread count back")
 
 
+def _colour_wins(rerank, model, tok, items, real):
+    """How many of the images score their own caption above one with another colour."""
+    other = {"red": "blue", "green": "red", "blue": "yellow", "yellow": "purple", "purple": "green"}
+    wins = 0
+    for i, it in enumerate(items):
+        colour, shape = it["labels"]["en"].split()
+        x = F.interpolate(real[i:i + 1].float(), 128)
+        wins += int(model.score(tok, it["labels"]["en"], x).item() > model.score(tok, other[colour] + " " + shape, x).item())
+    return wins
+
+
 def test_rerank_learns_colours():
     """gft.rerank on the synthetic pack: after a short training the right caption outscores a
-    caption of another colour for most images, and reconstructions come from the decoder."""
-    from eval.fake_pack import make_pack
+    caption of another colour for most images, and reconstructions come from the decoder. The
+    input size is the model's own (here 16 px), and save / load keep it. Trained on captions
+    read through a lexicon that reads every colour word as "colour", it cannot tell them apart;
+    with p_reading 0 the same lexicon is never applied."""
+    from eval.fake_pack import COLOURS, make_pack
     from gft import rerank
     from gft.dataset import load_pack
     from gft.vq import VQConfig, Decoder
@@ -861,28 +875,32 @@ def test_rerank_learns_colours():
         cfg = VQConfig(codebook_size=16, dec_channels=(16, 8, 8, 8), enc_channels=(8, 16, 16), n_groups=4)
         dec, codebook = Decoder(cfg).eval(), torch.randn(16, cfg.code_dim)
         codes = np.random.RandomState(2).randint(0, 16, (len(items), 64))
-        real, recon, has = rerank.prepare_images(images, codes, dec, codebook, 10, log=lambda *a: None)
-        check(real.shape == (60, 4, rerank.SIDE, rerank.SIDE) and int(has.sum()) == 10
+        real, recon, has = rerank.prepare_images(images, codes, dec, codebook, 10, log=lambda *a: None, side=16)
+        check(real.shape == (60, 4, 16, 16) and int(has.sum()) == 10
               and not torch.equal(recon[has], real[has]) and torch.equal(recon[~has], real[~has]),
-              "rerank.prepare_images: 32 px real images, and the chosen rows decoded")
-        model = rerank.Reranker(tok.vocab_size, width=(8, 16))
+              "rerank.prepare_images: 16 px real images, and the chosen rows decoded")
+        model = rerank.Reranker(tok.vocab_size, width=(8, 16), side=16)
         steps = rerank.train(model, tok, real, real, torch.zeros(60, dtype=torch.bool), items, budget_s=1e9,
                              seed=3, log=lambda *a: None, batch=32, lr=1e-2, max_steps=150)
-        other = {"red": "blue", "green": "red", "blue": "yellow", "yellow": "purple", "purple": "green"}
-        wins = 0
-        for i, it in enumerate(items):
-            colour, shape = it["labels"]["en"].split()
-            x = real[i:i + 1].float()
-            right = model.score(tok, it["labels"]["en"], F.interpolate(x, 128))
-            wrong = model.score(tok, other[colour] + " " + shape, F.interpolate(x, 128))
-            wins += int(right.item() > wrong.item())
+        wins = _colour_wins(rerank, model, tok, items, real)
         check(steps == 150 and wins >= 48, "rerank learns the colour words (%d of 60 images)" % wins)
         path = os.path.join(d, "rr.pt")
         rerank.save(model, path)
         back = rerank.load(path)
         x = F.interpolate(real[:4].float(), 128)
-        check(torch.allclose(back.score(tok, "red circle", x), model.score(tok, "red circle", x)),
-              "rerank.save / load keep the scores")
+        check(back.side == 16 and torch.allclose(back.score(tok, "red circle", x), model.score(tok, "red circle", x)),
+              "rerank.save / load keep the input size and the scores")
+        erase = {w.lower(): "colour" for name, (_, *words) in COLOURS.items() for w in [name] + words}
+        blind = rerank.Reranker(tok.vocab_size, width=(8, 16), side=16)
+        rerank.train(blind, tok, real, real, torch.zeros(60, dtype=torch.bool), items, budget_s=1e9,
+                     seed=3, log=lambda *a: None, batch=32, lr=1e-2, max_steps=150, lexicon=erase)
+        wins = _colour_wins(rerank, blind, tok, items, real)
+        check(wins <= 40, "captions read through a colour-erasing lexicon teach no colours (%d of 60)" % wins)
+        typed = rerank.Reranker(tok.vocab_size, width=(8, 16), side=16)
+        rerank.train(typed, tok, real, real, torch.zeros(60, dtype=torch.bool), items, budget_s=1e9,
+                     seed=3, log=lambda *a: None, batch=32, lr=1e-2, max_steps=150, lexicon=erase, p_reading=0.0)
+        wins = _colour_wins(rerank, typed, tok, items, real)
+        check(wins >= 48, "with p_reading 0 the captions stay as typed and teach the colours (%d of 60)" % wins)
 
 
 def test_rerank_gguf_embed():

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Best of K by the reranker (gft.rerank): does picking one of K samples raise the judges' figures?
 
-For each acceptance prompt, --n images are sampled at the model file's defaults (PyTorch,
-gft.batch_sample) and named by both judges, each trained on real images only: the CNN judge
-(top-1 / top-5 / mean rank) and the nearest-real-image judge (top-5 / mean rank). The images are
+For each acceptance prompt, read through the model file's prompt lexicon as the engine reads it,
+--n images are sampled at the model file's defaults (PyTorch, gft.batch_sample) and named by both
+judges, each trained on real images only: the CNN judge (top-1 / top-5 / mean rank) and the
+nearest-real-image judge (top-5 / mean rank). The rerankers score them against the reading. The images are
 then cut into groups of K, and one image per group is kept:
   first     the group's first image (what plain sampling gives),
   rerank    the image the reranker scores highest for the prompt,
@@ -19,6 +20,7 @@ import time
 
 import torch
 
+from gft import lexicon as lexicon_mod
 from gft import rerank as rr
 from gft import rerank_gguf
 from gft.batch_sample import generate
@@ -90,16 +92,18 @@ def main(argv=None):
                for p, e in PROMPTS if wanted is None or p in wanted]
     null = torch.tensor(null_prefix(cfg.text_ctx), dtype=torch.long)
     Ks = [int(k) for k in a.k.split(",")]
+    lexicon = lexicon_mod.read(a.model)  # prompts are read through it, as the engine reads them
     per_prompt, t0 = {}, time.time()
     for n_p, (prompt, concept) in enumerate(prompts):
-        ids = torch.tensor([m.tokenizer.prefix(prompt, cfg.text_ctx)] * a.n, dtype=torch.long)
+        reading = lexicon_mod.translate(prompt, lexicon)[0] if lexicon else prompt
+        ids = torch.tensor([m.tokenizer.prefix(reading, cfg.text_ctx)] * a.n, dtype=torch.long)
         gen = torch.Generator().manual_seed(a.seed + n_p)
         toks = generate(m.gft, ids, null, guidance=s["guidance"], temperature=s["temperature"], top_k=s["top_k"],
                         top_p=s["top_p"], generator=gen, background=m.vq_cfg.bg_code)
         with torch.no_grad():
             premul = decode_tokens((m.decoder, m.codebook), toks, cfg.grid_h, cfg.grid_w)[0].permute(0, 3, 1, 2)
         fig = judge_each(cnn, class_index, knn, premul, concept)
-        scores = [score(prompt, premul) for score in scorers]
+        scores = [score(reading, premul) for score in scorers]
         row = {"all": {k: v.mean().item() for k, v in fig.items()}}
         for K in Ks:
             row["first@%d" % K] = best_of(fig, (torch.arange(a.n) % K == 0).float(), K)

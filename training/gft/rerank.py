@@ -63,9 +63,10 @@ class Reranker(nn.Module):
     """convs: 3x3 convs per level (each with BatchNorm and SiLU); levels after the first start
     with a 2x2 average pool."""
 
-    def __init__(self, vocab, width=(32, 64, 128, 256), dim=DIM, convs=2):
+    def __init__(self, vocab, width=(32, 64, 128, 256), dim=DIM, convs=2, side=SIDE):
         super().__init__()
         self.image = ImageEncoder(width, dim, convs)
+        self.side = side  # the image encoder's input size (read by rerank_gguf too)
         self.text = TextEncoder(vocab, dim)
         self.log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
         self.width, self.dim, self.convs = tuple(width), dim, convs
@@ -81,45 +82,50 @@ class Reranker(nn.Module):
     @torch.no_grad()
     def score(self, tok, prompt, premul128):
         """Cosine of each image [B, 4, 128, 128] (premultiplied, in [0, 1]) with the prompt."""
-        return self.image(to_side(premul128)) @ self.embed_texts(tok, [prompt])[0]
+        return self.image(to_side(premul128, self.side)) @ self.embed_texts(tok, [prompt])[0]
 
 
-def to_side(premul):
-    """premultiplied RGBA [B, 4, H, W] -> [B, 4, SIDE, SIDE] by box filtering."""
-    return F.adaptive_avg_pool2d(premul.float(), SIDE)
+def to_side(premul, side=SIDE):
+    """premultiplied RGBA [B, 4, H, W] -> [B, 4, side, side] by box filtering."""
+    return F.adaptive_avg_pool2d(premul.float(), side)
 
 
-def prepare_images(images_u8, codes, decoder, codebook, n_recon, seed=5, log=print):
-    """-> (real [N, 4, SIDE, SIDE] f16, recon (same; real where none), has_recon [N] bool).
+def prepare_images(images_u8, codes, decoder, codebook, n_recon, seed=5, log=print, side=SIDE):
+    """-> (real [N, 4, side, side] f16, recon (same; real where none), has_recon [N] bool).
     codes: [N, grid_h * grid_w] code indices of the unaugmented images; n_recon of them are
     decoded (the decoder is the slow part on a CPU)."""
     from .common import premultiply
     from .sample import decode_tokens
     N = len(images_u8)
-    real = torch.empty(N, 4, SIDE, SIDE, dtype=torch.half)
+    real = torch.empty(N, 4, side, side, dtype=torch.half)
     for i in range(0, N, 1024):
-        real[i:i + 1024] = to_side(premultiply(torch.from_numpy(images_u8[i:i + 1024])))
+        real[i:i + 1024] = to_side(premultiply(torch.from_numpy(images_u8[i:i + 1024])), side)
     recon, has_recon = real.clone(), torch.zeros(N, dtype=torch.bool)
-    side = int(round(codes.shape[1] ** 0.5))
+    grid = int(round(codes.shape[1] ** 0.5))
     rows = torch.randperm(N, generator=torch.Generator().manual_seed(seed))[:n_recon].sort().values
     t0 = time.time()
     with torch.no_grad():
         for i in range(0, len(rows), 256):
             r = rows[i:i + 256]
             premul, _ = decode_tokens((decoder, codebook), torch.from_numpy(codes[r.numpy()].astype(np.int64)),
-                                      side, side)
-            recon[r] = to_side(premul.permute(0, 3, 1, 2)).half()
+                                      grid, grid)
+            recon[r] = to_side(premul.permute(0, 3, 1, 2), side).half()
     has_recon[rows] = True
     log("decoded %d reconstructions in %.0f s" % (len(rows), time.time() - t0))
     return real, recon, has_recon
 
 
 def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, batch=256, lr=2e-3,
-          max_steps=None):
-    """Contrastive training (symmetric InfoNCE). Returns the number of steps."""
+          max_steps=None, lexicon=None, p_reading=1.0):
+    """Contrastive training (symmetric InfoNCE). Returns the number of steps. lexicon: when
+    given, a caption is read through it first with probability p_reading, as the engine reads
+    prompts before scoring (the rest stay as typed, so words the lexicon leaves alone keep
+    being learnt in every language)."""
     from eval.judge import _augment, base_concept
 
+    from . import lexicon as lexicon_mod
     from .captions import sample_caption
+    max_words = max((src.count(" ") + 1 for src in lexicon or ()), default=0)
     names = {}
     cls = torch.tensor([names.setdefault(base_concept(it["concept"]), len(names)) for it in items])
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -132,7 +138,11 @@ def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, bat
         use_recon = (torch.rand(B, generator=gen) < 0.5) & has_recon[rows]
         x = _augment(torch.where(use_recon[:, None, None, None], recon[rows], real[rows]).float(), gen)
         fi = model.image(x)
-        ft = model.embed_texts(tok, [sample_caption(items[r], rng) for r in rows.tolist()])
+        texts = [sample_caption(items[r], rng) for r in rows.tolist()]
+        if lexicon:  # p_reading 1 makes no extra draws
+            texts = [lexicon_mod.translate(t, lexicon, max_words)[0] if p_reading >= 1 or rng.random() < p_reading
+                     else t for t in texts]
+        ft = model.embed_texts(tok, texts)
         logits = model.log_scale.exp().clamp(max=100) * fi @ ft.T
         c = cls[rows]
         same = (c[:, None] == c[None, :]) & ~torch.eye(B, dtype=torch.bool)
@@ -151,19 +161,21 @@ def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, bat
 
 def save(model, path):
     torch.save(dict(rerank=model.state_dict(), rerank_vocab=model.text.emb.num_embeddings,
-                    rerank_width=list(model.width), rerank_dim=model.dim, rerank_convs=model.convs), path)
+                    rerank_width=list(model.width), rerank_dim=model.dim, rerank_convs=model.convs,
+                    rerank_side=model.side), path)
 
 
 def load(path):
     ck = torch.load(path, map_location="cpu")
     model = Reranker(ck["rerank_vocab"], tuple(ck["rerank_width"]), ck.get("rerank_dim", DIM),
-                     ck.get("rerank_convs", 2))
+                     ck.get("rerank_convs", 2), ck.get("rerank_side", SIDE))
     model.load_state_dict(ck["rerank"])
     return model.eval()
 
 
 def main(argv=None):
     from . import captions
+    from . import lexicon as lexicon_mod
     from .common import Log, seed_all
     from .dataset import load_pack
     from .gguf_import import load_gguf
@@ -178,6 +190,11 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="torch threads (the CNN runs about twice as fast on 2 cores as on 1)")
+    ap.add_argument("--side", type=int, default=SIDE, help="the image encoder's input size")
+    ap.add_argument("--width", default="32,64,128,256", help="channels per level (comma-separated)")
+    ap.add_argument("--readings", type=float, nargs="?", const=1.0, default=0.0, metavar="P",
+                    help="read this share of the captions (1 without P) through the model file's prompt "
+                         "lexicon first, as the engine reads prompts before scoring")
     ap.add_argument("-o", "--output", required=True)
     captions.add_language_args(ap)
     a = ap.parse_args(argv)
@@ -193,10 +210,19 @@ def main(argv=None):
     codes = codes[0] if codes.ndim == 3 else codes  # [augmentation, N, tokens]: the plain one
     if len(codes) != len(items):
         raise SystemExit("rerank: %d code rows for %d pack images" % (len(codes), len(items)))
-    real, recon, has_recon = prepare_images(images, codes, m.decoder, m.codebook, a.n_recon, log=log)
-    model = Reranker(m.tokenizer.vocab_size)
+    real, recon, has_recon = prepare_images(images, codes, m.decoder, m.codebook, a.n_recon, log=log,
+                                            side=a.side)
+    width = tuple(int(w) for w in a.width.split(","))
+    if a.side % (1 << (len(width) - 1)):
+        raise SystemExit("rerank: --side %d is not divisible by 2^(levels - 1)" % a.side)
+    model = Reranker(m.tokenizer.vocab_size, width, side=a.side)
+    if not 0 <= a.readings <= 1:
+        raise SystemExit("rerank: --readings %g is outside 0..1" % a.readings)
+    lexicon = lexicon_mod.read(a.model) if a.readings else None
+    if a.readings and not lexicon:
+        raise SystemExit("rerank: --readings: %s holds no prompt lexicon" % a.model)
     steps = train(model, m.tokenizer, real, recon, has_recon, items, budget_s=a.budget, seed=a.seed, log=log,
-                  batch=a.batch, max_steps=a.max_steps)
+                  batch=a.batch, max_steps=a.max_steps, lexicon=lexicon, p_reading=a.readings)
     save(model, a.output)
     log("saved %s after %d steps (captions %.2f English, %.2f of the rest in %s)"
         % (a.output, steps, captions.P_ENGLISH, captions.P_PREFERRED, "/".join(captions.PREFERRED_LANGS)))

@@ -42,7 +42,7 @@ def random_reranker(vocab, seed, width=(8, 16), dim=32, convs=2, side=4):
     for tests: small, with every part the shipped one has. side: its input size (the tiny
     models make 8 px images)."""
     from .rerank import Reranker
-    model = Reranker(vocab, width, dim, convs)
+    model = Reranker(vocab, width, dim, convs, side)
     rng = np.random.RandomState(seed)
     sd = {}
     for key, t in model.state_dict().items():
@@ -61,7 +61,6 @@ def random_reranker(vocab, seed, width=(8, 16), dim=32, convs=2, side=4):
         else:  # embeddings, biases, running means, log_scale
             sd[key] = normal(0.2)
     model.load_state_dict(sd)
-    model.side = side  # read by add_to_writer
     return model.eval()
 
 
@@ -69,8 +68,7 @@ def add_to_writer(w, model, candidates, mat_type=T_Q8_0):
     """Adds the gft.rerank.* keys, gft.sampling.candidates and the rr.* tensors to a GGUFWriter."""
     if not 1 <= candidates <= MAX_CANDIDATES:
         raise ValueError(f"candidates {candidates} is outside 1..{MAX_CANDIDATES}")
-    from .rerank import SIDE
-    w.add_u32("gft.rerank.side", getattr(model, "side", SIDE))
+    w.add_u32("gft.rerank.side", model.side)
     w.add_u32("gft.rerank.dim", model.dim)
     w.add_u32("gft.rerank.convs_per_level", model.convs)
     w.add_array("gft.rerank.widths", U32, list(model.width))

@@ -634,6 +634,47 @@ def test_cca_file_guard_languages_and_engine_judging():
               % (first["rank"], r.mean().item()))
 
 
+def test_best_of_sets_judges_the_files_own_best_of_k():
+    """eval.best_of_sets draws the judged prompt sets with gft generate at the file's own defaults,
+    best of K included: its figures are the judge's naming of those very pictures, per set and
+    over all, and they are not the one-sample pictures'."""
+    from eval import best_of_sets
+    from eval.judge import load_judge, naming_each
+    from eval.local_eval import engine_images
+    from gft import cca_file, rerank_gguf
+    from gft.dataset import load_meta
+    from gft.gguf_import import load_gguf, sampling_defaults
+    from gft.gguf_writer import GGUFFile
+    from gft.pipeline import split_rows
+    engine = os.environ.get("GFT_CLI")
+    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    if not engine:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        start, meta, judge, items, _ = tiny_file_pack_and_judge(d, "start.gguf", name="tiny")
+        best = os.path.join(d, "best.gguf")
+        rerank_gguf.embed(start, rerank_gguf.random_reranker(load_gguf(start).tokenizer.vocab_size, 5), 3, best)
+        out = os.path.join(d, "sets.json")
+        check(best_of_sets.main(["--engine", engine, "--model", "best=" + best, "--meta", meta, "--judge", judge,
+                                 "--select-prompts", "2", "--seeds", "3", "--threads", "1", "-o", out]) == 0,
+              "best_of_sets runs")
+        with open(out) as f:
+            got = json.load(f)["best"]["sets"]
+        split = load_meta(meta)[1]
+        prompts = cca_file.selection_prompts(items, split, split_rows(items, split)[0], 2)
+        targets = [c for _, c, _ in prompts for _ in range(3)]
+        model, index = load_judge(judge)
+        figures = {}
+        for k in (None, 1):
+            imgs = engine_images(engine, best, d, 1, [p for p, _, _ in prompts], [0, 1, 2],
+                                 sampling_defaults(GGUFFile(best).kv), candidates=k)
+            figures[k] = [float(v.mean()) for v in naming_each(model, index, imgs, targets)]
+        check(set(got) == {n for _, _, n in prompts} | {"all"}, "every set and the mean: %s" % sorted(got))
+        check(all(abs(a - b) < 1e-4 for a, b in zip(got["all"], figures[None])),
+              "the figures are those of the file's best of 3 (%s vs %s)" % (got["all"], figures[None]))
+        check(figures[None] != figures[1], "best of 3 draws other pictures than one sample")
+
+
 def test_guard_keeps_no_checkpoint_with_a_set_below_the_start():
     """JudgedCheckpoints' selection rule with the guard on: a judging with a higher sum but one
     prompt set's mean rank below the start's is never kept; without the guard it is."""

@@ -10,10 +10,10 @@
 #   -> a CNN judge from the file's reconstructions (eval.judge_train, 1 896 steps)
 #      -> CCA round 3 from the file (gft.cca_file: 3 300 steps x 128, lr 1e-5, the judged best kept)
 #      -> sampling defaults 2:0.7:40 (gft.set_sampling)
-#   -> the reranker (gft.rerank, RR_STEPS steps on one CPU thread, seed 1) embedded with
-#      gft.rerank_gguf, default best of 4
 #   -> the prompt lexicon from the captions, pruned by the model (gft.lexicon, gft.lexicon_prune;
 #      F16 embeddings to make room)
+#   -> the reranker (gft.rerank, 64 px, captions read through the lexicon, RR_STEPS steps on two
+#      CPU threads, seed 1) embedded with gft.rerank_gguf, default best of 4
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -49,7 +49,7 @@ PY=python3
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 
 # stage sizes: the shipped run's, or a few steps each for the dry run
-CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=1287 RR_RECON=4096
+CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
 if [ "$DRY" = 1 ]; then
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
@@ -131,19 +131,21 @@ cp "$RUN/cca3/cand.gguf" "$MODEL"
 # acceptance prompts at best of 4 (models/MODEL_CARD.md, "CCA on the GPU, picked by the judge")
 (cd training && "$PY" -m gft.set_sampling --model "$MODEL" --sampling 2:0.7:40 -o "$MODEL")
 
-step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions), best of 4"
-# one thread, as the shipped reranker was trained (the step count fixes the result)
-(cd training && "$PY" -m gft.rerank --model "$MODEL" --codes "$RUN/codes.npy.xz" --pack "$PACK" \
-  --n-recon "$RR_RECON" --budget 1e9 --max-steps "$RR_STEPS" --threads 1 -o "$RUN/rerank/rerank.pt")
-(cd training && "$PY" -m gft.rerank_gguf --model "$MODEL" --rerank "$RUN/rerank/rerank.pt" \
-  --candidates 4 -o "$MODEL")
-
 step "prompt lexicon: other languages' labels and tags read as English (gft.lexicon)"
 # the model itself drops the frequent words it reads better as typed (gft.lexicon_prune, on the
 # code grids); the embedding tables go F16 to keep the file under 40 MB; the word list is
 # Debian's wamerican
 (cd training && OPENBLAS_NUM_THREADS=2 "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" \
   --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings -o "$MODEL")
+
+step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions, 64 px), best of 4"
+# trained on captions read through the file's lexicon, as the engine reads prompts before it
+# scores; two threads, as the shipped reranker was trained (the step count fixes the result)
+(cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.rerank --model "$MODEL" --codes "$RUN/codes.npy.xz" \
+  --pack "$PACK" --n-recon "$RR_RECON" --budget 1e9 --max-steps "$RR_STEPS" --threads 2 --side 64 \
+  --width 16,32,64,128,256 --readings -o "$RUN/rerank/rerank.pt")
+(cd training && "$PY" -m gft.rerank_gguf --model "$MODEL" --rerank "$RUN/rerank/rerank.pt" \
+  --candidates 4 -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -491,6 +491,14 @@ def test_cnn_judge_naming():
           and {n for n, _ in got} <= set(names), "most_named counts the judge's first names, most often first: %s" % got)
 
 
+def gft_cli():
+    """The gft command the engine-judging tests run (meson test sets GFT_CLI); a failed check
+    and None when it is not set."""
+    engine = os.environ.get("GFT_CLI")
+    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    return engine
+
+
 def tiny_file_pack_and_judge(d, model_name, sampling_override=None, **export_kw):
     """A synthetic pack of 48 images in d/pack, a tiny Q8_0 model file with background code 0 and
     a random CNN judge that knows every concept of the pack (gft.cca_file's and
@@ -587,8 +595,7 @@ def test_cca_file_guard_languages_and_engine_judging():
     from gft.gguf_import import sampling_defaults
     from gft.gguf_writer import GGUFFile
     from gft.pipeline import split_rows
-    engine = os.environ.get("GFT_CLI")
-    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    engine = gft_cli()
     if not engine:
         return
     with tempfile.TemporaryDirectory() as d:
@@ -646,8 +653,7 @@ def test_best_of_sets_judges_the_files_own_best_of_k():
     from gft.gguf_import import load_gguf, sampling_defaults
     from gft.gguf_writer import GGUFFile
     from gft.pipeline import split_rows
-    engine = os.environ.get("GFT_CLI")
-    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    engine = gft_cli()
     if not engine:
         return
     with tempfile.TemporaryDirectory() as d:

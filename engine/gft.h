@@ -121,11 +121,13 @@ int gft_unknown_words(const gft_model *model, const char *text, char *out, size_
 
 /* Reads text through the model's prompt lexicon (docs/model-format.md,
  * "Prompt lexicon"): words and phrases of other languages that the file maps
- * to the English the model knows best ("红苹果" -> "red apple"); the longest
- * match wins, left to right, and the rest of the text stays as it is. Writes
- * the normalised result into out (always NUL-terminated, truncated at a code
- * point to out_size) and returns how many phrases were replaced: 0 when none
- * matched or the model has no lexicon, and out is then the normalised text.
+ * to the English the model knows best ("红苹果" -> "red apple"), and English
+ * words it maps to the wording the model draws best ("cat" -> "katze"); the
+ * longest match wins, left to right, and the rest of the text stays as it is.
+ * Writes the normalised result into out (always NUL-terminated, truncated at
+ * a code point to out_size) and returns how many phrases were read otherwise
+ * (a source read as itself does not count): 0 when none was or the model has
+ * no lexicon, and out is then the normalised text.
  * gft_generate() applies it unless literal_prompt is set. */
 int gft_translate_prompt(const gft_model *model, const char *text, char *out, size_t out_size);
 

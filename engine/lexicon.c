@@ -1,5 +1,6 @@
 /* Reading a prompt through the model's lexicon: other languages' words and
- * phrases become the English the model knows best (docs/model-format.md,
+ * phrases become the English the model knows best, and some English words the
+ * wording it draws best (docs/model-format.md,
  * "Prompt lexicon"). training/gft/lexicon.py's translate() is the reference.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
@@ -149,7 +150,10 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
             const span *last = &wl->words[i + n_words - 1];
             cursor = (size_t)(last->p - base) + last->len;
             i += n_words;
-            count++;
+            /* a source read as itself ("red apple" beside "apple" -> "red apple")
+             * only keeps the longest match whole: it changes nothing */
+            if (gft_bytes_cmp(lx->src[at], lx->src_len[at], lx->tgt[t], lx->tgt_len[t]) != 0)
+                count++;
         }
         if (count) {
             add_piece(j, base + cursor, len - cursor);

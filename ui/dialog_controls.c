@@ -196,8 +196,9 @@ static void build_prompt(GftDialog *d, GtkBox *box)
 
     d->reading_box = note_row("dialog-information-symbolic", &d->reading);
     gtk_widget_set_tooltip_text(d->reading_box,
-                                _("Words of other languages that the model knows better in "
-                                  "English are read as English"));
+                                _("Words that the model draws better in another wording are "
+                                  "read in that wording: other languages' words mostly as "
+                                  "English"));
     gtk_box_pack_start(box, d->reading_box, FALSE, FALSE, 0);
     d->unknown_box = note_row("dialog-warning-symbolic", &d->unknown_words);
     gtk_box_pack_start(box, d->unknown_box, FALSE, FALSE, 0);

@@ -62,6 +62,12 @@ static void test_reading(const gft_model *m)
     reads_as(m, "chats pommes", "chats pommes", 0);
     reads_as(m, "A red cat", "a red cat", 0);
     reads_as(m, "", "", 0);
+    /* an English word with a reading of its own; a source read as itself
+     * keeps its words whole and counts as no change */
+    reads_as(m, "Cat", "black cat", 1);
+    reads_as(m, "red  cat", "red cat", 0);
+    reads_as(m, "a red cat and a cat", "a red cat and a black cat", 1);
+    reads_as(m, "pomme, red cat", "apple red cat", 1);
     /* NULL model or text: nothing to read */
     char out[16] = "x";
     CHECK(gft_translate_prompt(NULL, "chat", out, sizeof out) == 0 && out[0] == '\0', "NULL model");
@@ -108,20 +114,20 @@ static void no_lexicon(gb *b)
 }
 
 /* The sources the next load_tiny(with_sources, ...) writes in place of the
- * tiny model's (7 of them, one per target id). */
+ * tiny model's (9 of them, one per target id). */
 static const char *const *next_sources;
 
 static void with_sources(gb *b)
 {
     gb_remove_kv(b, "gft.lexicon.sources");
-    gb_kv_arr_str(b, "gft.lexicon.sources", next_sources, NULL, 7);
+    gb_kv_arr_str(b, "gft.lexicon.sources", next_sources, NULL, 9);
 }
 
 static void id_out_of_range(gb *b)
 {
-    uint32_t ids[] = {3, 2, 1, 4, 0, 5, 6};
+    uint32_t ids[] = {2, 3, 2, 1, 6, 4, 0, 5, 7};
     gb_remove_kv(b, "gft.lexicon.target_ids");
-    gb_kv_arr_u32(b, "gft.lexicon.target_ids", ids, 7);
+    gb_kv_arr_u32(b, "gft.lexicon.target_ids", ids, 9);
 }
 
 static void too_few_ids(gb *b)
@@ -139,9 +145,10 @@ static void ids_as_strings(gb *b)
 
 static void empty_target(gb *b)
 {
-    const char *tgt[] = {"a much longer phrase", "", "black cat", "cat", "red", "red apple"};
+    const char *tgt[] = {
+        "a much longer phrase", "", "black cat", "cat", "red", "red apple", "red cat"};
     gb_remove_kv(b, "gft.lexicon.targets");
-    gb_kv_arr_str(b, "gft.lexicon.targets", tgt, NULL, 6);
+    gb_kv_arr_str(b, "gft.lexicon.targets", tgt, NULL, 7);
 }
 
 /* The tiny model after edit must be refused as a format error whose
@@ -165,8 +172,8 @@ static void test_broken(void)
         const char *want; /* in the message */
     } cases[] = {
         {drop_targets, "'gft.lexicon.targets' is missing"},
-        {id_out_of_range, "'gft.lexicon.target_ids'[6] = 6, but there are 6 targets"},
-        {too_few_ids, "has 3 ids for 7 sources"},
+        {id_out_of_range, "'gft.lexicon.target_ids'[8] = 7, but there are 7 targets"},
+        {too_few_ids, "has 3 ids for 9 sources"},
         {ids_as_strings, "'gft.lexicon.target_ids' has type"},
         {empty_target, "'gft.lexicon.targets'[1] has 0 bytes"},
     };
@@ -176,17 +183,19 @@ static void test_broken(void)
     static char longest[300];
     memset(longest, 'z', 299);
     static const struct {
-        const char *sources[7];
+        const char *sources[9];
         const char *want;
     } bad_sources[] = {
-        {{"chat", "pomme", "chat noir", "rouge", "zz", "a", "b"},
+        {{"chat", "pomme", "chat noir", "rouge", "zz", "a", "b", "c", "d"},
          "not sorted by bytes without repeats at entry 2"},
-        {{"chat", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"},
+        {{"chat", "chat", "pomme", "rouge", "zz", "zzz", "zzzz", "zzzzz", "zzzzzz"},
          "not sorted by bytes without repeats at entry 1"},
-        {{"chat", "chat  noir", "pomme", "rouge", "zz", "zzz", "zzzz"}, "'gft.lexicon.sources'[1]"},
-        {{"", "chat", "pomme", "rouge", "zz", "zzz", "zzzz"}, "'gft.lexicon.sources'[0]"},
-        {{"chat", "chat noir", "pomme", "rouge", "zz", "zzz", longest},
-         "'gft.lexicon.sources'[6] (299 bytes)"},
+        {{"chat", "chat  noir", "pomme", "rouge", "zz", "zzz", "zzzz", "zzzzz", "zzzzzz"},
+         "'gft.lexicon.sources'[1]"},
+        {{"", "chat", "pomme", "rouge", "zz", "zzz", "zzzz", "zzzzz", "zzzzzz"},
+         "'gft.lexicon.sources'[0]"},
+        {{"chat", "chat noir", "pomme", "rouge", "zz", "zzz", "zzzz", "zzzzz", longest},
+         "'gft.lexicon.sources'[8] (299 bytes)"},
     };
     for (size_t i = 0; i < sizeof bad_sources / sizeof bad_sources[0]; i++) {
         next_sources = bad_sources[i].sources;

@@ -70,19 +70,23 @@ static void add_tokenizer(gb *b)
 }
 
 /* sorted by bytes; words joined by single spaces ("红 苹 果") */
+/* "cat" has a reading of its own (gft.readings), and "red cat" reads as itself
+ * so that the longest match keeps it whole */
 const char *const tiny_lexicon_sources[] = {
+    "cat",
     "chat",
     "chat noir",
     "pomme",
+    "red cat",
     "rouge",
     "zz",
     "\xe7\xba\xa2 \xe8\x8b\xb9 \xe6\x9e\x9c", /* 红 苹 果 */
     "\xe8\x8b\xb9 \xe6\x9e\x9c",              /* 苹 果 */
 };
 const char *const tiny_lexicon_targets[] = {
-    "a much longer phrase", "apple", "black cat", "cat", "red", "red apple",
+    "a much longer phrase", "apple", "black cat", "cat", "red", "red apple", "red cat",
 };
-const uint32_t tiny_lexicon_target_ids[] = {3, 2, 1, 4, 0, 5, 1};
+const uint32_t tiny_lexicon_target_ids[] = {2, 3, 2, 1, 6, 4, 0, 5, 1};
 const int tiny_n_lexicon = (int)(sizeof tiny_lexicon_sources / sizeof tiny_lexicon_sources[0]);
 
 void tiny_add_lexicon(gb *b)

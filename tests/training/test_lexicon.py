@@ -87,6 +87,12 @@ def test_translate():
     for text, want in cases.items():
         got = lexicon.translate(text, lex)
         check(got == want, "%r reads as %r (want %r)" % (text, got, want))
+    # a source read as itself keeps its words whole and changes nothing
+    with_own = dict(lex, **{"red cat": "red cat", "cat": "black cat"})
+    for text, want in (("red cat", ("red cat", 0)), ("Cat", ("black cat", 1)),
+                       ("一个红苹果 red cat", ("一个 red apple red cat", 1))):
+        got = lexicon.translate(text, with_own)
+        check(got == want, "%r reads as %r (want %r)" % (text, got, want))
     long_target = {"zz": "a much longer phrase"}
     text, n = lexicon.translate(" ".join(["zz"] * 333), long_target)
     check(n == 333 and len(text.encode()) == 1007,

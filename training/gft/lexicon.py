@@ -170,8 +170,9 @@ def build(items, english_word_list=()):
 
 
 def translate(text, lexicon, max_words=None):
-    """-> (text read through the lexicon, number of phrases replaced). The result is
-    normalised; with no match it is normalize(text). Pieces that would take it past
+    """-> (text read through the lexicon, number of phrases read otherwise: a source read as
+    itself does not count). The result is normalised; when no phrase is read otherwise it is
+    normalize(text). Pieces that would take it past
     MAX_NORM_BYTES are dropped, as the engine does."""
     norm = normalize(text)
     if max_words is None:
@@ -186,7 +187,7 @@ def translate(text, lexicon, max_words=None):
                 pieces.append(lexicon[key].strip(" "))
                 cursor = spans[i + n - 1][1]
                 i += n
-                count += 1
+                count += lexicon[key] != key  # a source read as itself only keeps the match whole
                 break
         else:
             i += 1

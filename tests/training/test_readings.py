@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the judge-picked readings (training/gft/readings.py): which keys are searched,
+which readings are tried, the decision rule, and the lexicon they give; then a real search with
+the gft command on a tiny model file.
+
+Run: GFT_CLI=build/cli/gft PYTHONPATH=training /usr/bin/python3 tests/training/test_readings.py
+"""
+import json
+import os
+import subprocess
+import tempfile
+
+from gft import lexicon, readings
+from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
+from test_lexicon import ITEMS
+
+FOOD = [dict(it, group="food-drink") for it in ITEMS if "apple" in it["concept"]]
+PETS = [dict(it, group="animals-nature") for it in ITEMS if it["concept"].split(":")[1] in ("cat", "cat2", "dog")]
+OTHER = [dict(it, group="smileys-emotion") for it in ITEMS if it["concept"] == "emoji:heart"]
+WORLD = FOOD + PETS + OTHER
+
+
+def test_keys_and_candidates():
+    index = {it["concept"]: i for i, it in enumerate(WORLD)}
+    keys, by_concept = readings.reading_keys(WORLD, index, groups=("food-drink", "animals-nature"))
+    got = {k["key"]: k for k in keys}
+    check(set(got) == {"red apple", "green apple", "apple", "cat face", "face", "cat", "dog face"},
+          "labels of the chosen groups and their head words are keys: %s" % sorted(got))
+    check(got["apple"]["primary"] == "emoji:apple" and got["apple"]["concepts"] == ["emoji:apple", "emoji:green-apple"],
+          "a head word stands for the shortest label ending in it and names every label holding it")
+    check(got["cat"]["primary"] == "emoji:cat2" and got["cat"]["concepts"] == ["emoji:cat", "emoji:cat2"],
+          "a key that is a label stands for that concept")
+    check("red heart" not in got and "heart" not in got, "labels outside the groups are not keys")
+    check({k["key"] for k in keys[:3]} == {"apple", "face", "cat"}, "one-word keys come first")
+    check(readings.candidates("apple", by_concept["emoji:apple"], ("de", "zh", "ja"))
+          == ["apple", "red apple", "roter apfel", "红苹果"],
+          "candidates: as typed, the primary's English label, its labels in the languages it has")
+    few, _ = readings.reading_keys(WORLD, index, groups=("food-drink", "animals-nature"), max_concepts=1)
+    check("apple" not in {k["key"] for k in few} and "red apple" in {k["key"] for k in few},
+          "a key whose words more than max_concepts labels hold is left out")
+
+
+class ScriptedDrawer:
+    """Scores by (text, first seed): the decision rule under test, not the engine."""
+
+    def __init__(self, scores):
+        self.scores, self.calls = scores, []
+
+    def judged(self, text, concepts, seeds):
+        self.calls.append((text, seeds[0], len(seeds)))
+        return self.scores.get((text, seeds[0]), (0.0, 0.5))
+
+
+def test_decision_rule():
+    key = dict(key="cat", concepts=["emoji:cat2"], primary="emoji:cat2")
+    item = PETS[1]
+    first = {("cat", 10): (0.0, 0.6), ("katze", 10): (0.5, 0.9), ("chat", 10): (0.25, 0.8)}
+    for fresh, want in (({("katze", 12): (0.5, 0.9), ("cat", 12): (0.0, 0.6)}, "katze"),
+                        ({("katze", 12): (0.25, 0.9), ("cat", 12): (0.125, 0.6)}, "cat"),
+                        ({("katze", 12): (0.5, 0.5), ("cat", 12): (0.0, 0.6)}, "cat")):
+        d = ScriptedDrawer({**first, **fresh})
+        rec = readings.search_key(d, key, item, 10, 2, 3, 0.25, 0.02, ("de", "fr"))
+        check(rec["chosen"] == want, "fresh seeds decide (%s): %s" % (fresh, rec["chosen"]))
+        check([c for c in d.calls if c[1] == 12] == [("katze", 12, 3), ("cat", 12, 3)]
+              and {c[0] for c in d.calls if c[1] == 10} == {"cat", "katze", "chat"},
+              "every candidate on the first seeds, the best and the key on fresh ones: %s" % d.calls)
+    d = ScriptedDrawer({("cat", 10): (0.5, 0.9)})
+    rec = readings.search_key(d, key, item, 10, 2, 3, 0.25, 0.02, ("de", "fr"))
+    check(rec["chosen"] == "cat" and "fresh" not in rec and len(d.calls) == 3,
+          "no fresh round when the key as typed is best: %s" % d.calls)
+
+
+def test_with_readings():
+    lex = {"apfel": "apple", "红 苹 果": "red apple", "katze": "cat", "pomme": "apple"}
+    keys = ["apple", "red apple", "green apple", "cat", "cat face", "dog"]
+    out = readings.with_readings(lex, {"apple": "red apple", "cat": "katze"}, keys)
+    check(out == {"apfel": "red apple", "pomme": "red apple", "红 苹 果": "red apple", "katze": "katze",
+                  "apple": "red apple", "cat": "katze", "red apple": "red apple", "green apple": "green apple",
+                  "cat face": "cat face"}, "readings in the lexicon: %s" % out)
+    for text, want in (("apple", "red apple"), ("Apfel", "red apple"), ("a ripe red apple", "a ripe red apple"),
+                       ("green apple", "green apple"), ("cat", "katze"), ("a cat face", "a cat face"),
+                       ("dog", "dog"), ("apple pie", "red apple pie")):
+        got = lexicon.translate(text, out)[0]
+        check(got == want, "%r reads as %r (got %r)" % (text, want, got))
+
+
+def test_search_with_the_engine():
+    """A real search on a tiny model file: the report's figures are the judge's naming of
+    `gft generate --literal -k 1` pictures, a rerun resumes instead of searching again, and the
+    written file's lexicon holds the chosen readings (gft tokenize reads them)."""
+    from test_training import gft_cli, tiny_file_pack_and_judge
+    engine = gft_cli()
+    if not engine:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        start, meta, judge, items, _ = tiny_file_pack_and_judge(d, "start.gguf", name="tiny")
+        report, out = os.path.join(d, "report.json"), os.path.join(d, "out.gguf")
+        args = ["--engine", engine, "--model", start, "--meta", meta, "--judge", judge, "--report", report,
+                "--groups", "symbols", "--max-keys", "3", "--seeds-1", "2", "--seeds-2", "2",
+                "--min-gain", "-1", "--rank-slack", "1", "--threads", "1", "-o", out]
+        check(readings.main(args) == 0, "readings runs")
+        with open(report) as f:
+            rep = json.load(f)
+        check(len(rep["keys"]) == 3 and rep["seed"] == 1000, "three keys searched from seed 1000")
+        drawer = readings.Drawer(engine, start, judge, 1)
+        rec = rep["keys"][0]
+        text = list(rec["tried"])[1]
+        check(tuple(rec["tried"][text]) == drawer.judged(text, rec["concepts"], [1000, 1001]),
+              "the report holds the judge's naming of the pictures")
+        mtime = os.stat(report).st_mtime_ns
+        check(readings.main(args) == 0 and json.load(open(report)) == rep, "a rerun resumes: nothing new")
+        chosen = readings.chosen_readings(rep)
+        check(len(chosen) >= 1, "with no bar to pass, some key reads otherwise: %s" % chosen)
+        keys, _ = readings.reading_keys(items, drawer.class_index, ("symbols",))
+        want = readings.with_readings(lexicon.read(start), chosen, [k["key"] for k in keys[:3]])
+        check(lexicon.read(out) == want, "the file's lexicon holds the readings")
+        for key, reading in chosen.items():
+            said = subprocess.run([engine, "tokenize", "-m", out, key], capture_output=True, text=True,
+                                  check=True).stdout
+            check("read as: %s\n" % reading in said, "gft reads %r as %r: %s" % (key, reading, said))
+        check(os.stat(report).st_mtime_ns >= mtime, "the report stays")
+
+
+if __name__ == "__main__":
+    run_tests(globals())

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Checks judge-picked readings (gft.readings) on fresh seeds, as a user gets them: each key
+whose reading changed is typed as a prompt and drawn by `gft generate` at each model file's own
+defaults (best of K and the lexicon included), on seeds the search never used (2000 on).
+
+Two judges name the pictures, both trained or built on real images only:
+  CNN judge (the one the search used): top-1 / top-5 share and mean rank;
+  nearest-real-image judge (eval/knn_judge.py; the search never saw it): top-5 share and rank.
+A picture counts when it is named as any concept the key names (gft.readings.reading_keys).
+Keys whose reading did not change draw the same pictures in both files and are left out.
+
+  cd training && python3 -m eval.readings_check --engine ../build/cli/gft \\
+      --report runs/readings/report.json --model shipped=../models/gft-emoji.gguf \\
+      --model readings=runs/readings/cand.gguf --judge runs/judge/judge-gpu2.pt -o check.json
+"""
+import argparse
+import json
+import sys
+import tempfile
+
+import torch
+
+from gft.dataset import load_pack
+from gft.gguf_import import sampling_defaults
+from gft.gguf_writer import GGUFFile
+from gft.readings import chosen_readings
+
+from .judge import load_judge, predict, to_judge_input
+from .knn_judge import KNNJudge, features
+from .local_eval import engine_images
+
+
+def cnn_set_naming(model, class_index, imgs, concepts):
+    """Per image (top-1, top-5, rank) where any of concepts counts as right."""
+    idx = torch.tensor([class_index[c] for c in concepts])
+    with torch.no_grad():
+        logits, _, _ = predict(model, to_judge_input(imgs))
+    best = logits[:, idx].max(1).values
+    top5 = logits.topk(min(5, logits.shape[1]), 1).indices
+    rank = (logits < best[:, None]).float().sum(1) / max(logits.shape[1] - 1, 1)
+    return torch.isin(top5[:, 0], idx).float(), torch.isin(top5, idx).any(1).float(), rank
+
+
+def knn_set_naming(judge, imgs, concepts):
+    """Per image (top-5, rank) by the nearest real images, any of concepts counting as right."""
+    idx = torch.tensor([judge.index[c] for c in concepts if c in judge.index])
+    f = features(imgs)
+    near = judge.neighbours(f, 5)
+    sim = f @ judge.feats.t()
+    per_concept = torch.full((len(f), len(judge.index)), -2.0).scatter_reduce(
+        1, judge.cls.expand(len(f), -1), sim, reduce="amax")
+    best = per_concept[:, idx].max(1).values
+    return torch.isin(near, idx).any(1).float(), (per_concept < best[:, None]).float().mean(1)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engine", required=True)
+    ap.add_argument("--report", required=True, help="gft.readings' search report")
+    ap.add_argument("--model", action="append", required=True, help="LABEL=PATH (repeatable)")
+    ap.add_argument("--judge", required=True, help="the CNN judge")
+    ap.add_argument("--pack", default=None, help="the pack of real images (default: the dev pack)")
+    ap.add_argument("--seed", type=int, default=2000)
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--keep", default=None, help="keep (and reuse) the PNGs under this folder")
+    ap.add_argument("-o", "--output", default=None)
+    a = ap.parse_args(argv)
+    with open(a.report, encoding="utf-8") as f:
+        report = json.load(f)
+    readings = chosen_readings(report)
+    named = {r["key"]: r["concepts"] for r in report["keys"]}
+    if not readings:
+        raise SystemExit("readings_check: no key of %s reads otherwise" % a.report)
+    images, items, _ = load_pack(a.pack)
+    knn = KNNJudge(torch.from_numpy(images), items)
+    cnn, class_index = load_judge(a.judge)
+    seeds = list(range(a.seed, a.seed + a.seeds))
+    result = dict(seeds=[seeds[0], seeds[-1]], keys=len(report["keys"]), changed=len(readings), models={})
+    for spec in a.model:
+        label, path = spec.split("=", 1)
+        sampling = sampling_defaults(GGUFFile(path).kv)
+        rows = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for key in readings:
+                imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [key], seeds, sampling).float()
+                c1, c5, cr = (v.mean().item() for v in cnn_set_naming(cnn, class_index, imgs, named[key]))
+                k5, kr = (v.mean().item() for v in knn_set_naming(knn, imgs, named[key]))
+                rows[key] = [round(v, 4) for v in (c1, c5, cr, k5, kr)]
+        mean = [round(sum(r[i] for r in rows.values()) / len(rows), 4) for i in range(5)]
+        result["models"][label] = dict(model=path, sampling=sampling, keys=rows, mean=mean)
+    print("%d of %d searched keys read otherwise; seeds %d-%d at each file's defaults"
+          % (len(readings), len(report["keys"]), seeds[0], seeds[-1]))
+    print("CNN judge top-1 / top-5 / rank, nearest-real top-5 / rank (any concept the key names)")
+    labels = list(result["models"])
+    for key in readings:
+        cells = "  ".join("%3.0f %3.0f %.2f %3.0f %.2f" % (100 * r[0], 100 * r[1], r[2], 100 * r[3], r[4])
+                          for r in (result["models"][l]["keys"][key] for l in labels))
+        print("%-22s %-24s %s" % (key[:22], readings[key][:24], cells))
+    for l in labels:
+        m = result["models"][l]["mean"]
+        print("mean %-12s CNN %.1f %% / %.1f %% / %.3f   nearest-real %.1f %% / %.3f"
+              % (l, 100 * m[0], 100 * m[1], m[2], 100 * m[3], m[4]))
+    if a.output:
+        with open(a.output, "w", encoding="utf-8") as f:
+            json.dump(result, f, ensure_ascii=False, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

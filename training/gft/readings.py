@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Judge-picked readings: English words and labels that the engine reads as the phrase the
+model draws best, chosen by drawing pictures with the C engine and naming them with the CNN
+judge (trained on real images only).
+
+Why: the model binds some concepts' words weakly in English and better in another wording.
+"cat" draws scraps while "Katze" draws cat faces; "apple" draws limes while "red apple" draws
+apples (models/MODEL_CARD.md, "Judge-picked readings"). The prompt lexicon already reads other
+languages as English; this step gives English keys readings of their own and points the
+lexicon's entries for those keys at the same readings ("Apfel" -> "apple" -> "red apple").
+
+* **Keys.** The English label of every emoji concept in the chosen groups (food, animals,
+  places, objects, activities by default) and the head word of each longer label ("apple" of
+  "red apple") when that concept is also tagged with it and the word ends at least as many
+  labels as it modifies (not "left" of "magnifying glass tilted left", which "left arrow" and
+  others use as a modifier). A key names the concepts whose English label holds all its words (any group);
+  keys that name more than --max-concepts are too broad to get one reading and are skipped.
+* **Candidates.** The key as typed, the English label of its primary concept (the one labelled
+  as the key, else the shortest label ending in it) and that concept's labels in --langs.
+* **Search.** Each candidate draws --seeds-1 pictures (seeds from --seed, one sample each:
+  `gft generate --literal -k 1`); a picture counts when the judge ranks one of the key's
+  concepts in its top 5. The best candidate by (top-5 share + mean rank) then draws
+  --seeds-2 fresh seeds beside the key as typed, and becomes the reading only when its top-5
+  share there is --min-gain or more above the key's and its mean rank at most --rank-slack
+  below. So the choice is never made on the seeds that found it.
+* **Lexicon.** A chosen reading becomes the key's entry (key -> reading), every lexicon entry
+  that read as the key now reads as the reading, and each other key that holds a changed key's
+  words gets an entry of its own, so "red apple" is not read as "red red apple".
+
+The search writes its report after every key (--report), and a rerun picks up where it
+stopped; --budget stops it cleanly. The evaluation seeds of eval.acceptance (100 on) and
+eval.best_of_sets (0 on) are not among the search's (1000 on by default).
+
+  cd training && python3 -m gft.readings --engine ../build/cli/gft --model ../models/gft-emoji.gguf \\
+      --meta ../.devdata/pack/meta.json.xz --judge runs/judge/judge-gpu2.pt \\
+      --report runs/readings/report.json --budget 3600 -o runs/readings/cand.gguf
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import lexicon as lexicon_mod
+from .gguf_writer import run_file_tool
+from .text import normalize
+
+GROUPS = ("animals-nature", "food-drink", "travel-places", "objects", "activities")
+LANGS = ("de", "fr", "es", "ja", "zh")
+
+
+def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
+    """[{key, concepts, primary}] in search order (one-word keys first, then by bytes). concepts:
+    the judge classes whose English label holds every word of the key or whose English tags hold the
+    key (a key with more than max_concepts of the first kind is too broad and left out); primary:
+    the concept the key stands for (labelled as the key, else the shortest label that ends in it
+    among the concepts tagged with it)."""
+    from eval.judge import base_concept
+    concepts = lexicon_mod.multilingual_concepts(items)
+    label = {}
+    for cid, c in concepts.items():
+        base = base_concept(cid)
+        if base in class_index and base not in label:
+            label[base] = (normalize(c["labels"]["en"]), c)
+    keys = set()
+    for base, (text, c) in label.items():
+        words = text.split(" ")
+        if c.get("group") in groups and text:
+            keys.add(text)
+            head = words[-1]
+            if len(words) > 1 and head.isalpha() and len(head) >= 3:
+                keys.add(head)
+    last, inner = {}, {}  # how many labels end in a word / hold it before their end
+    for text, _ in label.values():
+        words = text.split(" ")
+        last[words[-1]] = last.get(words[-1], 0) + 1
+        for w in set(words[:-1]):
+            inner[w] = inner.get(w, 0) + 1
+    tagged = {}
+    for base, (_, c) in label.items():
+        for tag in c.get("tags", {}).get("en", []):
+            tagged.setdefault(normalize(tag), set()).add(base)
+    common = word_counts(items)
+    out = []
+    for key in keys:
+        want = set(key.split(" "))
+        holding = {b for b, (t, _) in label.items() if want <= set(t.split(" "))}
+        if len(holding) > max_concepts:
+            continue
+        named = sorted(holding | tagged.get(key, set()))
+        by_size = lambda b: (len(label[b][0].encode()), label[b][0].encode())
+        in_groups = [b for b in named if label[b][1].get("group") in groups]
+        exact = [b for b in named if label[b][0] == key]
+        # a head word stands for a concept whose label ends in it and that is tagged with it:
+        # "apple" for 🍎 "red apple", never "left" for "magnifying glass tilted left"
+        ending = sorted((b for b in in_groups if label[b][0].split(" ")[-1] == key
+                         and b in tagged.get(key, ())), key=by_size)
+        if not exact and inner.get(key, 0) > last.get(key, 0):
+            continue  # mostly a modifier ("green apple", "left arrow"): a reading would hijack it
+        primary = (exact or ending or [None])[0]
+        if primary is not None:
+            out.append(dict(key=key, concepts=named, primary=primary))
+    # one-word keys first, the words most items of the whole pack (clip art included) use first
+    out.sort(key=lambda k: (k["key"].count(" "), -common.get(k["key"], 0), k["key"].encode()))
+    return out, {b: c for b, (_, c) in label.items()}
+
+
+def word_counts(items):
+    """{English word or label: how many items of the pack use it in their English label or tags}:
+    how common a subject is (clip-art titles follow what people draw)."""
+    import collections
+    counts = collections.Counter()
+    for it in items:
+        en = [it.get("labels", {}).get("en", "")] + list(it.get("tags", {}).get("en", []))
+        seen = set()
+        for t in en:
+            t = normalize(t)
+            seen.add(t)
+            seen.update(t.split(" "))
+        counts.update(w for w in seen if w)
+    return counts
+
+
+def candidates(key, item, langs=LANGS):
+    """The readings tried for a key: as typed, its primary concept's English label, and that
+    concept's labels in langs (normalised, no repeats, in that order)."""
+    out = [key, normalize(item["labels"]["en"])]
+    out += [normalize(item["labels"][lang]) for lang in langs if lang in item["labels"]]
+    return [t for i, t in enumerate(out) if t and t not in out[:i]]
+
+
+class Drawer:
+    """Draws pictures of a text with `gft generate --literal -k 1` at the file's defaults and
+    names them with the CNN judge."""
+
+    def __init__(self, engine, model, judge_path, threads=2):
+        from eval.judge import load_judge
+        self.engine, self.model, self.threads = engine, model, threads
+        self.judge, self.class_index = load_judge(judge_path)
+
+    def pictures(self, text, seeds):
+        """Premultiplied float images [len(seeds), 4, 128, 128]; seeds are consecutive."""
+        import numpy as np
+        import torch
+        from PIL import Image
+
+        from .common import premultiply
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "p.png")
+            r = subprocess.run([self.engine, "generate", "-m", self.model, "-p", text, "--literal", "-k", "1",
+                                "--seed", str(seeds[0]), "-v", str(len(seeds)), "-t", str(self.threads), "-q",
+                                "-o", out], capture_output=True, text=True)
+            if r.returncode != 0:  # its warnings (words the model never saw) would flood the log
+                raise RuntimeError("gft generate -p %r: %s" % (text, r.stderr.strip()))
+            names = [out] if len(seeds) == 1 else [out[:-4] + "-%d.png" % (k + 1) for k in range(len(seeds))]
+            arr = np.stack([np.asarray(Image.open(n).convert("RGBA")) for n in names])
+        return premultiply(torch.from_numpy(arr)).float()
+
+    def judged(self, text, concepts, seeds):
+        """(top-5 share, mean rank) of text's pictures: a picture counts when one of concepts is
+        in the judge's top 5; its rank is the share of classes scored below the best of them."""
+        import torch
+
+        from eval.judge import predict, to_judge_input
+        idx = torch.tensor([self.class_index[c] for c in concepts])
+        with torch.no_grad():
+            logits, _, _ = predict(self.judge, to_judge_input(self.pictures(text, seeds)))
+        best = logits[:, idx].max(1).values
+        below = (logits < best[:, None]).float().sum(1) / max(logits.shape[1] - 1, 1)
+        top5 = logits.topk(min(5, logits.shape[1]), 1).indices
+        hit = torch.isin(top5, idx).any(1).float()
+        return round(hit.mean().item(), 4), round(below.mean().item(), 4)
+
+
+def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, langs=LANGS):
+    """One key's search record: every candidate's (top-5, rank) on the first seeds, the best
+    challenger's and the typed key's on fresh seeds, and the chosen reading."""
+    first = list(range(seed, seed + seeds_1))
+    fresh = list(range(seed + seeds_1, seed + seeds_1 + seeds_2))
+    tried = {t: drawer.judged(t, key["concepts"], first) for t in candidates(key["key"], item, langs)}
+    typed = key["key"]
+    best = max(tried, key=lambda t: (tried[t][0] + tried[t][1], t == typed))
+    rec = dict(key=typed, concepts=key["concepts"], primary=key["primary"], tried=tried, chosen=typed)
+    if best != typed and sum(tried[best]) > sum(tried[typed]):
+        mine, theirs = drawer.judged(best, key["concepts"], fresh), drawer.judged(typed, key["concepts"], fresh)
+        rec["fresh"] = {best: mine, typed: theirs}
+        if mine[0] >= theirs[0] + min_gain - 1e-9 and mine[1] >= theirs[1] - rank_slack:
+            rec["chosen"] = best
+    return rec
+
+
+def chosen_readings(report):
+    """{key: reading} for the keys whose reading differs from the key."""
+    return {r["key"]: r["chosen"] for r in report["keys"] if r["chosen"] != r["key"]}
+
+
+def with_readings(lexicon, readings, keys):
+    """The lexicon with the readings: key -> reading, entries that read as a key now read as its
+    reading, and each other key holding a changed key's words reads as itself (it would
+    otherwise be read in part: "red apple" as "red red apple")."""
+    out = {src: readings.get(target, target) for src, target in lexicon.items()}
+    for key, reading in readings.items():
+        out[lexicon_mod.canonical(key)] = reading
+    changed = [set(k.split(" ")) for k in readings]
+    for key in keys:
+        src = lexicon_mod.canonical(key)
+        if src not in out and any(words <= set(src.split(" ")) for words in changed):
+            out[src] = key
+    return out
+
+
+def search(drawer, keys, items_by_concept, report, *, seed, seeds_1, seeds_2, min_gain, rank_slack, budget, save,
+           log):
+    """Searches the keys not yet in report (in order) until the budget (seconds) is spent."""
+    done = {r["key"] for r in report["keys"]}
+    t0 = time.time()
+    for n, key in enumerate(keys):
+        if key["key"] in done:
+            continue
+        if budget and time.time() - t0 > budget:
+            log("readings: budget spent after %d of %d keys" % (len(report["keys"]), len(keys)))
+            break
+        rec = search_key(drawer, key, items_by_concept[key["primary"]], seed, seeds_1, seeds_2, min_gain, rank_slack)
+        report["keys"].append(rec)
+        save(report)
+        if rec["chosen"] != rec["key"]:
+            log("readings: [%d/%d] %r -> %r %s" % (n + 1, len(keys), rec["key"], rec["chosen"], rec["fresh"]))
+    return report
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engine", required=True, help="the gft command")
+    ap.add_argument("--model", required=True, help="the model file (its lexicon is the start)")
+    ap.add_argument("--meta", required=True, help="the pack's meta.json.xz")
+    ap.add_argument("--judge", required=True, help="the CNN judge (eval.judge.save_judge, or a run's final.pt)")
+    ap.add_argument("--report", required=True, help="the search's JSON report (read back to resume)")
+    ap.add_argument("--groups", default=",".join(GROUPS), help="emojibase groups whose labels are keys")
+    ap.add_argument("--max-concepts", type=int, default=12)
+    ap.add_argument("--max-keys", type=int, default=0, help="search only the first N keys (0: all)")
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--seeds-1", type=int, default=4, help="seeds per candidate in the first round")
+    ap.add_argument("--seeds-2", type=int, default=12, help="fresh seeds for the best candidate and the key")
+    ap.add_argument("--min-gain", type=float, default=0.25, help="top-5 share the reading must gain on them")
+    ap.add_argument("--rank-slack", type=float, default=0.02, help="mean rank the reading may lose on them")
+    ap.add_argument("--budget", type=float, default=0, help="seconds of search (0: no limit)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--search-only", action="store_true", help="write the report only, no model file")
+    ap.add_argument("-o", "--output", help="the new model file (may be --model)")
+    a = ap.parse_args(argv)
+    if not a.search_only and not a.output:
+        ap.error("-o is required unless --search-only")
+    from .dataset import DatasetError, load_meta
+
+    def work():
+        try:
+            items = load_meta(a.meta)[0]
+        except DatasetError as e:
+            raise ValueError(str(e)) from e
+        drawer = Drawer(a.engine, a.model, a.judge, a.threads)
+        keys, by_concept = reading_keys(items, drawer.class_index, tuple(a.groups.split(",")), a.max_concepts)
+        if a.max_keys:
+            keys = keys[:a.max_keys]
+        report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2,
+                      min_gain=a.min_gain, rank_slack=a.rank_slack, keys=[])
+        if os.path.exists(a.report):
+            with open(a.report, encoding="utf-8") as f:
+                report = json.load(f)
+
+        def save(r):
+            tmp = a.report + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(r, f, ensure_ascii=False, indent=1)
+            os.replace(tmp, a.report)
+        log = lambda msg: print(msg, file=sys.stderr, flush=True)
+        log("readings: %d keys, %d searched before" % (len(keys), len(report["keys"])))
+        report = search(drawer, keys, by_concept, report, seed=report["seed"], seeds_1=report["seeds_1"],
+                        seeds_2=report["seeds_2"], min_gain=report["min_gain"], rank_slack=report["rank_slack"],
+                        budget=a.budget, save=save, log=log)
+        save(report)
+        searched = {k["key"] for k in keys}
+        readings = {k: r for k, r in chosen_readings(report).items() if k in searched}
+        if a.search_only:
+            return "readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),
+                                                                            a.report)
+        lexicon = with_readings(lexicon_mod.read(a.model), readings, [k["key"] for k in keys])
+        lexicon_mod.with_lexicon(a.model, lexicon, a.output)
+        return "wrote %s: %d readings, lexicon of %d phrases" % (a.output, len(readings), len(lexicon))
+    return run_file_tool("readings", work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

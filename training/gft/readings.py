@@ -11,9 +11,10 @@ lexicon's entries for those keys at the same readings ("Apfel" -> "apple" -> "re
 
 * **Keys.** The English label of every emoji concept in the chosen groups (food, animals,
   places, objects, activities by default) and the head word of each longer label ("apple" of
-  "red apple") when that concept is also tagged with it and the word ends at least as many
-  labels as it modifies (not "left" of "magnifying glass tilted left", which "left arrow" and
-  others use as a modifier). A key names the concepts whose English label holds all its words (any group);
+  "red apple") when that concept is also tagged with it and the word ends at least as many of
+  the pack's English labels (clip-art titles included) as it modifies (not "left" of
+  "magnifying glass tilted left", nor "light", which "light bulb" and "light skin tone" use as a
+  modifier). A key names the concepts whose English label holds all its words (any group);
   keys that name more than --max-concepts are too broad to get one reading and are skipped.
 * **Candidates.** The key as typed, the English label of its primary concept (the one labelled
   as the key, else the shortest label ending in it) and that concept's labels in --langs.
@@ -72,12 +73,13 @@ def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
             head = words[-1]
             if len(words) > 1 and head.isalpha() and len(head) >= 3:
                 keys.add(head)
-    last, inner = {}, {}  # how many labels end in a word / hold it before their end
-    for text, _ in label.values():
-        words = text.split(" ")
-        last[words[-1]] = last.get(words[-1], 0) + 1
-        for w in set(words[:-1]):
-            inner[w] = inner.get(w, 0) + 1
+    last, inner = {}, {}  # how many English labels of the pack end in a word / hold it before
+    for it in items:
+        words = normalize(it.get("labels", {}).get("en", "")).split()
+        if words:
+            last[words[-1]] = last.get(words[-1], 0) + 1
+            for w in set(words[:-1]):
+                inner[w] = inner.get(w, 0) + 1
     tagged = {}
     for base, (_, c) in label.items():
         for tag in c.get("tags", {}).get("en", []):

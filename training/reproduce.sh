@@ -52,11 +52,11 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 # stage sizes: the shipped run's, or a few steps each for the dry run
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
-READ_KEYS=READ_KEYS_SHIPPED READ_ARGS=()
+READ_ARGS=(--keys-from "$ROOT/training/eval/results/readings-2026-11-27/report.json")
 if [ "$DRY" = 1 ]; then
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
   JUDGE_STEPS=2 JUDGE_ARGS=(--batch 8) CCA3_STEPS=2 CCA3_EVERY=1 CCA3_BATCH=2 CCA3_PROMPTS=1 CCA3_SEEDS=1
-  READ_KEYS=3 READ_ARGS=(--groups symbols --seeds-1 1 --seeds-2 1)
+  READ_ARGS=(--groups symbols --max-keys 3 --seeds-1 1 --seeds-2 1)
   RUN=${RUN:-$ROOT/training/runs/reproduce-dry}
   MODEL=${MODEL:-$RUN/model.gguf}
   PACK=$RUN/pack
@@ -150,14 +150,15 @@ step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions, 64 p
 (cd training && "$PY" -m gft.rerank_gguf --model "$MODEL" --rerank "$RUN/rerank/rerank.pt" \
   --candidates 4 -o "$MODEL")
 
-step "judge-picked readings: the first $READ_KEYS English keys (gft.readings)"
+step "judge-picked readings of English keys (gft.readings)"
 # each key's wordings drawn by the C engine (one sample, seeds 1000 on) and named by the judge
-# above; a reading replaces the key only when it wins on 12 fresh seeds; written into the lexicon
+# above; a reading replaces the key only when it wins on 12 fresh seeds; written into the lexicon.
+# The shipped search ran for a wall-clock budget; --keys-from searches the keys it reached.
 [ -n "$GFT_CLI" ] || { echo "reproduce.sh: the readings step needs a built gft (meson build)" >&2; exit 1; }
 rm -f "$RUN/readings.json"
 (cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.readings --engine "$GFT_CLI" --model "$MODEL" \
   --meta "$PACK/meta.json.xz" --judge "$RUN/judge/judge.pt" --report "$RUN/readings.json" \
-  --max-keys "$READ_KEYS" "${READ_ARGS[@]}" -o "$MODEL")
+  "${READ_ARGS[@]}" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -119,6 +119,17 @@ def test_search_with_the_engine():
                                   check=True).stdout
             check("read as: %s\n" % reading in said, "gft reads %r as %r: %s" % (key, reading, said))
         check(os.stat(report).st_mtime_ns >= mtime, "the report stays")
+        again = os.path.join(d, "again.json")
+        keep = [rep["keys"][0]["key"], rep["keys"][2]["key"]]
+        with open(os.path.join(d, "two.json"), "w") as f:
+            json.dump(dict(keys=[{"key": k} for k in keep]), f)
+        args2 = [x for x in args if x not in ("-o", out)]
+        args2[args2.index(report)] = again
+        check(readings.main(args2 + ["--keys-from", os.path.join(d, "two.json"), "--search-only"]) == 0,
+              "readings --keys-from runs")
+        got = json.load(open(again))["keys"]
+        check([r["key"] for r in got] == keep and got[0]["tried"] == rep["keys"][0]["tried"],
+              "--keys-from searches just those keys, with the same figures: %s" % [r["key"] for r in got])
 
 
 if __name__ == "__main__":

@@ -242,6 +242,8 @@ def main(argv=None):
     ap.add_argument("--groups", default=",".join(GROUPS), help="emojibase groups whose labels are keys")
     ap.add_argument("--max-concepts", type=int, default=12)
     ap.add_argument("--max-keys", type=int, default=0, help="search only the first N keys (0: all)")
+    ap.add_argument("--keys-from", metavar="REPORT",
+                    help="search only the keys that this earlier report searched (to repeat a run)")
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--seeds-1", type=int, default=4, help="seeds per candidate in the first round")
     ap.add_argument("--seeds-2", type=int, default=12, help="fresh seeds for the best candidate and the key")
@@ -263,6 +265,10 @@ def main(argv=None):
             raise ValueError(str(e)) from e
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         keys, by_concept = reading_keys(items, drawer.class_index, tuple(a.groups.split(",")), a.max_concepts)
+        if a.keys_from:
+            with open(a.keys_from, encoding="utf-8") as f:
+                wanted = {r["key"] for r in json.load(f)["keys"]}
+            keys = [k for k in keys if k["key"] in wanted]
         if a.max_keys:
             keys = keys[:a.max_keys]
         report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2,

@@ -119,6 +119,25 @@ def test_search_with_the_engine():
                                   check=True).stdout
             check("read as: %s\n" % reading in said, "gft reads %r as %r: %s" % (key, reading, said))
         check(os.stat(report).st_mtime_ns >= mtime, "the report stays")
+        from eval import readings_check
+        checked = os.path.join(d, "check.json")
+        check(readings_check.main(["--engine", engine, "--report", report, "--model", "start=" + start,
+                                   "--model", "out=" + out, "--judge", judge, "--pack", os.path.join(d, "pack"),
+                                   "--seeds", "2", "--threads", "1", "-o", checked]) == 0, "readings_check runs")
+        got = json.load(open(checked))
+        key = sorted(chosen)[0]
+        check(set(got["models"]["out"]["keys"]) == set(json.load(open(report))["applied"]) == set(chosen),
+              "readings_check judges the applied readings")
+        from eval.local_eval import engine_images
+        from gft.gguf_import import sampling_defaults
+        from gft.gguf_writer import GGUFFile
+        rec = next(r for r in rep["keys"] if r["key"] == key)
+        for label, path in (("start", start), ("out", out)):
+            imgs = engine_images(engine, path, d, 1, [key], [2000, 2001], sampling_defaults(GGUFFile(path).kv))
+            want = [float(v.mean()) for v in readings_check.cnn_set_naming(drawer.judge, drawer.class_index,
+                                                                          imgs.float(), rec["concepts"])]
+            check(all(abs(a - b) < 1e-3 for a, b in zip(got["models"][label]["keys"][key][:3], want)),
+                  "%s: the CNN figures are the judge's naming of the typed key's pictures" % label)
         again = os.path.join(d, "again.json")
         keep = [rep["keys"][0]["key"], rep["keys"][2]["key"]]
         with open(os.path.join(d, "two.json"), "w") as f:

@@ -63,12 +63,13 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=2000)
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--candidates", type=int, default=None, help="best of K (default: each file's own)")
     ap.add_argument("--keep", default=None, help="keep (and reuse) the PNGs under this folder")
     ap.add_argument("-o", "--output", default=None)
     a = ap.parse_args(argv)
     with open(a.report, encoding="utf-8") as f:
         report = json.load(f)
-    readings = chosen_readings(report)
+    readings = report.get("applied", chosen_readings(report))
     named = {r["key"]: r["concepts"] for r in report["keys"]}
     if not readings:
         raise SystemExit("readings_check: no key of %s reads otherwise" % a.report)
@@ -76,21 +77,24 @@ def main(argv=None):
     knn = KNNJudge(torch.from_numpy(images), items)
     cnn, class_index = load_judge(a.judge)
     seeds = list(range(a.seed, a.seed + a.seeds))
-    result = dict(seeds=[seeds[0], seeds[-1]], keys=len(report["keys"]), changed=len(readings), models={})
+    result = dict(seeds=[seeds[0], seeds[-1]], candidates=a.candidates, keys=len(report["keys"]),
+                  changed=len(readings), models={})
     for spec in a.model:
         label, path = spec.split("=", 1)
         sampling = sampling_defaults(GGUFFile(path).kv)
         rows = {}
         with tempfile.TemporaryDirectory() as tmp:
             for key in readings:
-                imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [key], seeds, sampling).float()
+                imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [key], seeds, sampling,
+                                     a.candidates).float()
                 c1, c5, cr = (v.mean().item() for v in cnn_set_naming(cnn, class_index, imgs, named[key]))
                 k5, kr = (v.mean().item() for v in knn_set_naming(knn, imgs, named[key]))
                 rows[key] = [round(v, 4) for v in (c1, c5, cr, k5, kr)]
         mean = [round(sum(r[i] for r in rows.values()) / len(rows), 4) for i in range(5)]
         result["models"][label] = dict(model=path, sampling=sampling, keys=rows, mean=mean)
-    print("%d of %d searched keys read otherwise; seeds %d-%d at each file's defaults"
-          % (len(readings), len(report["keys"]), seeds[0], seeds[-1]))
+    print("%d of %d searched keys read otherwise; seeds %d-%d at each file's defaults%s"
+          % (len(readings), len(report["keys"]), seeds[0], seeds[-1],
+             ", best of %d" % a.candidates if a.candidates else ""))
     print("CNN judge top-1 / top-5 / rank, nearest-real top-5 / rank (any concept the key names)")
     labels = list(result["models"])
     for key in readings:

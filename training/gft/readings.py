@@ -194,7 +194,8 @@ def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, 
 
 
 def chosen_readings(report):
-    """{key: reading} for the keys whose reading differs from the key."""
+    """{key: reading} for the searched keys whose reading differs from the key (what the last run
+    applied, report["applied"], may be fewer: keys of this run's key list only)."""
     return {r["key"]: r["chosen"] for r in report["keys"] if r["chosen"] != r["key"]}
 
 
@@ -290,6 +291,8 @@ def main(argv=None):
         save(report)
         searched = {k["key"] for k in keys}
         readings = {k: r for k, r in chosen_readings(report).items() if k in searched}
+        report["applied"] = readings  # keys an earlier key list had are searched but not applied
+        save(report)
         if a.search_only:
             return "readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),
                                                                             a.report)

@@ -32,9 +32,11 @@ def test_keys_and_candidates():
           "a key that is a label stands for that concept")
     check("red heart" not in got and "heart" not in got, "labels outside the groups are not keys")
     check({k["key"] for k in keys[:3]} == {"apple", "face", "cat"}, "one-word keys come first")
-    check(readings.candidates("apple", by_concept["emoji:apple"], ("de", "zh", "ja"))
-          == ["apple", "red apple", "roter apfel", "红苹果"],
-          "candidates: as typed, the primary's English label, its labels in the languages it has")
+    check(readings.candidates("red apple", by_concept["emoji:apple"], ("de", "zh", "ja"))
+          == ["red apple", "roter apfel", "红苹果"],
+          "a label's candidates: as typed and its labels in the languages it has")
+    check(readings.candidates("apple", by_concept["emoji:apple"], ("de", "zh", "ja")) == ["apple", "red apple"],
+          "a head word's candidates: as typed and its concept's English label, no other language")
     few, _ = readings.reading_keys(WORLD, index, groups=("food-drink", "animals-nature"), max_concepts=1)
     check("apple" not in {k["key"] for k in few} and "red apple" in {k["key"] for k in few},
           "a key whose words more than max_concepts labels hold is left out")

@@ -16,8 +16,10 @@ lexicon's entries for those keys at the same readings ("Apfel" -> "apple" -> "re
   "magnifying glass tilted left", nor "light", which "light bulb" and "light skin tone" use as a
   modifier). A key names the concepts whose English label holds all its words (any group);
   keys that name more than --max-concepts are too broad to get one reading and are skipped.
-* **Candidates.** The key as typed, the English label of its primary concept (the one labelled
-  as the key, else the shortest label ending in it) and that concept's labels in --langs.
+* **Candidates.** The key as typed and the English label of its primary concept (the one
+  labelled as the key, else the shortest label ending in it); for a key that is the label, also
+  that concept's labels in de, fr, es, ja and zh. A head word never gets another language's
+  name of one concept ("piece" is not read as "pieza de puzle").
 * **Search.** Each candidate draws --seeds-1 pictures (seeds from --seed, one sample each:
   `gft generate --literal -k 1`); a picture counts when the judge ranks one of the key's
   concepts in its top 5. The best candidate by (top-5 share + mean rank) then draws
@@ -126,10 +128,14 @@ def word_counts(items):
 
 
 def candidates(key, item, langs=LANGS):
-    """The readings tried for a key: as typed, its primary concept's English label, and that
-    concept's labels in langs (normalised, no repeats, in that order)."""
+    """The readings tried for a key: as typed, its primary concept's English label, and, when the
+    key is that label, the concept's labels in langs (normalised, no repeats, in that order). A
+    head word gets its English label only: "apple" may become "red apple", but a reading in
+    another language would replace the word everywhere with one concept's name ("piece" with
+    "pieza de puzle")."""
     out = [key, normalize(item["labels"]["en"])]
-    out += [normalize(item["labels"][lang]) for lang in langs if lang in item["labels"]]
+    if out[1] == key:
+        out += [normalize(item["labels"][lang]) for lang in langs if lang in item["labels"]]
     return [t for i, t in enumerate(out) if t and t not in out[:i]]
 
 
@@ -289,8 +295,9 @@ def main(argv=None):
                         seeds_2=report["seeds_2"], min_gain=report["min_gain"], rank_slack=report["rank_slack"],
                         budget=a.budget, save=save, log=log)
         save(report)
-        searched = {k["key"] for k in keys}
-        readings = {k: r for k, r in chosen_readings(report).items() if k in searched}
+        # only keys of this key list, each with a reading it may take now
+        allowed = {k["key"]: candidates(k["key"], by_concept[k["primary"]]) for k in keys}
+        readings = {k: r for k, r in chosen_readings(report).items() if r in allowed.get(k, ())}
         report["applied"] = readings  # keys an earlier key list had are searched but not applied
         save(report)
         if a.search_only:

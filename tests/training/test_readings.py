@@ -113,9 +113,13 @@ def test_search_with_the_engine():
         check(readings.main(args) == 0 and json.load(open(report)) == rep, "a rerun resumes: nothing new")
         chosen = readings.chosen_readings(rep)
         check(len(chosen) >= 1, "with no bar to pass, some key reads otherwise: %s" % chosen)
-        keys, _ = readings.reading_keys(items, drawer.class_index, ("symbols",))
-        want = readings.with_readings(lexicon.read(start), chosen, [k["key"] for k in keys[:3]])
+        keys, by_concept = readings.reading_keys(items, drawer.class_index, ("symbols",))
+        labels = {it["labels"]["en"].lower() for it in by_concept.values()}
+        want = readings.with_readings(lexicon.read(start), chosen, sorted(labels | {k["key"] for k in keys[:3]}))
         check(lexicon.read(out) == want, "the file's lexicon holds the readings")
+        holding = [l for l in labels if any(k in l.split(" ") and k != l for k in chosen)]
+        check(holding and all(lexicon.translate(l, want) == (l, 0) for l in holding),
+              "every label holding a changed word, searched or not, reads as itself: %s" % holding)
         for key, reading in chosen.items():
             said = subprocess.run([engine, "tokenize", "-m", out, key], capture_output=True, text=True,
                                   check=True).stdout

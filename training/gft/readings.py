@@ -207,8 +207,8 @@ def chosen_readings(report):
 
 def with_readings(lexicon, readings, keys):
     """The lexicon with the readings: key -> reading, entries that read as a key now read as its
-    reading, and each other key holding a changed key's words reads as itself (it would
-    otherwise be read in part: "red apple" as "red red apple")."""
+    reading, and each other phrase of keys (the English labels) holding a changed key's words
+    reads as itself (it would otherwise be read in part: "red apple" as "red red apple")."""
     out = {src: readings.get(target, target) for src, target in lexicon.items()}
     for key, reading in readings.items():
         out[lexicon_mod.canonical(key)] = reading
@@ -303,7 +303,9 @@ def main(argv=None):
         if a.search_only:
             return "readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),
                                                                             a.report)
-        lexicon = with_readings(lexicon_mod.read(a.model), readings, [k["key"] for k in keys])
+        # every English label (any group, searched or not) that holds a changed word keeps its words
+        labels = sorted({normalize(c["labels"]["en"]) for c in by_concept.values()} | set(allowed))
+        lexicon = with_readings(lexicon_mod.read(a.model), readings, labels)
         lexicon_mod.with_lexicon(a.model, lexicon, a.output)
         return "wrote %s: %d readings, lexicon of %d phrases" % (a.output, len(readings), len(lexicon))
     return run_file_tool("readings", work)

@@ -84,6 +84,14 @@ def test_with_readings():
                        ("dog", "dog"), ("apple pie", "red apple pie")):
         got = lexicon.translate(text, out)[0]
         check(got == want, "%r reads as %r (got %r)" % (text, want, got))
+    coloured = readings.with_readings(lex, {"apple": "red apple", "cat": "katze"}, keys, {"blue", "red", "green"})
+    for text, want in (("a blue apple", ("a blue apple", 0)), ("a ripe apple", ("a ripe red apple", 1)),
+                       ("red apple", ("red apple", 0)), ("a blue cat", ("a blue katze", 1))):
+        got = lexicon.translate(text, coloured)
+        check(got == want, "with colours, %r reads as %r (got %r)" % (text, want, got))
+    check(readings.modifier_words(WORLD + [{"labels": {"en": "Blue Circle"}}, {"labels": {"en": "red square"}},
+                                           {"labels": {"en": "red heart"}}]) == {"blue", "red", "cat"},
+          "modifier words: w of the labels \"w circle\" and \"w square\", and one-word labels")
 
 
 def test_search_with_the_engine():
@@ -115,7 +123,8 @@ def test_search_with_the_engine():
         check(len(chosen) >= 1, "with no bar to pass, some key reads otherwise: %s" % chosen)
         keys, by_concept = readings.reading_keys(items, drawer.class_index, ("symbols",))
         labels = {it["labels"]["en"].lower() for it in by_concept.values()}
-        want = readings.with_readings(lexicon.read(start), chosen, sorted(labels | {k["key"] for k in keys[:3]}))
+        want = readings.with_readings(lexicon.read(start), chosen, sorted(labels | {k["key"] for k in keys[:3]}),
+                                      readings.modifier_words(items))
         check(lexicon.read(out) == want, "the file's lexicon holds the readings")
         holding = [l for l in labels if any(k in l.split(" ") and k != l for k in chosen)]
         check(holding and all(lexicon.translate(l, want) == (l, 0) for l in holding),

@@ -27,8 +27,10 @@ lexicon's entries for those keys at the same readings ("Apfel" -> "apple" -> "re
   share there is --min-gain or more above the key's and its mean rank at most --rank-slack
   below. So the choice is never made on the seeds that found it.
 * **Lexicon.** A chosen reading becomes the key's entry (key -> reading), every lexicon entry
-  that read as the key now reads as the reading, and each other key that holds a changed key's
-  words gets an entry of its own, so "red apple" is not read as "red red apple".
+  that read as the key now reads as the reading, and each English label that holds a changed
+  key's words gets an entry of its own, so "red apple" is not read as "red red apple". A reading
+  that adds words to its key is not applied after a colour word or a one-word label ("a blue
+  apple" and "strawberry fruit" stay).
 
 The search writes its report after every key (--report), and a rerun picks up where it
 stopped; --budget stops it cleanly. The evaluation seeds of eval.acceptance (100 on) and
@@ -205,10 +207,27 @@ def chosen_readings(report):
     return {r["key"]: r["chosen"] for r in report["keys"] if r["chosen"] != r["key"]}
 
 
-def with_readings(lexicon, readings, keys):
+def modifier_words(items):
+    """Words that say which one a head word means: the colour words of the pack's English labels
+    (w of every "w circle" and "w square": red, blue, ...) and its one-word English labels
+    ("strawberry" in "strawberry fruit")."""
+    out = set()
+    for it in items:
+        words = normalize(it.get("labels", {}).get("en", "")).split()
+        if len(words) == 2 and words[1] in ("circle", "square"):
+            out.add(words[0])
+        elif len(words) == 1 and words[0].isalpha():
+            out.add(words[0])
+    return out
+
+
+def with_readings(lexicon, readings, keys, modifiers=()):
     """The lexicon with the readings: key -> reading, entries that read as a key now read as its
     reading, and each other phrase of keys (the English labels) holding a changed key's words
-    reads as itself (it would otherwise be read in part: "red apple" as "red red apple")."""
+    reads as itself (it would otherwise be read in part: "red apple" as "red red apple"). A
+    reading that adds words to its key ("apple" -> "red apple") is not applied after one of
+    modifiers: "<modifier> <key>" reads as itself ("a blue apple" stays, not "a blue red
+    apple"; "strawberry fruit" stays)."""
     out = {src: readings.get(target, target) for src, target in lexicon.items()}
     for key, reading in readings.items():
         out[lexicon_mod.canonical(key)] = reading
@@ -217,6 +236,11 @@ def with_readings(lexicon, readings, keys):
         src = lexicon_mod.canonical(key)
         if src not in out and any(words <= set(src.split(" ")) for words in changed):
             out[src] = key
+    for key, reading in readings.items():
+        if set(key.split(" ")) < set(reading.split(" ")):
+            for word in sorted(modifiers):
+                if word not in set(reading.split(" ")) | {key}:
+                    out.setdefault(lexicon_mod.canonical(word + " " + key), word + " " + key)
     return out
 
 
@@ -305,7 +329,7 @@ def main(argv=None):
                                                                             a.report)
         # every English label (any group, searched or not) that holds a changed word keeps its words
         labels = sorted({normalize(c["labels"]["en"]) for c in by_concept.values()} | set(allowed))
-        lexicon = with_readings(lexicon_mod.read(a.model), readings, labels)
+        lexicon = with_readings(lexicon_mod.read(a.model), readings, labels, modifier_words(items))
         lexicon_mod.with_lexicon(a.model, lexicon, a.output)
         return "wrote %s: %d readings, lexicon of %d phrases" % (a.output, len(readings), len(lexicon))
     return run_file_tool("readings", work)

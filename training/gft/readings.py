@@ -57,7 +57,8 @@ LANGS = ("de", "fr", "es", "ja", "zh")
 
 
 def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
-    """[{key, concepts, primary}] in search order (one-word keys first, then by bytes). concepts:
+    """([{key, concepts, primary}] in search order: one-word keys first, the words most items of
+    the pack use first; {concept: its item}). concepts:
     the judge classes whose English label holds every word of the key or whose English tags hold the
     key (a key with more than max_concepts of the first kind is too broad and left out); primary:
     the concept the key stands for (labelled as the key, else the shortest label that ends in it

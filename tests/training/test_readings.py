@@ -143,14 +143,15 @@ def test_search_with_the_engine():
         key = sorted(chosen)[0]
         check(set(got["models"]["out"]["keys"]) == set(json.load(open(report))["applied"]) == set(chosen),
               "readings_check judges the applied readings")
+        from eval.judge import naming_any_each
         from eval.local_eval import engine_images
         from gft.gguf_import import sampling_defaults
         from gft.gguf_writer import GGUFFile
         rec = next(r for r in rep["keys"] if r["key"] == key)
         for label, path in (("start", start), ("out", out)):
             imgs = engine_images(engine, path, d, 1, [key], [2000, 2001], sampling_defaults(GGUFFile(path).kv))
-            want = [float(v.mean()) for v in readings_check.cnn_set_naming(drawer.judge, drawer.class_index,
-                                                                          imgs.float(), rec["concepts"])]
+            want = [float(v.mean()) for v in naming_any_each(drawer.judge, drawer.class_index, imgs.float(),
+                                                             rec["concepts"])]
             check(all(abs(a - b) < 1e-3 for a, b in zip(got["models"][label]["keys"][key][:3], want)),
                   "%s: the CNN figures are the judge's naming of the typed key's pictures" % label)
         again = os.path.join(d, "again.json")

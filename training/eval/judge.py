@@ -223,6 +223,19 @@ def naming_each(model, class_index, premul128, concepts):
     return (top5[:, 0] == target).float(), (top5 == target[:, None]).any(1).float(), below
 
 
+def naming_any_each(model, class_index, premul128, concepts):
+    """Per image [B] tensors (top-1, top-5, rank) like naming_each, where any of concepts (one
+    list for every image: the concepts a word names) counts as right; the rank is that of the
+    best-scored of them."""
+    idx = torch.tensor([class_index[c] for c in concepts])
+    with torch.no_grad():
+        logits, _, _ = predict(model, to_judge_input(premul128))
+    best = logits[:, idx].max(1).values
+    top5 = logits.topk(min(5, logits.shape[1]), 1).indices
+    rank = (logits < best[:, None]).float().sum(1) / max(logits.shape[1] - 1, 1)
+    return torch.isin(top5[:, 0], idx).float(), torch.isin(top5, idx).any(1).float(), rank
+
+
 def most_named(model, class_index, premul128, n=4):
     """[(concept, count)]: the n concepts the judge names first (top-1) most often over the images,
     most often first (what a prompt draws instead, when it misses)."""

@@ -69,6 +69,18 @@ class KNNJudge:
             out.append((cm < ts).float().mean(1))
         return torch.cat(out)
 
+    def score_any_each(self, premul, concepts):
+        """Per image (top-5, rank) where any of concepts (one list for every image: the concepts a
+        word names) counts as right; the rank is that of the most similar of them."""
+        idx = torch.tensor([self.index[c] for c in concepts if c in self.index])
+        f = features(premul)
+        sim = f @ self.feats.t()
+        per_concept = torch.full((len(f), len(self.index)), -2.0).scatter_reduce(
+            1, self.cls.expand(len(f), -1), sim, reduce="amax")
+        best = per_concept[:, idx].max(1).values
+        near = self.cls[sim.topk(5, 1).indices]
+        return torch.isin(near, idx).any(1).float(), (per_concept < best[:, None]).float().mean(1)
+
     def rank_percentile(self, premul, targets):
         """The mean of rank_each."""
         return self.rank_each(premul, targets).mean().item()

@@ -44,10 +44,11 @@ def load_models(final):
 MAX_VARIATIONS = 16  # the most `gft generate --variations` takes
 
 
-def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, candidates=None):
+def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, candidates=None, literal=False):
     """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major);
     seeds are consecutive (seed, seed+1, ...), as `gft generate --seed S -v N` draws them.
-    candidates: best of how many (`--candidates`); None keeps the file's default."""
+    candidates: best of how many (`--candidates`); None keeps the file's default. literal: the
+    prompts as typed (`--literal`), not read through the file's lexicon."""
     import hashlib
     import subprocess
 
@@ -63,6 +64,9 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     if candidates is not None:
         key += "_c%d" % candidates
         extra = ["--candidates", str(candidates)]
+    if literal:
+        key += "_lit"
+        extra.append("--literal")
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
     for p in prompts:
@@ -73,12 +77,14 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
             base = stem + (".png" if c == 0 else "_%d.png" % run[0])
             names = [base] if len(run) == 1 else [base[:-4] + "-%d.png" % (k + 1) for k in range(len(run))]
             if not all(os.path.exists(n) for n in names):
-                subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(run[0]),
-                                "-v", str(len(run)), "-t", str(threads), "-q", "-o", base,
-                                "--guidance", str(sampling["guidance"]),
-                                "--temperature", str(sampling["temperature"]),
-                                "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])] + extra,
-                               check=True, stdout=subprocess.DEVNULL)
+                r = subprocess.run([engine, "generate", "-m", model, "-p", p, "--seed", str(run[0]),
+                                    "-v", str(len(run)), "-t", str(threads), "-q", "-o", base,
+                                    "--guidance", str(sampling["guidance"]),
+                                    "--temperature", str(sampling["temperature"]),
+                                    "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])] + extra,
+                                   capture_output=True, text=True)
+                if r.returncode != 0:  # its warnings (words the model never saw) would flood logs
+                    raise RuntimeError("gft generate -p %r: %s" % (p, r.stderr.strip()))
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))
     return premultiply(torch.from_numpy(np.stack(out)))

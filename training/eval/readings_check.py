@@ -25,32 +25,9 @@ from gft.gguf_import import sampling_defaults
 from gft.gguf_writer import GGUFFile
 from gft.readings import chosen_readings
 
-from .judge import load_judge, predict, to_judge_input
-from .knn_judge import KNNJudge, features
+from .judge import load_judge, naming_any_each
+from .knn_judge import KNNJudge
 from .local_eval import engine_images
-
-
-def cnn_set_naming(model, class_index, imgs, concepts):
-    """Per image (top-1, top-5, rank) where any of concepts counts as right."""
-    idx = torch.tensor([class_index[c] for c in concepts])
-    with torch.no_grad():
-        logits, _, _ = predict(model, to_judge_input(imgs))
-    best = logits[:, idx].max(1).values
-    top5 = logits.topk(min(5, logits.shape[1]), 1).indices
-    rank = (logits < best[:, None]).float().sum(1) / max(logits.shape[1] - 1, 1)
-    return torch.isin(top5[:, 0], idx).float(), torch.isin(top5, idx).any(1).float(), rank
-
-
-def knn_set_naming(judge, imgs, concepts):
-    """Per image (top-5, rank) by the nearest real images, any of concepts counting as right."""
-    idx = torch.tensor([judge.index[c] for c in concepts if c in judge.index])
-    f = features(imgs)
-    near = judge.neighbours(f, 5)
-    sim = f @ judge.feats.t()
-    per_concept = torch.full((len(f), len(judge.index)), -2.0).scatter_reduce(
-        1, judge.cls.expand(len(f), -1), sim, reduce="amax")
-    best = per_concept[:, idx].max(1).values
-    return torch.isin(near, idx).any(1).float(), (per_concept < best[:, None]).float().mean(1)
 
 
 def main(argv=None):
@@ -87,8 +64,8 @@ def main(argv=None):
             for key in readings:
                 imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [key], seeds, sampling,
                                      a.candidates).float()
-                c1, c5, cr = (v.mean().item() for v in cnn_set_naming(cnn, class_index, imgs, named[key]))
-                k5, kr = (v.mean().item() for v in knn_set_naming(knn, imgs, named[key]))
+                c1, c5, cr = (v.mean().item() for v in naming_any_each(cnn, class_index, imgs, named[key]))
+                k5, kr = (v.mean().item() for v in knn.score_any_each(imgs, named[key]))
                 rows[key] = [round(v, 4) for v in (c1, c5, cr, k5, kr)]
         mean = [round(sum(r[i] for r in rows.values()) / len(rows), 4) for i in range(5)]
         result["models"][label] = dict(model=path, sampling=sampling, keys=rows, mean=mean)

@@ -43,7 +43,6 @@ eval.best_of_sets (0 on) are not among the search's (1000 on by default).
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -148,41 +147,26 @@ class Drawer:
 
     def __init__(self, engine, model, judge_path, threads=2):
         from eval.judge import load_judge
+
+        from .gguf_import import sampling_defaults
+        from .gguf_writer import GGUFFile
         self.engine, self.model, self.threads = engine, model, threads
+        self.sampling = sampling_defaults(GGUFFile(model).kv)
         self.judge, self.class_index = load_judge(judge_path)
 
     def pictures(self, text, seeds):
         """Premultiplied float images [len(seeds), 4, 128, 128]; seeds are consecutive."""
-        import numpy as np
-        import torch
-        from PIL import Image
-
-        from .common import premultiply
+        from eval.local_eval import engine_images
         with tempfile.TemporaryDirectory() as d:
-            out = os.path.join(d, "p.png")
-            r = subprocess.run([self.engine, "generate", "-m", self.model, "-p", text, "--literal", "-k", "1",
-                                "--seed", str(seeds[0]), "-v", str(len(seeds)), "-t", str(self.threads), "-q",
-                                "-o", out], capture_output=True, text=True)
-            if r.returncode != 0:  # its warnings (words the model never saw) would flood the log
-                raise RuntimeError("gft generate -p %r: %s" % (text, r.stderr.strip()))
-            names = [out] if len(seeds) == 1 else [out[:-4] + "-%d.png" % (k + 1) for k in range(len(seeds))]
-            arr = np.stack([np.asarray(Image.open(n).convert("RGBA")) for n in names])
-        return premultiply(torch.from_numpy(arr)).float()
+            return engine_images(self.engine, self.model, d, self.threads, [text], seeds, self.sampling,
+                                 candidates=1, literal=True).float()
 
     def judged(self, text, concepts, seeds):
         """(top-5 share, mean rank) of text's pictures: a picture counts when one of concepts is
         in the judge's top 5; its rank is the share of classes scored below the best of them."""
-        import torch
-
-        from eval.judge import predict, to_judge_input
-        idx = torch.tensor([self.class_index[c] for c in concepts])
-        with torch.no_grad():
-            logits, _, _ = predict(self.judge, to_judge_input(self.pictures(text, seeds)))
-        best = logits[:, idx].max(1).values
-        below = (logits < best[:, None]).float().sum(1) / max(logits.shape[1] - 1, 1)
-        top5 = logits.topk(min(5, logits.shape[1]), 1).indices
-        hit = torch.isin(top5, idx).any(1).float()
-        return round(hit.mean().item(), 4), round(below.mean().item(), 4)
+        from eval.judge import naming_any_each
+        _, hit, rank = naming_any_each(self.judge, self.class_index, self.pictures(text, seeds), concepts)
+        return round(hit.mean().item(), 4), round(rank.mean().item(), 4)
 
 
 def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, langs=LANGS):

@@ -165,6 +165,21 @@ def test_search_with_the_engine():
         got = json.load(open(again))["keys"]
         check([r["key"] for r in got] == keep and got[0]["tried"] == rep["keys"][0]["tried"],
               "--keys-from searches just those keys, with the same figures: %s" % [r["key"] for r in got])
+        from gft.synonyms import synonym_keys
+        from gft.wordnet import DEFAULT_ROOT, WordNet
+        syn = synonym_keys(keys, labels, WordNet(), readings.modifier_like(items), by_concept)
+        check(len(syn) >= 1, "the tiny pack's keys have WordNet synonyms: %s" % [k["key"] for k in syn])
+        with open(os.path.join(d, "syn.json"), "w") as f:
+            json.dump(dict(keys=[{"key": syn[0]["key"]}]), f)
+        args3 = list(args2)
+        args3[args3.index(again)] = os.path.join(d, "syn-report.json")
+        check(readings.main(args3 + ["--wordnet", DEFAULT_ROOT, "--keys-from", os.path.join(d, "syn.json"),
+                                     "--search-only"]) == 0, "readings --wordnet runs")
+        got = json.load(open(os.path.join(d, "syn-report.json")))["keys"]
+        want = readings.candidates(syn[0]["key"], by_concept[syn[0]["primary"]], via=syn[0]["via"])
+        check(len(got) == 1 and got[0]["key"] == syn[0]["key"] and got[0]["via"] == syn[0]["via"]
+              and list(got[0]["tried"]) == want,
+              "a synonym key is searched with its source key's candidates: %s" % got)
 
 
 if __name__ == "__main__":

@@ -77,13 +77,7 @@ def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
             head = words[-1]
             if len(words) > 1 and head.isalpha() and len(head) >= 3:
                 keys.add(head)
-    last, inner = {}, {}  # how many English labels of the pack end in a word / hold it before
-    for it in items:
-        words = normalize(it.get("labels", {}).get("en", "")).split()
-        if words:
-            last[words[-1]] = last.get(words[-1], 0) + 1
-            for w in set(words[:-1]):
-                inner[w] = inner.get(w, 0) + 1
+    modifiers = modifier_like(items)
     tagged = {}
     for base, (_, c) in label.items():
         for tag in c.get("tags", {}).get("en", []):
@@ -103,7 +97,7 @@ def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
         # "apple" for 🍎 "red apple", never "left" for "magnifying glass tilted left"
         ending = sorted((b for b in in_groups if label[b][0].split(" ")[-1] == key
                          and b in tagged.get(key, ())), key=by_size)
-        if not exact and inner.get(key, 0) > last.get(key, 0):
+        if not exact and key in modifiers:
             continue  # mostly a modifier ("green apple", "left arrow"): a reading would hijack it
         primary = (exact or ending or [None])[0]
         if primary is not None:
@@ -111,6 +105,19 @@ def reading_keys(items, class_index, groups=GROUPS, max_concepts=12):
     # one-word keys first, the words most items of the whole pack (clip art included) use first
     out.sort(key=lambda k: (k["key"].count(" "), -common.get(k["key"], 0), k["key"].encode()))
     return out, {b: c for b, (_, c) in label.items()}
+
+
+def modifier_like(items):
+    """Words that more of the pack's English labels (clip-art titles included) hold before their
+    last word than end in: "left", "light", "green"."""
+    last, inner = {}, {}
+    for it in items:
+        words = normalize(it.get("labels", {}).get("en", "")).split()
+        if words:
+            last[words[-1]] = last.get(words[-1], 0) + 1
+            for w in set(words[:-1]):
+                inner[w] = inner.get(w, 0) + 1
+    return {w for w, n in inner.items() if n > last.get(w, 0)}
 
 
 def word_counts(items):
@@ -129,14 +136,15 @@ def word_counts(items):
     return counts
 
 
-def candidates(key, item, langs=LANGS):
+def candidates(key, item, langs=LANGS, via=None):
     """The readings tried for a key: as typed, its primary concept's English label, and, when the
     key is that label, the concept's labels in langs (normalised, no repeats, in that order). A
     head word gets its English label only: "apple" may become "red apple", but a reading in
     another language would replace the word everywhere with one concept's name ("piece" with
-    "pieza de puzle")."""
+    "pieza de puzle"). A synonym key (gft.synonyms) gets what its source key via gets: "kitty"
+    via "cat" may become "katze"."""
     out = [key, normalize(item["labels"]["en"])]
-    if out[1] == key:
+    if out[1] == (via or key):
         out += [normalize(item["labels"][lang]) for lang in langs if lang in item["labels"]]
     return [t for i, t in enumerate(out) if t and t not in out[:i]]
 
@@ -174,10 +182,13 @@ def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, 
     challenger's and the typed key's on fresh seeds, and the chosen reading."""
     first = list(range(seed, seed + seeds_1))
     fresh = list(range(seed + seeds_1, seed + seeds_1 + seeds_2))
-    tried = {t: drawer.judged(t, key["concepts"], first) for t in candidates(key["key"], item, langs)}
+    tried = {t: drawer.judged(t, key["concepts"], first)
+             for t in candidates(key["key"], item, langs, key.get("via"))}
     typed = key["key"]
     best = max(tried, key=lambda t: (tried[t][0] + tried[t][1], t == typed))
     rec = dict(key=typed, concepts=key["concepts"], primary=key["primary"], tried=tried, chosen=typed)
+    if key.get("via"):
+        rec["via"] = key["via"]
     if best != typed and sum(tried[best]) > sum(tried[typed]):
         mine, theirs = drawer.judged(best, key["concepts"], fresh), drawer.judged(typed, key["concepts"], fresh)
         rec["fresh"] = {best: mine, typed: theirs}
@@ -266,6 +277,9 @@ def main(argv=None):
     ap.add_argument("--min-gain", type=float, default=0.25, help="top-5 share the reading must gain on them")
     ap.add_argument("--rank-slack", type=float, default=0.02, help="mean rank the reading may lose on them")
     ap.add_argument("--budget", type=float, default=0, help="seconds of search (0: no limit)")
+    ap.add_argument("--wordnet", metavar="DIR",
+                    help="also search the keys' WordNet synonyms and kinds, searched after every other key"
+                         " (gft.synonyms; Debian's wordnet-base: /usr/share/wordnet)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--search-only", action="store_true", help="write the report only, no model file")
     ap.add_argument("-o", "--output", help="the new model file (may be --model)")
@@ -281,6 +295,15 @@ def main(argv=None):
             raise ValueError(str(e)) from e
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         keys, by_concept = reading_keys(items, drawer.class_index, tuple(a.groups.split(",")), a.max_concepts)
+        if a.wordnet:
+            from .synonyms import synonym_keys
+            from .wordnet import WordNet, WordNetError
+            try:
+                wordnet = WordNet(a.wordnet)
+            except (OSError, UnicodeDecodeError, WordNetError) as e:
+                raise ValueError("WordNet: %s" % e) from e
+            labels = {normalize(c["labels"]["en"]) for c in by_concept.values()}
+            keys = keys + synonym_keys(keys, labels, wordnet, modifier_like(items), by_concept)
         if a.keys_from:
             with open(a.keys_from, encoding="utf-8") as f:
                 wanted = {r["key"] for r in json.load(f)["keys"]}
@@ -305,7 +328,7 @@ def main(argv=None):
                         budget=a.budget, save=save, log=log)
         save(report)
         # only keys of this key list, each with a reading it may take now
-        allowed = {k["key"]: candidates(k["key"], by_concept[k["primary"]]) for k in keys}
+        allowed = {k["key"]: candidates(k["key"], by_concept[k["primary"]], via=k.get("via")) for k in keys}
         readings = {k: r for k, r in chosen_readings(report).items() if r in allowed.get(k, ())}
         report["applied"] = readings  # keys an earlier key list had are searched but not applied
         save(report)

@@ -26,6 +26,7 @@ def concept(cid, en, tags, group="animals-nature", **labels):
 WORLD = [
     concept("emoji:cat", "cat", ["animal", "pet"], de="Katze", zh="猫"),
     concept("emoji:dog-face", "dog face", ["animal", "pet", "face"], de="Hundegesicht"),
+    concept("emoji:dog", "dog", ["animal", "pet"], de="Hund"),
     concept("emoji:pick", "pick", ["heavy", "tool", "handle"], group="objects", de="Spitzhacke"),
     concept("emoji:grapes", "grapes", ["fruit", "grape"], group="food-drink", de="Trauben"),
     concept("emoji:mystery", "cat", ["zzzz"], group="symbols", de="Rätsel"),
@@ -72,7 +73,7 @@ def test_synonym_keys():
     wn = real_wordnet()
     index = {it["concept"]: i for i, it in enumerate(WORLD)}
     keys, by = readings.reading_keys(WORLD, index)
-    check({k["key"] for k in keys} == {"cat", "dog face", "face", "pick", "grapes"},
+    check({k["key"] for k in keys} == {"cat", "dog", "dog face", "face", "pick", "grapes"},
           "source keys: %s" % [k["key"] for k in keys])
     labels = {it["labels"]["en"] for it in WORLD}
     got = synonyms.synonym_keys(keys, labels, wn, {"grape"}, by)
@@ -85,6 +86,8 @@ def test_synonym_keys():
     check("kitty" in at and "pussycat" in at and at["kitty"]["via"] == "cat",
           "kinds of the kind that holds the word: %s" % names)
     check(not {"true cat", "house cat", "domestic cat"} & set(at), "words holding the key's word read through it")
+    check("puppy" in at and "terrier" not in at,
+          "kinds whose definition names the key only (a puppy is a young dog): %s" % names)
     check("felis catus" not in at and "persian cat" not in at, "no capitalised WordNet names")
     check("guy" not in at and "choice" not in at, "other senses give nothing: %s" % names)
     check("grape" not in at, "a singular of a label is not a key")

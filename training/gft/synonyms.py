@@ -14,7 +14,8 @@ gives:
 * its **kinds** (hyponyms; WordNet's "instances", like named places, are left out), and the
   kinds of a kind that holds the key's word ("domestic cat" is a cat, so "kitty", "tabby",
   "persian cat" are too), at most per_key of them, the most often tagged first; only for a key
-  that is its concept's label (the kinds of "food" of "canned food" are not canned food).
+  that is its concept's label (the kinds of "food" of "canned food" are not canned food), and
+  only kinds whose definition names the key ("puppy": "a young dog"; not "terrier").
 
 A word becomes a key only when WordNet says that this is what it most often means (its sense is
 tagged no less often than its others, and it is a noun at least as often as another part of
@@ -98,7 +99,9 @@ def synonym_keys(keys, labels, wordnet, modifiers, concepts, per_key=6):
                     or not wordnet.means_mostly(w.lower(), synset)):
                 continue
             if depth:
-                if n_kinds >= per_key:
+                # a kind whose definition does not name the key is a thing of its own: "chips" are
+                # "strips of potato fried in deep fat", "mill" is "a plant consisting of buildings"
+                if n_kinds >= per_key or word not in " ".join(sorted(content_words(wordnet.gloss(synset)))).split(" "):
                     continue
                 n_kinds += 1
             taken.add(text)

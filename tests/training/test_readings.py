@@ -180,6 +180,17 @@ def test_search_with_the_engine():
         check(len(got) == 1 and got[0]["key"] == syn[0]["key"] and got[0]["via"] == syn[0]["via"]
               and list(got[0]["tried"]) == want,
               "a synonym key is searched with its source key's candidates: %s" % got)
+        with open(os.path.join(d, "syn.json"), "w") as f:
+            json.dump(dict(keys=[{"key": syn[0]["via"]}, {"key": syn[0]["key"]}]), f)
+        args3[args3.index(os.path.join(d, "syn-report.json"))] = os.path.join(d, "syn-report2.json")
+        check(readings.main(args3 + ["--wordnet", DEFAULT_ROOT, "--keys-from", os.path.join(d, "syn.json"),
+                                     "--search-only"]) == 0, "readings --wordnet runs with the source key")
+        got = json.load(open(os.path.join(d, "syn-report2.json")))["keys"]
+        check([r["key"] for r in got] == [syn[0]["via"], syn[0]["key"]] and got[1].get("reused"),
+              "the source key is searched first and its figures reused: %s" % got)
+        text = got[1]["reused"][0]
+        check(tuple(got[1]["tried"][text]) == drawer.judged(text, got[1]["concepts"], [1000, 1001]),
+              "a reused figure is what the engine and judge give for that text")
 
 
 if __name__ == "__main__":

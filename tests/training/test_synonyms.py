@@ -115,6 +115,26 @@ def test_search_records_the_source():
     check(rec["via"] == "cat" and list(rec["tried"]) == ["kitty", "cat", "katze", "猫"] and rec["chosen"] == "katze",
           "a synonym key is searched with its source's candidates and says where it came from: %s" % rec)
 
+    class Counting(Scripted):
+        calls = []
+
+        def judged(self, text, concepts, seeds):
+            self.calls.append((text, seeds[0]))
+            return super().judged(text, concepts, seeds)
+    drawer = Counting()
+    source = readings.search_key(drawer, dict(key="cat", concepts=["emoji:cat"], primary="emoji:cat"), by["emoji:cat"],
+                                 10, 2, 2, 0.25, 0.02, ("de", "zh"))
+    drawer.calls.clear()
+    again = readings.search_key(drawer, key, by["emoji:cat"], 10, 2, 2, 0.25, 0.02, ("de", "zh"), source=source)
+    check(drawer.calls == [("kitty", 10), ("kitty", 12)] and again["reused"] == ["cat", "katze", "猫", "katze"]
+          and {k: v for k, v in again.items() if k != "reused"} == rec,
+          "the source's figures for the same texts and seeds are reused; only the key is drawn: %s %s"
+          % (drawer.calls, again))
+    other = dict(key, concepts=["emoji:cat", "emoji:dog"])
+    drawer.calls.clear()
+    readings.search_key(drawer, other, by["emoji:cat"], 10, 2, 2, 0.25, 0.02, ("de", "zh"), source=source)
+    check(len(drawer.calls) == 6, "other concepts: nothing reused (%d drawn)" % len(drawer.calls))
+
 
 if __name__ == "__main__":
     if not os.path.isdir(wordnet.DEFAULT_ROOT):

@@ -26,6 +26,10 @@ lexicon's entries for those keys at the same readings ("Apfel" -> "apple" -> "re
   --seeds-2 fresh seeds beside the key as typed, and becomes the reading only when its top-5
   share there is --min-gain or more above the key's and its mean rank at most --rank-slack
   below. So the choice is never made on the seeds that found it.
+* **Synonyms** (--wordnet). The keys' WordNet synonyms and kinds ("kitty", "puppy",
+  gft.synonyms) are keys too, searched after all the others, judged on their source key's
+  concepts with its candidates; the figures the source key's record already holds for the same
+  texts and seeds are reused, so mostly only the synonym itself is drawn.
 * **Lexicon.** A chosen reading becomes the key's entry (key -> reading), every lexicon entry
   that read as the key now reads as the reading, and each English label that holds a changed
   key's words gets an entry of its own, so "red apple" is not read as "red red apple". A reading
@@ -177,12 +181,22 @@ class Drawer:
         return round(hit.mean().item(), 4), round(rank.mean().item(), 4)
 
 
-def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, langs=LANGS):
+def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, langs=LANGS, source=None):
     """One key's search record: every candidate's (top-5, rank) on the first seeds, the best
-    challenger's and the typed key's on fresh seeds, and the chosen reading."""
+    challenger's and the typed key's on fresh seeds, and the chosen reading. source: the record
+    of the key a synonym key came from; figures it holds for the same texts, concepts and seeds
+    are taken from it rather than drawn again (the engine would draw the very same pictures)."""
     first = list(range(seed, seed + seeds_1))
     fresh = list(range(seed + seeds_1, seed + seeds_1 + seeds_2))
-    tried = {t: drawer.judged(t, key["concepts"], first)
+    same = source is not None and source["concepts"] == key["concepts"]
+    reused = []
+
+    def judged(text, seeds, known):
+        if same and text in known:
+            reused.append(text)
+            return tuple(known[text])
+        return drawer.judged(text, key["concepts"], seeds)
+    tried = {t: judged(t, first, source["tried"] if same else {})
              for t in candidates(key["key"], item, langs, key.get("via"))}
     typed = key["key"]
     best = max(tried, key=lambda t: (tried[t][0] + tried[t][1], t == typed))
@@ -190,10 +204,13 @@ def search_key(drawer, key, item, seed, seeds_1, seeds_2, min_gain, rank_slack, 
     if key.get("via"):
         rec["via"] = key["via"]
     if best != typed and sum(tried[best]) > sum(tried[typed]):
-        mine, theirs = drawer.judged(best, key["concepts"], fresh), drawer.judged(typed, key["concepts"], fresh)
+        mine = judged(best, fresh, source.get("fresh", {}) if same else {})
+        theirs = judged(typed, fresh, {})
         rec["fresh"] = {best: mine, typed: theirs}
         if mine[0] >= theirs[0] + min_gain - 1e-9 and mine[1] >= theirs[1] - rank_slack:
             rec["chosen"] = best
+    if reused:
+        rec["reused"] = reused
     return rec
 
 
@@ -251,7 +268,9 @@ def search(drawer, keys, items_by_concept, report, *, seed, seeds_1, seeds_2, mi
         if budget and time.time() - t0 > budget:
             log("readings: budget spent after %d of %d keys" % (len(report["keys"]), len(keys)))
             break
-        rec = search_key(drawer, key, items_by_concept[key["primary"]], seed, seeds_1, seeds_2, min_gain, rank_slack)
+        source = next((r for r in report["keys"] if key.get("via") and r["key"] == key["via"]), None)
+        rec = search_key(drawer, key, items_by_concept[key["primary"]], seed, seeds_1, seeds_2, min_gain, rank_slack,
+                         source=source)
         report["keys"].append(rec)
         save(report)
         if rec["chosen"] != rec["key"]:

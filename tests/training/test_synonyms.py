@@ -47,6 +47,10 @@ def test_reader():
     fish = next(s for s in wn.senses("bass") if "sea bass" in wn.words(s))
     check(not wn.means_mostly("bass", fish), "bass mostly means the voice, not the fish")
     check(not wn.means_mostly("cat", wn.senses("guy")[0]), "a sense not of the word is not what it means")
+    teal = next(s for s in wn.senses("teal") if any("duck" in w for w in wn.words(wn.ancestors(s)[0])))
+    check(not wn.means_mostly("teal", teal), "teal is a colour as often as a duck: not a duck's key")
+    plane = next(s for s in wn.senses("plane") if "airplane" in wn.words(s))
+    check(wn.means_mostly("plane", plane), "plane, an adjective too, is a noun far more often")
     check(wn.counts("cat")[0] > 0 and wn.senses("no such word") == [], "tag counts; unknown words have no senses")
     with tempfile.TemporaryDirectory() as d:
         try:

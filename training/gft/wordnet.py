@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A small reader of the WordNet 3.0 noun database as Debian's wordnet-base installs it
-(/usr/share/wordnet: index.noun, data.noun, cntlist.rev). It answers what gft.synonyms asks: a
+(/usr/share/wordnet: index.noun, data.noun, cntlist.rev, index.adj). It answers what gft.synonyms asks: a
 noun's senses in WordNet's order, a sense's words, its hyponyms (kinds of it), and how often
 each sense of a word was tagged in WordNet's semantic concordance (how common that meaning is).
 
@@ -27,7 +27,7 @@ def _written(text):
 
 class WordNet:
     def __init__(self, root=DEFAULT_ROOT):
-        paths = {name: os.path.join(root, name) for name in ("index.noun", "data.noun", "cntlist.rev")}
+        paths = {name: os.path.join(root, name) for name in ("index.noun", "data.noun", "cntlist.rev", "index.adj")}
         for path in paths.values():
             if not os.path.isfile(path):
                 raise WordNetError("%s: no WordNet file here (Debian: apt-get install wordnet-base)" % path)
@@ -60,6 +60,11 @@ class WordNet:
                 self.hyponyms_of[offset] = hypo
                 self.hypernyms_of[offset] = hyper
                 self.gloss_of[offset] = line.split(" | ", 1)[1].strip() if " | " in line else ""
+        self.adjectives = set()
+        with open(paths["index.adj"], encoding="utf-8") as f:
+            for line in f:
+                if not line.startswith(" "):
+                    self.adjectives.add(_word(line.split()[0]))
         self.tag_counts = {}  # (word, pos) -> [tag count of sense 1, 2, ...]
         with open(paths["cntlist.rev"], encoding="utf-8") as f:
             for line in f:
@@ -103,9 +108,10 @@ class WordNet:
 
     def means_mostly(self, word, synset):
         """Whether synset is what word most often means: a noun sense no other of its senses is
-        tagged more often than, and the word is a noun at least as often as a verb, adjective or
-        adverb ("kitty" as a cat yes, with no sense tagged; "bass" as a fish no, it is mostly a
-        voice)."""
+        tagged more often than, and the word is a noun at least as often as a verb or adverb, and
+        more often than an adjective when it is one ("kitty" as a cat yes, with no sense tagged;
+        "bass" as a fish no, it is mostly a voice; "teal" as a duck no, nor "roan" as a horse:
+        both are colours too)."""
         senses = self.senses(word)
         if synset not in senses:
             return False
@@ -113,4 +119,6 @@ class WordNet:
         mine = noun[senses.index(synset)] if senses.index(synset) < len(noun) else 0
         if noun and mine < max(noun):
             return False
-        return sum(noun) >= max(sum(self.counts(word, pos)) for pos in ("v", "a", "r"))
+        if word in self.adjectives and sum(noun) <= sum(self.counts(word, "a")):
+            return False
+        return sum(noun) >= max(sum(self.counts(word, pos)) for pos in ("v", "r"))

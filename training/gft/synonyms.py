@@ -19,7 +19,8 @@ gives:
 
 A word becomes a key only when WordNet says that this is what it most often means (its sense is
 tagged no less often than its others, and it is a noun at least as often as another part of
-speech: "kitty" yes, "bass" as a fish no, nor "queen" as a cat), it is not a key or an English
+speech, and more often than an adjective: "kitty" yes, "bass" as a fish no, nor "queen" as a
+cat, nor "teal" as a duck), it is not a key or an English
 label already, it is made of letters (one to three words), it does not hold its source key's
 word ("house cat" reads through "cat" already) nor is a plural or singular of a key or label
 ("grape" of "grapes"), WordNet does not write it with capitals (names: "Persian cat", "Felis

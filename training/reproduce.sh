@@ -52,7 +52,7 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 # stage sizes: the shipped run's, or a few steps each for the dry run
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
-READ_ARGS=(--keys-from "$ROOT/training/eval/results/readings-2026-11-27/report.json" --wordnet /usr/share/wordnet)
+READ_ARGS=(--keys-from "$ROOT/training/eval/results/synonyms-2026-11-27/report.json" --wordnet /usr/share/wordnet)
 if [ "$DRY" = 1 ]; then
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
   JUDGE_STEPS=2 JUDGE_ARGS=(--batch 8) CCA3_STEPS=2 CCA3_EVERY=1 CCA3_BATCH=2 CCA3_PROMPTS=1 CCA3_SEEDS=1

@@ -260,7 +260,7 @@ def with_readings(lexicon, readings, keys, modifiers=()):
 def search(drawer, keys, items_by_concept, report, *, seed, seeds_1, seeds_2, min_gain, rank_slack, budget, save,
            log):
     """Searches the keys not yet in report (in order) until the budget (seconds) is spent."""
-    done = {r["key"] for r in report["keys"]}
+    done = {r["key"]: r for r in report["keys"]}
     t0 = time.time()
     for n, key in enumerate(keys):
         if key["key"] in done:
@@ -268,10 +268,10 @@ def search(drawer, keys, items_by_concept, report, *, seed, seeds_1, seeds_2, mi
         if budget and time.time() - t0 > budget:
             log("readings: budget spent after %d of %d keys" % (len(report["keys"]), len(keys)))
             break
-        source = next((r for r in report["keys"] if key.get("via") and r["key"] == key["via"]), None)
         rec = search_key(drawer, key, items_by_concept[key["primary"]], seed, seeds_1, seeds_2, min_gain, rank_slack,
-                         source=source)
+                         source=done.get(key.get("via")))
         report["keys"].append(rec)
+        done[rec["key"]] = rec
         save(report)
         if rec["chosen"] != rec["key"]:
             log("readings: [%d/%d] %r -> %r %s" % (n + 1, len(keys), rec["key"], rec["chosen"], rec["fresh"]))
@@ -314,14 +314,14 @@ def main(argv=None):
             raise ValueError(str(e)) from e
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         keys, by_concept = reading_keys(items, drawer.class_index, tuple(a.groups.split(",")), a.max_concepts)
+        labels = {normalize(c["labels"]["en"]) for c in by_concept.values()}
         if a.wordnet:
             from .synonyms import synonym_keys
-            from .wordnet import WordNet, WordNetError
+            from .wordnet import WordNet
             try:
                 wordnet = WordNet(a.wordnet)
-            except (OSError, UnicodeDecodeError, WordNetError) as e:
+            except (OSError, ValueError, IndexError) as e:  # a missing, unreadable or malformed file
                 raise ValueError("WordNet: %s" % e) from e
-            labels = {normalize(c["labels"]["en"]) for c in by_concept.values()}
             keys = keys + synonym_keys(keys, labels, wordnet, modifier_like(items), by_concept)
         if a.keys_from:
             with open(a.keys_from, encoding="utf-8") as f:
@@ -355,8 +355,8 @@ def main(argv=None):
             return "readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),
                                                                             a.report)
         # every English label (any group, searched or not) that holds a changed word keeps its words
-        labels = sorted({normalize(c["labels"]["en"]) for c in by_concept.values()} | set(allowed))
-        lexicon = with_readings(lexicon_mod.read(a.model), readings, labels, modifier_words(items))
+        lexicon = with_readings(lexicon_mod.read(a.model), readings, sorted(labels | set(allowed)),
+                                modifier_words(items))
         lexicon_mod.with_lexicon(a.model, lexicon, a.output)
         return "wrote %s: %d readings, lexicon of %d phrases" % (a.output, len(readings), len(lexicon))
     return run_file_tool("readings", work)

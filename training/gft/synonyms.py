@@ -102,7 +102,7 @@ def synonym_keys(keys, labels, wordnet, modifiers, concepts, per_key=6):
             if depth:
                 # a kind whose definition does not name the key is a thing of its own: "chips" are
                 # "strips of potato fried in deep fat", "mill" is "a plant consisting of buildings"
-                if n_kinds >= per_key or word not in " ".join(sorted(content_words(wordnet.gloss(synset)))).split(" "):
+                if n_kinds >= per_key or word not in content_words(wordnet.gloss(synset)):
                     continue
                 n_kinds += 1
             taken.add(text)

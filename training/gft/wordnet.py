@@ -115,9 +115,8 @@ class WordNet:
         senses = self.senses(word)
         if synset not in senses:
             return False
-        noun = self.counts(word, "n")
-        mine = noun[senses.index(synset)] if senses.index(synset) < len(noun) else 0
-        if noun and mine < max(noun):
+        noun, at = self.counts(word, "n"), senses.index(synset)
+        if noun and (noun[at] if at < len(noun) else 0) < max(noun):
             return False
         if word in self.adjectives and sum(noun) <= sum(self.counts(word, "a")):
             return False

@@ -4,6 +4,7 @@
 #define GFT_CONTEXT_H
 
 #include "gft_internal.h"
+#include "kernels_q8i8.h"
 #include "rerank.h"
 #include "sampler.h"
 #include "threadpool.h"
@@ -29,6 +30,7 @@ typedef struct {
     int kv_f16;                    /* Q8_0 models: their weights' rounding dwarfs the cache's */
     float *kn, *vn;                /* [rows][d] new K/V before conversion to F16 */
     float *x, *h, *q, *att, *ff, *logits, *scores;
+    gft_qrows qx; /* x quantised for the int8 kernel (packed models) */
     /* the null prompt's prefix K/V [n_layer][T][d], computed once */
     float *null_k, *null_v;
     int have_null;

@@ -34,6 +34,10 @@ typedef struct {
     int n_dims;
     int64_t ne[4];  /* unused dims are 1 */
     size_t n_bytes; /* size of data */
+    /* Q8_0 matrices of the transformer on CPUs with the int8 kernel: the same
+     * weights in the Q8_0x16 layout (engine/kernels_q8i8.h), in the model's
+     * packed storage; NULL otherwise */
+    const void *packed;
 } gft_tensor;
 
 typedef struct {
@@ -137,6 +141,10 @@ struct gft_model {
     /* lazily computed file fingerprint (gft_model_fingerprint) */
     atomic_int fingerprint_state; /* 0 none, 1 computing, 2 ready */
     char fingerprint[17];
+
+    /* the transformer's matrices repacked for the int8 kernel (model_pack.c) */
+    void *packed_buf;
+    size_t packed_size;
 
     /* owned storage for tensor names, tables etc., freed with the model */
     void *arena;

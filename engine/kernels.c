@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "kernels.h"
+#include "kernels_q8i8.h"
 
 #include <math.h>
 #include <string.h>
@@ -517,7 +518,20 @@ typedef struct {
     int R;
     const gft_matmul_out *outs;
     int n_outs;
+    const gft_qrows *q; /* x quantised, when a matrix is packed */
 } matmul_job;
+
+static void gelu_rows(float *y, int64_t ldy, int R, int64_t o0, int64_t o1)
+{
+    for (int r = 0; r < R; r++) {
+#if defined(__AVX512F__)
+        gelu_avx512(y + r * ldy + o0, o1 - o0);
+#else
+        for (int64_t o = o0; o < o1; o++)
+            y[r * ldy + o] = gft_gelu(y[r * ldy + o]);
+#endif
+    }
+}
 
 /* The job's index space is the outputs of all matrices, one after another. */
 static void matmul_worker(void *arg, int64_t begin, int64_t end, int piece)
@@ -530,25 +544,40 @@ static void matmul_worker(void *arg, int64_t begin, int64_t end, int piece)
         int64_t n = mo->w->ne[1];
         int64_t b = begin > base ? begin - base : 0;
         int64_t e = end - base < n ? end - base : n;
-        if (b < e)
+        if (b < e && mo->w->packed && j->q) {
+            gft_epilogue epi = mo->epi == GFT_EPI_GELU ? GFT_EPI_STORE : mo->epi;
+            gft_matmul_q8x16_range(mo->w, j->q, j->R, mo->y, mo->ldy, b, e, epi);
+            if (mo->epi == GFT_EPI_GELU)
+                gelu_rows(mo->y, mo->ldy, j->R, b, e);
+        } else if (b < e) {
             gft_matmul_range(mo->w, j->x, j->ldx, j->R, mo->y, mo->ldy, b, e, mo->epi);
+        }
         base += n;
     }
 }
 
-void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_matmul_out *outs,
-                int n_outs)
+void gft_matmul(gft_pool *pool, gft_qrows *q, const float *x, int64_t ldx, int R,
+                const gft_matmul_out *outs, int n_outs)
 {
-    matmul_job j = {x, ldx, R, outs, n_outs};
+    matmul_job j = {x, ldx, R, outs, n_outs, NULL};
     int64_t total = 0, macs = 0;
+    int packed = 0;
     for (int m = 0; m < n_outs; m++) {
         total += outs[m].w->ne[1];
         macs += outs[m].w->ne[1] * outs[m].w->ne[0] * R;
+        packed |= outs[m].w->packed != NULL;
+    }
+    int64_t n_in = outs[0].w->ne[0];
+    if (packed && q && R <= q->cap_rows && n_in <= q->cap_n) {
+        gft_quantize_rows(x, ldx, R, n_in, q);
+        j.q = q;
     }
     /* below ~64k multiply-adds a hand-over to other threads costs more than it
      * saves; a grain of 4 tiles lets the pool cut even small matrices (the
-     * output head's 1024 rows) into pieces of nearly equal size */
-    gft_pool_for(pool, total, macs < 65536 ? total : TILE_O * 4, matmul_worker, &j);
+     * output head's 1024 rows) into pieces of nearly equal size; packed
+     * matrices are cut at whole groups of 16 outputs (48 = 3 tiles) */
+    int64_t grain = j.q ? 3 * GFT_Q8X16_OUTS : TILE_O * 4;
+    gft_pool_for(pool, total, macs < 65536 ? total : grain, matmul_worker, &j);
 }
 
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out)

@@ -25,7 +25,10 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
                       int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi);
 
 /* Up to 4 matrices that share the input x; the outputs are split across the
- * pool's threads (over output rows only). */
+ * pool's threads (over output rows only). Packed matrices (w->packed) take
+ * the int8 kernel (engine/kernels_q8i8.h) with x quantised into q once per
+ * call; with q NULL or too small they take the Q8_0 x F32 kernel. */
+typedef struct gft_qrows gft_qrows;
 typedef struct {
     const gft_tensor *w;
     float *y;
@@ -33,8 +36,8 @@ typedef struct {
     gft_epilogue epi;
 } gft_matmul_out;
 
-void gft_matmul(gft_pool *pool, const float *x, int64_t ldx, int R, const gft_matmul_out *outs,
-                int n_outs);
+void gft_matmul(gft_pool *pool, gft_qrows *q, const float *x, int64_t ldx, int R,
+                const gft_matmul_out *outs, int n_outs);
 
 /* out = x / sqrt(mean(x^2) + eps) * g, n floats (out may equal x). */
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out);

@@ -22,6 +22,13 @@ gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t 
  * gft.sampling.candidates (after gft_load_hparams and gft_load_tensors). */
 gft_status gft_load_rerank(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 
+/* engine/model_pack.c: the transformer's Q8_0 matrices in the int8 kernel's
+ * layout, when this build has it and GFT_NO_INT8 is unset (or "0"). Their
+ * mapped pages are dropped from memory after packing. */
+gft_status gft_model_pack(gft_model *m, char *err, size_t err_size);
+/* Drops them again (after something read the whole file). */
+void gft_model_drop_packed_sources(const gft_model *m);
+
 /* engine/model_tensors.c: looks `name` up and checks its dims (n_dims of
  * them, the rest 1) and that its type is in the mask (1 << gft_type). */
 gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, const char *name,

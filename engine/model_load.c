@@ -110,6 +110,8 @@ static gft_status model_init(gft_model *m, char *err, size_t err_size)
     if (st == GFT_OK)
         st = gft_load_rerank(&f, m, err, err_size);
     gguf_file_clear(&f);
+    if (st == GFT_OK)
+        st = gft_model_pack(m, err, err_size);
     return st;
 }
 
@@ -247,6 +249,7 @@ void gft_model_free(gft_model *model)
     if (model->mapped)
         munmap((void *)model->base, model->size);
     free(model->owned_buf);
+    free(model->packed_buf);
     gft_arena_free(model);
     free(model);
 }
@@ -268,6 +271,7 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->file_size = model->size;
     info->n_params = model->n_params;
     info->has_reranker = hp->has_rerank;
+    info->int8_kernel = model->packed_buf != NULL;
     info->default_candidates = hp->default_candidates;
     info->n_layer = hp->n_layer;
     info->n_embd = hp->n_embd;

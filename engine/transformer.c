@@ -3,6 +3,7 @@
  * prefix prefill and batched decode steps with a per-row KV cache. */
 #include "context.h"
 #include "kernels.h"
+#include "kernels_q8i8.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@ static void free_scratch(gft_tf *tf)
     tf->kn = tf->vn = NULL;
     tf->kc = tf->vc = NULL;
     tf->x = tf->h = tf->q = tf->att = tf->ff = tf->logits = tf->scores = NULL;
+    gft_qrows_free(&tf->qx);
     tf->rows_cap = tf->scratch_rows = 0;
 }
 
@@ -188,8 +190,11 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     tf->ff = alloc64((size_t)sr * (size_t)tf->n_ff, sizeof(float));
     tf->logits = alloc64((size_t)rows * (size_t)tf->K, sizeof(float));
     tf->scores = alloc64((size_t)sr * (size_t)tf->n_head * (size_t)tf->L, sizeof(float));
+    /* activations quantised for the int8 kernel: only packed models need it */
+    int qx_ok =
+        !tf->m->packed_buf || gft_qrows_alloc(&tf->qx, sr, tf->n_ff > tf->d ? tf->n_ff : tf->d);
     if (!tf->kc || !tf->vc || !tf->kp || !tf->vp || !tf->kn || !tf->vn || !tf->x || !tf->h ||
-        !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores) {
+        !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores || !qx_ok) {
         free_scratch(tf);
         return 0;
     }
@@ -276,20 +281,20 @@ static void block(gft_tf *tf, gft_pool *pool, uint32_t l, int R, float *k32, flo
         {&ly->attn_k, k32, d, GFT_EPI_STORE},
         {&ly->attn_v, v32, d, GFT_EPI_STORE},
     };
-    gft_matmul(pool, tf->h, d, R, qkv, 3);
+    gft_matmul(pool, &tf->qx, tf->h, d, R, qkv, 3);
     int64_t tasks = (int64_t)R * tf->n_head;
     int64_t macs = tasks * aj->n_pos * tf->hd * 2;
     gft_pool_for(pool, tasks, macs < 65536 ? tasks : 1,
                  j >= 0 ? decode_attn_worker : prefix_attn_worker, aj);
     gft_matmul_out o = {&ly->attn_out, tf->x, d, GFT_EPI_ADD};
-    gft_matmul(pool, tf->att, d, R, &o, 1);
+    gft_matmul(pool, &tf->qx, tf->att, d, R, &o, 1);
     for (int r = 0; r < R; r++)
         gft_rmsnorm(tf->x + (size_t)r * d, ly->ffn_norm.data, d, hp->norm_eps,
                     tf->h + (size_t)r * d);
     gft_matmul_out up = {&ly->ffn_up, tf->ff, tf->n_ff, GFT_EPI_GELU};
-    gft_matmul(pool, tf->h, d, R, &up, 1);
+    gft_matmul(pool, &tf->qx, tf->h, d, R, &up, 1);
     gft_matmul_out down = {&ly->ffn_down, tf->x, d, GFT_EPI_ADD};
-    gft_matmul(pool, tf->ff, tf->n_ff, R, &down, 1);
+    gft_matmul(pool, &tf->qx, tf->ff, tf->n_ff, R, &down, 1);
 }
 
 void gft_tf_prefix(gft_tf *tf, gft_pool *pool, const int32_t *ids, float *k_out, float *v_out)
@@ -374,5 +379,5 @@ void gft_tf_step(gft_tf *tf, gft_pool *pool, int B, int j, const int32_t *in_tok
         gft_rmsnorm(tf->x + (size_t)b * d, m->out_norm.data, d, m->hp.norm_eps,
                     tf->h + (size_t)b * d);
     gft_matmul_out head = {&m->head, tf->logits, tf->K, GFT_EPI_STORE};
-    gft_matmul(pool, tf->h, d, B, &head, 1);
+    gft_matmul(pool, &tf->qx, tf->h, d, B, &head, 1);
 }

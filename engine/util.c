@@ -2,6 +2,7 @@
  * rows, the file fingerprint.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gft_internal.h"
+#include "loader.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,6 +142,7 @@ void gft_model_fingerprint(const gft_model *model, char out[17])
         h ^= m->base[i];
         h *= 0x100000001b3ull;
     }
+    gft_model_drop_packed_sources(m); /* the hash read their pages back in */
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
     memcpy(out, hex, 17);

@@ -49,9 +49,9 @@ int main(int argc, char **argv)
                     if (kind < 2) {
                         gft_tensor *w = kind == 0 ? wq : wf;
                         gft_matmul_out a = {&w[2 * l], y, ff, GFT_EPI_STORE};
-                        gft_matmul(pool, x, d, R, &a, 1);
+                        gft_matmul(pool, NULL, x, d, R, &a, 1);
                         gft_matmul_out b = {&w[2 * l + 1], y, d, GFT_EPI_STORE};
-                        gft_matmul(pool, x, ff, R, &b, 1);
+                        gft_matmul(pool, NULL, x, ff, R, &b, 1);
                     } else {
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, ff, d, 1.0f, x, d,
                                     wf[2 * l].data, d, 0.0f, y, ff);

@@ -64,7 +64,7 @@ static void test_matmul(gft_type type, int n_in, int n_out, gft_pool **pools, ui
         /* thread counts 1..3 */
         for (int p = 0; p < 3; p++) {
             gft_matmul_out mo = {&w, yt, ldy, GFT_EPI_STORE};
-            gft_matmul(pools[p], x, ldx, R, &mo, 1);
+            gft_matmul(pools[p], NULL, x, ldx, R, &mo, 1);
             for (int r = 0; r < R; r++)
                 CHECK(memcmp(yt + r * ldy, y + r * ldy, sizeof(float) * n_out) == 0,
                       "%s R=%d: %d threads change bits", tname(type), R, p + 1);
@@ -91,7 +91,7 @@ static void test_matmul(gft_type type, int n_in, int n_out, gft_pool **pools, ui
     tm_tensor(&w2, type, n_in, 19, 1, 1, 0.5f, rng);
     float *z = malloc(sizeof(float) * R * 19), *z1 = malloc(sizeof(float) * R * 19);
     gft_matmul_out two[2] = {{&w, yt, ldy, GFT_EPI_STORE}, {&w2, z, 19, GFT_EPI_STORE}};
-    gft_matmul(pools[1], x, ldx, R, two, 2);
+    gft_matmul(pools[1], NULL, x, ldx, R, two, 2);
     gft_matmul_range(&w2, x, ldx, R, z1, 19, 0, 19, GFT_EPI_STORE);
     CHECK(memcmp(z, z1, sizeof(float) * R * 19) == 0, "%s two-matrix job, second", tname(type));
     for (int r = 0; r < R; r++)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "test_model.h"
 
+#include "loader.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +217,13 @@ gft_model *tm_new(const tm_config *c, uint64_t seed)
     bias_tensor(&m->dec_conv_out_b, 4, &rng);
     /* push alpha up so that most pixels are visible, some not */
     ((float *)m->dec_conv_out_b.data)[3] = 0.4f;
+    if (!c->no_pack) {
+        char err[GFT_ERROR_SIZE];
+        if (gft_model_pack(m, err, sizeof err) != GFT_OK) {
+            tm_free(m);
+            return NULL;
+        }
+    }
     return m;
 }
 
@@ -235,6 +244,7 @@ void tm_free(gft_model *m)
             tm_tensor_free(ts[i]);
     }
     free(m->layers);
+    free(m->packed_buf);
     tm_tensor_free(&m->out_norm);
     tm_tensor_free(&m->head);
     tm_tensor_free(&m->vq_codebook);

@@ -11,11 +11,14 @@ typedef struct {
     int n_levels, ch[4], n_res, groups;
     gft_type wtype;   /* transformer matrices */
     gft_type embtype; /* embeddings and conv weights (F32 or F16) */
+    int no_pack;      /* 1: Q8_0 matrices stay unpacked (the Q8_0 x F32 kernel) */
 } tm_config;
 
 /* A small default configuration. */
 tm_config tm_small(gft_type wtype);
 
+/* Q8_0 models are packed for the int8 kernel as the loader packs them (where
+ * the build has it), unless cfg->no_pack. */
 gft_model *tm_new(const tm_config *cfg, uint64_t seed);
 void tm_free(gft_model *m);
 

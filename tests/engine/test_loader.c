@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "check.h"
 #include "gft_internal.h"
+#include "kernels_q8i8.h"
 #include "tiny_model.h"
 
 #include <math.h>
@@ -91,6 +92,21 @@ static void test_valid(uint32_t mt, uint32_t et, const char *want_type)
     CHECK(info.defaults.temperature == 0.9f && info.defaults.top_k == 8 &&
               info.defaults.top_p == 0.95f && info.defaults.guidance == 3.0f,
           "sampling defaults");
+    /* Q8_0 matrices are packed for the int8 kernel where the build has it
+     * (TINY's sizes are whole groups of 16 outputs) */
+    int want_int8 = mt == GB_T_Q8_0 && gft_q8x16_available();
+    CHECK(info.int8_kernel == want_int8, "%s: int8 kernel %d", want_type, info.int8_kernel);
+    CHECK(!want_int8 || (m->layers[0].ffn_down.packed && m->head.packed), "%s: packed", want_type);
+    if (want_int8) {
+        gft_model *m2 = NULL;
+        setenv("GFT_NO_INT8", "1", 1);
+        CHECK(gft_model_load_from_memory(bytes, size, &m2, err, sizeof err) == GFT_OK, "load");
+        unsetenv("GFT_NO_INT8");
+        gft_model_info i2;
+        gft_model_get_info(m2, &i2);
+        CHECK(m2 && !i2.int8_kernel && !m2->head.packed, "GFT_NO_INT8=1: not packed");
+        gft_model_free(m2);
+    }
     uint64_t n_params = 0;
     for (size_t i = 0; i < gb_n_tensors(b); i++) {
         gb_tensor *t = gb_tensor_at(b, i);

@@ -277,7 +277,8 @@ static void print_json(const bench_report *b, const bench_derived *d)
     print_json_string(b->info.name);
     printf(", \"weight_type\": ");
     print_json_string(b->info.weight_type);
-    printf(", \"int8_activations\": %s", b->info.int8_kernel ? "true" : "false");
+    printf(", \"int8_activations\": %s, \"int8_isa\": ", b->info.int8_kernel ? "true" : "false");
+    print_json_string(b->info.int8_isa);
     printf(", \"file_size\": %llu, \"n_params\": %llu", (unsigned long long)b->info.file_size,
            (unsigned long long)b->info.n_params);
     printf(", \"threads\": %d, \"blas_threads\": %d, \"runs\": %d, \"guidance\": %g", b->threads,
@@ -312,8 +313,10 @@ static void print_table(const bench_report *b, const bench_derived *d)
     printf("model              %s (%s, %s, %.2f M parameters)\n", b->path,
            cli_format_bytes(b->info.file_size, file, sizeof file), b->info.weight_type,
            (double)b->info.n_params / 1e6);
-    printf("matrix products    %s activations\n",
-           b->info.int8_kernel ? "int8 (AVX-512 VNNI)" : "F32");
+    if (b->info.int8_kernel)
+        printf("matrix products    int8 activations (%s)\n", b->info.int8_isa);
+    else
+        printf("matrix products    F32 activations\n");
     printf("threads            %d (BLAS %d), median of %d runs, guidance %g, %u tokens/image\n",
            b->threads, b->blas_threads, b->runs, (double)b->guidance, n_tokens);
     printf("model load         %10.2f ms\n", b->load_ms);

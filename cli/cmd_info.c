@@ -33,7 +33,8 @@ static void print_info(const char *path, const gft_model *model)
     printf("license:           %s\n", i.license);
     printf("parameters:        %" PRIu64 " (%.2f M)\n", i.n_params, (double)i.n_params / 1e6);
     printf("weight type:       %s\n", i.weight_type);
-    printf("activations:       %s\n", i.int8_kernel ? "int8 (AVX-512 VNNI kernel)" : "F32");
+    printf("activations:       %s%s\n", i.int8_kernel ? "int8, " : "F32",
+           i.int8_kernel ? i.int8_isa : "");
     printf("transformer:       %u layers, width %u, %u heads, MLP width %u\n", i.n_layer, i.n_embd,
            i.n_head, i.n_ff);
     printf("text prefix:       %u tokens\n", i.text_ctx);

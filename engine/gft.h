@@ -93,9 +93,10 @@ typedef struct {
     int has_reranker;        /* 1: the file holds a reranker (best of K works) */
     int default_candidates;  /* the model's default best of K (1 = one sample)  */
     /* 1: the transformer's Q8_0 matrices multiply int8-rounded activations
-     * (this build has the AVX-512 VNNI kernel; environment GFT_NO_INT8=1 at
-     * load time turns it off); 0: F32 activations */
+     * (this build has an int8 kernel; environment GFT_NO_INT8=1 at load time
+     * turns it off); 0: F32 activations */
     int int8_kernel;
+    const char *int8_isa; /* "AVX-512 VNNI", "AVX-VNNI"; "none" when int8_kernel is 0 */
 } gft_model_info;
 
 void gft_model_get_info(const gft_model *model, gft_model_info *info);

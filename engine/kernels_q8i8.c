@@ -11,10 +11,14 @@
 #include <immintrin.h>
 #endif
 
+/* 512: AVX-512 VNNI (Ice Lake and later Xeons, Zen 4); 256: AVX-VNNI
+ * (Alder Lake and later desktops); 0: no kernel, nothing is packed. */
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-#define HAVE_VNNI 1
+#define VNNI_WIDTH 512
+#elif defined(__AVXVNNI__) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define VNNI_WIDTH 256
 #else
-#define HAVE_VNNI 0
+#define VNNI_WIDTH 0
 #endif
 
 /* one (group, block) of the packed layout: 16 F16 scales, 8 chunks of 64 */
@@ -23,7 +27,12 @@
 
 int gft_q8x16_available(void)
 {
-    return HAVE_VNNI;
+    return VNNI_WIDTH != 0;
+}
+
+const char *gft_q8x16_isa(void)
+{
+    return VNNI_WIDTH == 512 ? "AVX-512 VNNI" : VNNI_WIDTH == 256 ? "AVX-VNNI" : "none";
 }
 
 size_t gft_q8x16_size(const gft_tensor *w)
@@ -78,12 +87,24 @@ void gft_qrows_free(gft_qrows *q)
 /* One block of 32: the scale, the codes and the +128 correction. */
 static void quantize_block(const float *p, int8_t *qs, float *d, int32_t *c)
 {
-#if HAVE_VNNI
+#if VNNI_WIDTH == 512
     __m512 a0 = _mm512_abs_ps(_mm512_loadu_ps(p)), a1 = _mm512_abs_ps(_mm512_loadu_ps(p + 16));
     /* unordered or above FLT_MAX: NaN or an infinity */
     __mmask16 bad = _mm512_cmp_ps_mask(a0, _mm512_set1_ps(FLT_MAX), _CMP_NLE_UQ) |
                     _mm512_cmp_ps_mask(a1, _mm512_set1_ps(FLT_MAX), _CMP_NLE_UQ);
     float amax = bad ? 0.0f : _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+#elif VNNI_WIDTH == 256
+    __m256 a[4], big = _mm256_set1_ps(FLT_MAX);
+    int bad = 0;
+    for (int i = 0; i < 4; i++) {
+        a[i] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(p + 8 * i));
+        bad |= _mm256_movemask_ps(_mm256_cmp_ps(a[i], big, _CMP_NLE_UQ));
+    }
+    __m256 m8 = _mm256_max_ps(_mm256_max_ps(a[0], a[1]), _mm256_max_ps(a[2], a[3]));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m8), _mm256_extractf128_ps(m8, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float amax = bad ? 0.0f : _mm_cvtss_f32(m4);
 #else
     int bad = 0;
     float amax = 0.0f;
@@ -103,7 +124,7 @@ static void quantize_block(const float *p, int8_t *qs, float *d, int32_t *c)
     }
     float id = 127.0f / amax;
     *d = amax / 127.0f;
-#if HAVE_VNNI
+#if VNNI_WIDTH == 512
     const int rne = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     __m512i q0 =
         _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_loadu_ps(p), _mm512_set1_ps(id)), rne);
@@ -113,6 +134,22 @@ static void quantize_block(const float *p, int8_t *qs, float *d, int32_t *c)
     _mm_storeu_si128((__m128i *)qs, _mm512_cvtsepi32_epi8(q0));
     _mm_storeu_si128((__m128i *)(qs + 16), _mm512_cvtsepi32_epi8(q1));
     *c = -128 * _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+#elif VNNI_WIDTH == 256
+    __m256i q[4];
+    for (int i = 0; i < 4; i++) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(p + 8 * i), _mm256_set1_ps(id));
+        q[i] =
+            _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    /* the packs work per 128-bit lane: put the 8 groups of 4 back in order */
+    __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)qs, b);
+    __m256i s8 = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    *c = -128 * _mm_cvtsi128_si32(s4);
 #else
     int32_t sum = 0;
     for (int i = 0; i < GFT_Q8_0_BLOCK; i++) {
@@ -162,7 +199,7 @@ static float dot_scalar(const uint8_t *group, int64_t nb, int j, const gft_qrows
     return acc;
 }
 
-#if HAVE_VNNI
+#if VNNI_WIDTH == 512
 /* 16 outputs of one group for NR (1 or 2) rows starting at row r. The
  * group's weights (n_in bytes per output) stay in L1 while the caller walks
  * its rows two at a time. */
@@ -206,6 +243,58 @@ static inline __attribute__((always_inline)) void group_rows(const uint8_t *grou
     }
 }
 
+#elif VNNI_WIDTH == 256
+/* The same with 256-bit vectors: each group as two halves of 8 outputs. */
+static inline __attribute__((always_inline)) void group_rows(const uint8_t *group, int64_t nb,
+                                                             const gft_qrows *q, int r, int NR,
+                                                             float *y, int64_t ldy,
+                                                             gft_epilogue epi)
+{
+    __m256 acc[2][2];
+    const int8_t *xq[2];
+    const float *dx[2];
+    const int32_t *cx[2];
+    for (int i = 0; i < NR; i++) {
+        acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+        xq[i] = q->q + (r + i) * q->n;
+        dx[i] = q->d + (r + i) * nb;
+        cx[i] = q->c + (r + i) * nb;
+    }
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = group + b * PACK_BLOCK;
+        __m256i s[2][2];
+        for (int i = 0; i < NR; i++)
+            s[i][0] = s[i][1] = _mm256_set1_epi32(cx[i][b]);
+        for (int k = 0; k < 8; k++) {
+            __m256i w0 = _mm256_loadu_si256((const __m256i *)(blk + PACK_SCALES + 64 * k));
+            __m256i w1 = _mm256_loadu_si256((const __m256i *)(blk + PACK_SCALES + 64 * k + 32));
+            for (int i = 0; i < NR; i++) {
+                int32_t x4;
+                memcpy(&x4, xq[i] + b * GFT_Q8_0_BLOCK + 4 * k, 4);
+                __m256i xb = _mm256_set1_epi32(x4);
+                s[i][0] = _mm256_dpbusd_avx_epi32(s[i][0], w0, xb);
+                s[i][1] = _mm256_dpbusd_avx_epi32(s[i][1], w1, xb);
+            }
+        }
+        __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk)),
+                        _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + 16)))};
+        for (int i = 0; i < NR; i++)
+            for (int h = 0; h < 2; h++)
+                acc[i][h] =
+                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[i][h]),
+                                    _mm256_mul_ps(dw[h], _mm256_set1_ps(dx[i][b])), acc[i][h]);
+    }
+    for (int i = 0; i < NR; i++)
+        for (int h = 0; h < 2; h++) {
+            float *yo = y + (r + i) * ldy + 8 * h;
+            if (epi == GFT_EPI_ADD)
+                acc[i][h] = _mm256_add_ps(_mm256_loadu_ps(yo), acc[i][h]);
+            _mm256_storeu_ps(yo, acc[i][h]);
+        }
+}
+#endif
+
+#if VNNI_WIDTH != 0
 static void group_rows_1(const uint8_t *g, int64_t nb, const gft_qrows *q, int r, float *y,
                          int64_t ldy, gft_epilogue epi)
 {
@@ -228,7 +317,7 @@ void gft_matmul_q8x16_range(const gft_tensor *w, const gft_qrows *q, int R, floa
     for (int64_t o = o0; o < o1;) {
         int64_t g = o / GFT_Q8X16_OUTS, g_end = (g + 1) * GFT_Q8X16_OUTS;
         const uint8_t *group = packed + (size_t)g * group_bytes;
-#if HAVE_VNNI
+#if VNNI_WIDTH != 0
         if (o == g * GFT_Q8X16_OUTS && g_end <= o1) { /* a whole group */
             int r = 0;
             for (; r + 2 <= R; r += 2)

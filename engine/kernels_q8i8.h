@@ -41,9 +41,12 @@ struct gft_qrows {
     int64_t n; /* the quantised rows' length */
 };
 
-/* 1 when this build has the packed kernel (AVX-512 VNNI); 0 otherwise, and
- * then nothing is packed and the Q8_0 x F32 kernel runs. */
+/* 1 when this build has the packed kernel (AVX-512 VNNI, or AVX-VNNI with
+ * 256-bit vectors); 0 otherwise, and then nothing is packed and the Q8_0 x
+ * F32 kernel runs. */
 int gft_q8x16_available(void);
+/* "AVX-512 VNNI", "AVX-VNNI" or "none" */
+const char *gft_q8x16_isa(void);
 
 /* Bytes of w packed, or 0 when w cannot be packed (not Q8_0, or outputs not a
  * multiple of 16). */

@@ -1,6 +1,7 @@
 /* Model loading: map the file (or adopt a buffer), parse, validate, fill
  * struct gft_model; model info and freeing.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "kernels_q8i8.h"
 #include "loader.h"
 
 #include <errno.h>
@@ -261,6 +262,7 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     memset(info, 0, sizeof *info);
     info->name = info->description = info->license = "";
     info->weight_type = "";
+    info->int8_isa = "none";
     if (!model)
         return;
     const gft_hparams *hp = &model->hp;
@@ -272,6 +274,7 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->n_params = model->n_params;
     info->has_reranker = hp->has_rerank;
     info->int8_kernel = model->packed_buf != NULL;
+    info->int8_isa = info->int8_kernel ? gft_q8x16_isa() : "none";
     info->default_candidates = hp->default_candidates;
     info->n_layer = hp->n_layer;
     info->n_embd = hp->n_embd;

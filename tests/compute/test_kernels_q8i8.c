@@ -212,7 +212,7 @@ int main(void)
     uint64_t rng = 777;
     gft_pool *pools[3] = {gft_pool_new(1), gft_pool_new(2), gft_pool_new(3)};
     CHECK(pools[0] && pools[1] && pools[2], "pools");
-    printf("int8 kernel: %s\n", gft_q8x16_available() ? "AVX-512 VNNI" : "scalar only");
+    printf("int8 kernel: %s\n", gft_q8x16_available() ? gft_q8x16_isa() : "none (the scalar path)");
     test_quantize(&rng);
     test_products(64, 48, pools, &rng);
     test_products(384, 160, pools, &rng);

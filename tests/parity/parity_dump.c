@@ -297,6 +297,17 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "norm") == 0)
         return for_each_record(argv[2], argv[3], norm_record, NULL);
+    if (argc == 3 && strcmp(argv[1], "kernel") == 0) { /* "int8" or "f32" activations */
+        char err[GFT_ERROR_SIZE];
+        gft_model *model = NULL;
+        if (gft_model_load(argv[2], &model, err, sizeof err) != GFT_OK)
+            return fail("gft_model_load", err);
+        gft_model_info info;
+        gft_model_get_info(model, &info);
+        printf("%s\n", info.int8_kernel ? "int8" : "f32");
+        gft_model_free(model);
+        return 0;
+    }
     static const struct {
         const char *name;
         int n_args; /* after MODEL */
@@ -306,9 +317,9 @@ int main(int argc, char **argv)
         if (argc >= 2 && strcmp(argv[1], cmds[i].name) == 0 && argc == 3 + cmds[i].n_args)
             known = 1;
     if (!known)
-        return fail(
-            "usage: parity_dump norm|tokenize|logits|decode|generate|rerank ... (see source)",
-            NULL);
+        return fail("usage: parity_dump norm|kernel|tokenize|logits|decode|generate|rerank ... "
+                    "(see source)",
+                    NULL);
 
     char err[GFT_ERROR_SIZE];
     gft_model *model = NULL;

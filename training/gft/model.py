@@ -56,6 +56,14 @@ class Block(nn.Module):
         self.ffn_up = nn.Linear(d, cfg.n_ff, bias=False)
         self.ffn_down = nn.Linear(cfg.n_ff, d, bias=False)
         self.drop = nn.Dropout(cfg.dropout)
+        # None in training; gft.engine_numerics sets it to text_ctx so that image
+        # positions read K/V rounded to F16, as the engine's cache holds them
+        self.kv_f16_from = None
+
+    def _attend(self, q, k, v, mask):
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
+        return self.drop(att) @ v
 
     def forward(self, x, mask):
         B, L, d = x.shape
@@ -64,9 +72,12 @@ class Block(nn.Module):
         q = self.attn_q(h).view(B, L, self.n_head, hd).transpose(1, 2)
         k = self.attn_k(h).view(B, L, self.n_head, hd).transpose(1, 2)
         v = self.attn_v(h).view(B, L, self.n_head, hd).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)
-        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
-        y = (self.drop(att) @ v).transpose(1, 2).reshape(B, L, d)
+        y = self._attend(q, k, v, mask)
+        T = self.kv_f16_from
+        if T is not None and L > T:
+            y16 = self._attend(q[:, :, T:], k.half().float(), v.half().float(), mask[T:])
+            y = torch.cat([y[:, :, :T], y16], 2)
+        y = y.transpose(1, 2).reshape(B, L, d)
         x = x + self.drop(self.attn_out(y))
         h = self.ffn_norm(x)
         x = x + self.drop(self.ffn_down(F.gelu(self.ffn_up(h))))

@@ -119,12 +119,17 @@ class KVGenerator:
         """x [B, n, d] at positions pos..pos+n-1; returns the final hidden states."""
         B, n, d = x.shape
         p0, p1 = self.pos, self.pos + n
+        # gft.engine_numerics: image positions read K/V rounded to F16 (the
+        # engine's cache); the prefix attends to itself in F32, then is rounded
+        f16 = getattr(self.g.blocks[0], "kv_f16_from", None) is not None
         for li, blk in enumerate(self.g.blocks):
             h = blk.attn_norm(x)
             self.k[li][:, :, p0:p1] = self._heads(blk.attn_k(h))
             self.v[li][:, :, p0:p1] = self._heads(blk.attn_v(h))
             q = self._heads(blk.attn_q(h))
             k, v = self.k[li][:, :, :p1], self.v[li][:, :, :p1]
+            if f16 and causal:
+                k, v = k.half().float(), v.half().float()
             att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
             if causal and n > 1:
                 mask = torch.ones(n, p1, dtype=torch.bool, device=x.device).tril(p0)

@@ -94,6 +94,11 @@ def test_with_readings():
           "modifier words: w of the labels \"w circle\" and \"w square\", and one-word labels")
 
 
+# enough keys that, with no bar, one of them reads otherwise on this tiny random model and
+# judge whichever way the engine rounds (F32 or int8 activations draw other pictures)
+N_KEYS = 5
+
+
 def test_search_with_the_engine():
     """A real search on a tiny model file: the report's figures are the judge's naming of
     `gft generate --literal -k 1` pictures, a rerun resumes instead of searching again, and the
@@ -106,12 +111,12 @@ def test_search_with_the_engine():
         start, meta, judge, items, _ = tiny_file_pack_and_judge(d, "start.gguf", name="tiny")
         report, out = os.path.join(d, "report.json"), os.path.join(d, "out.gguf")
         args = ["--engine", engine, "--model", start, "--meta", meta, "--judge", judge, "--report", report,
-                "--groups", "symbols", "--max-keys", "3", "--seeds-1", "2", "--seeds-2", "2",
+                "--groups", "symbols", "--max-keys", str(N_KEYS), "--seeds-1", "2", "--seeds-2", "2",
                 "--min-gain", "-1", "--rank-slack", "1", "--threads", "1", "-o", out]
         check(readings.main(args) == 0, "readings runs")
         with open(report) as f:
             rep = json.load(f)
-        check(len(rep["keys"]) == 3 and rep["seed"] == 1000, "three keys searched from seed 1000")
+        check(len(rep["keys"]) == N_KEYS and rep["seed"] == 1000, "%d keys searched from seed 1000" % N_KEYS)
         drawer = readings.Drawer(engine, start, judge, 1)
         rec = rep["keys"][0]
         text = list(rec["tried"])[1]
@@ -123,7 +128,7 @@ def test_search_with_the_engine():
         check(len(chosen) >= 1, "with no bar to pass, some key reads otherwise: %s" % chosen)
         keys, by_concept = readings.reading_keys(items, drawer.class_index, ("symbols",))
         labels = {it["labels"]["en"].lower() for it in by_concept.values()}
-        want = readings.with_readings(lexicon.read(start), chosen, sorted(labels | {k["key"] for k in keys[:3]}),
+        want = readings.with_readings(lexicon.read(start), chosen, sorted(labels | {k["key"] for k in keys[:N_KEYS]}),
                                       readings.modifier_words(items))
         check(lexicon.read(out) == want, "the file's lexicon holds the readings")
         holding = [l for l in labels if any(k in l.split(" ") and k != l for k in chosen)]

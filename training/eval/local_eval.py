@@ -50,6 +50,7 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     candidates: best of how many (`--candidates`); None keeps the file's default. literal: the
     prompts as typed (`--literal`), not read through the file's lexicon."""
     import hashlib
+    import shutil
     import subprocess
 
     from PIL import Image
@@ -67,6 +68,11 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     if literal:
         key += "_lit"
         extra.append("--literal")
+    # and per engine: another build, or GFT_NO_INT8, draws other pictures for the same file
+    exe = shutil.which(engine) or engine
+    est = os.stat(exe) if os.path.exists(exe) else None
+    ident = "%s|%d|%s" % (os.path.realpath(exe), est.st_mtime_ns if est else 0, os.environ.get("GFT_NO_INT8", ""))
+    key += "_e" + hashlib.sha1(ident.encode()).hexdigest()[:8]
     d = os.path.join(workdir, "local_eval_images", key)
     os.makedirs(d, exist_ok=True)
     for p in prompts:

@@ -144,7 +144,6 @@ struct gft_model {
 
     /* the transformer's matrices repacked for the int8 kernel (model_pack.c) */
     void *packed_buf;
-    size_t packed_size;
 
     /* owned storage for tensor names, tables etc., freed with the model */
     void *arena;

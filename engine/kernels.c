@@ -471,6 +471,19 @@ static inline void prefetch_rows(const uint8_t *base, size_t rb, int64_t o, int6
         __builtin_prefetch(p, 0, 2);
 }
 
+/* GELU in place over outputs [o0, o1) of R rows (vectorised with AVX-512). */
+static void gelu_rows(float *y, int64_t ldy, int R, int64_t o0, int64_t o1)
+{
+    for (int r = 0; r < R; r++) {
+#if defined(__AVX512F__)
+        gelu_avx512(y + r * ldy + o0, o1 - o0);
+#else
+        for (int64_t o = o0; o < o1; o++)
+            y[r * ldy + o] = gft_gelu(y[r * ldy + o]);
+#endif
+    }
+}
+
 void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
                       int64_t ldy, int64_t o0, int64_t o1, gft_epilogue epi)
 {
@@ -507,8 +520,7 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
     }
 #if defined(__AVX512F__)
     if (gelu_after)
-        for (int r = 0; r < R; r++)
-            gelu_avx512(y + r * ldy + o0, o1 - o0);
+        gelu_rows(y, ldy, R, o0, o1);
 #endif
 }
 
@@ -520,18 +532,6 @@ typedef struct {
     int n_outs;
     const gft_qrows *q; /* x quantised, when a matrix is packed */
 } matmul_job;
-
-static void gelu_rows(float *y, int64_t ldy, int R, int64_t o0, int64_t o1)
-{
-    for (int r = 0; r < R; r++) {
-#if defined(__AVX512F__)
-        gelu_avx512(y + r * ldy + o0, o1 - o0);
-#else
-        for (int64_t o = o0; o < o1; o++)
-            y[r * ldy + o] = gft_gelu(y[r * ldy + o]);
-#endif
-    }
-}
 
 /* The job's index space is the outputs of all matrices, one after another. */
 static void matmul_worker(void *arg, int64_t begin, int64_t end, int piece)

@@ -17,6 +17,9 @@
 #   GFT_CCA_ARGS="--objective lang-distill --anchor 0.5 --guard --p-preferred 0.8" bash training/device_cca.sh
 #                                          # other gft.cca_file options (word-split), e.g. the
 #                                          # cross-lingual distillation the twelfth session tried on the CPU
+#   GFT_LR=2e-5 GFT_EVERY=50 GFT_CCA_ARGS="--objective self-train --anchor 0.5 --group 4 --captions-per-draw 512 --refresh 10 --p-english 0.5 --p-preferred 0.8"
+#                                          # judged self-training (gft.self_train; the eighteenth session's
+#                                          # two calls lowered the judge's figures, so nothing was kept)
 # Then: cat OUT/cand.gguf.part* > cand.gguf; judge it with eval.acceptance and by eye.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

@@ -797,6 +797,68 @@ def test_lang_distill():
             check(f.read() == g.read(), "the judged step 0 is the start file, byte for byte")
 
 
+def test_self_train():
+    """gft.self_train: of each group of pictures the best-ranked one the judge names in its top 5
+    is kept, and only for such concepts; the pool keeps the newest; training on the pool makes
+    the kept grids likelier; gft.cca_file --objective self-train runs."""
+    import random
+
+    from eval.judge import Judge, base_concept, judge_labels
+    from gft import cca_file, self_train
+    from gft.encode import save_codes_xz
+    from gft.gguf_import import load_gguf
+    t5 = torch.tensor([0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1], dtype=torch.float)
+    rank = torch.tensor([.9, .2, .5, .1, .9, .8, .7, .6, .3, .1, .2, .4])
+    check(self_train.pick_kept(t5, rank, 4) == [2, 11], "one kept per group: the best-ranked named picture, "
+          "none where nothing is named (%s)" % self_train.pick_kept(t5, rank, 4))
+    pool = self_train.KeptPool(5)
+    for k in range(3):
+        pool.add(torch.full((3, 2), k), torch.full((3, 1), k))
+    pool.add(torch.zeros(0, 2, dtype=torch.long), torch.zeros(0, 1, dtype=torch.long))
+    check(len(pool) == 5 and pool.toks[:, 0].tolist() == [1, 1, 2, 2, 2] and torch.equal(pool.toks[:, :1], pool.text),
+          "the pool keeps the newest %d pairs, grids beside their captions" % len(pool))
+    with tempfile.TemporaryDirectory() as d:
+        start, meta, _, items, tok = tiny_file_pack_and_judge(d, "start.gguf", dict(guidance=2.0))
+        _, names, _ = judge_labels(items)
+        judge = Judge(len(names), (4,)).eval()
+        favoured = sorted({base_concept(items[r]["concept"]) for r in range(0, len(items), 7)})[:5]
+        with torch.no_grad():  # a judge that names the same five concepts, whatever it sees
+            judge.concept.weight.zero_()
+            judge.concept.bias.fill_(-1.0)
+            for c in favoured:
+                judge.concept.bias[names.index(c)] = 1.0
+        class_index = {n: i for i, n in enumerate(names)}
+        m = load_gguf(start)
+        model, vq = m.gft.float(), (m.decoder.float(), m.codebook.float())
+        rows = list(range(len(items)))
+        gen = torch.Generator().manual_seed(0)
+        toks, text, kept_rows, drawn = self_train.draw_and_keep(model, vq, judge, class_index, items, rows, tok,
+                                                                m.sampling, m.vq_cfg.bg_code, 40, 3, random.Random(1),
+                                                                gen, batch=32)
+        kept_concepts = {base_concept(items[r]["concept"]) for r in kept_rows}
+        check(drawn == 120 and 0 < toks.shape[0] == len(kept_rows) <= 40 and text.shape[0] == toks.shape[0]
+              and toks.shape[1] == model.cfg.n_image and kept_concepts <= set(favoured),
+              "drew 120 pictures, kept %d (at most one per caption), all of concepts the judge names"
+              % toks.shape[0])
+        codes = torch.from_numpy(np.random.RandomState(2).randint(0, 32, (1, len(items), 16)))
+        _, stats = self_train.finetune(model, codes, items, rows, tok, vq=vq, judge=judge, class_index=class_index,
+                                       sampling=m.sampling, background=m.vq_cfg.bg_code, batch=16, lr=3e-3,
+                                       budget_s=1e9, seed=1, log=lambda *a: None, max_steps=30, anchor=0.25, group=3,
+                                       captions_per_draw=20, refresh=100, draw_batch=30)
+        kept_nll = [h["nll_kept"] for h in stats["history"]]
+        check(stats["draws"] == 1 and stats["kept"] > 0 and kept_nll[-1] < 0.7 * kept_nll[0],
+              "training on the pool makes its grids likelier (NLL per token %.3f -> %.3f)" % (kept_nll[0], kept_nll[-1]))
+        save_codes_xz(codes.numpy().astype(np.int16), os.path.join(d, "codes.npy.xz"))
+        cca_file.main(["--objective", "self-train", "--model", start, "--codes", os.path.join(d, "codes.npy.xz"),
+                       "--meta", meta, "--judge", os.path.join(d, "judge.pt"), "--select-prompts", "1",
+                       "--seeds", "1", "--batch", "4", "--group", "2", "--captions-per-draw", "4",
+                       "--out", os.path.join(d, "run"), "--max-steps", "2", "--every", "1"])
+        with open(os.path.join(d, "run", "metrics.json")) as f:
+            met = json.load(f)
+        check(met["cca"]["objective"] == "self-train" and met["cca"]["steps"] == 2 and met["cca"]["drawn"] == 8,
+              "gft.cca_file --objective self-train runs (%s)" % {k: met["cca"][k] for k in ("steps", "drawn", "kept")})
+
+
 def test_blend():
     """gft.blend: alpha 1 gives file A back byte for byte, alpha 0 gives B's transformer with A's
     everything else, 0.5 the midpoint (within Q8_0 rounding); other files and alphas are refused."""

@@ -20,6 +20,9 @@ Chinese gets under 3 % of the pairs). --engine draws the judged pictures with th
 sample each, the file's sampling defaults) from the weights exported to a temporary file: on
 2 CPU cores that is 4-5 times as fast as the PyTorch sampler.
 
+--objective picks what trains: CCA (default), gft.lang_distill, or gft.self_train (the model
+learns its own pictures that the judge names right; it lowered the judge's figures on the GPU).
+
 Everything comes from the model file (transformer, VQ decoder, tokenizer, known words,
 sampling defaults), plus the pack's meta and code grids for the training pairs and the judge
 (eval.judge.save_judge's small file). Writes <out>/cand.gguf (Q8_0, like the shipped file;
@@ -178,7 +181,7 @@ def selection_prompts(items, split, rows, n, offset=0):
 def main(argv=None):
     from eval.judge import load_judge
 
-    from . import cca, lang_distill
+    from . import cca, lang_distill, self_train
     from .dataset import load_meta
     from .encode import load_codes_xz
     from .export_gguf import export_model
@@ -208,13 +211,18 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=2040)
     ap.add_argument("--shard", action="store_true", help="write cand.gguf in parts of <= 15 MiB")
     ap.add_argument("--max-steps", type=int, default=None, help="dry runs and tests")
-    ap.add_argument("--objective", choices=("cca", "lang-distill"), default="cca",
+    ap.add_argument("--objective", choices=("cca", "lang-distill", "self-train"), default="cca",
                     help="lang-distill: the other-language captions learn to draw what the English "
-                         "one does (gft.lang_distill) instead of CCA")
+                         "one does (gft.lang_distill) instead of CCA; self-train: the model learns "
+                         "from its own pictures that the judge names right (gft.self_train)")
     ap.add_argument("--train", choices=("all", "text-other"), default="all",
                     help="lang-distill: 'text-other' moves only the embeddings of tokens no English caption uses")
     ap.add_argument("--anchor", type=float, default=0.25,
-                    help="lang-distill: share of pairs that keep English captions and the null prompt fixed")
+                    help="lang-distill: share of pairs that keep English captions and the null prompt fixed; "
+                         "self-train: share of each batch that is real code grids")
+    ap.add_argument("--group", type=int, default=8, help="self-train: pictures drawn per caption")
+    ap.add_argument("--captions-per-draw", type=int, default=256, help="self-train: captions per pool refresh")
+    ap.add_argument("--refresh", type=int, default=20, help="self-train: steps between pool refreshes")
     ap.add_argument("--engine", default=None,
                     help="draw the judged pictures with this `gft` (CPU runs: 4-5x as fast as PyTorch there)")
     ap.add_argument("--save-judged", action="store_true",
@@ -267,6 +275,12 @@ def main(argv=None):
     if a.objective == "lang-distill":
         model, stats = lang_distill.finetune(model, codes, items, rows, m.tokenizer, p_preferred=captions.P_PREFERRED,
                                              anchor=a.anchor, train=a.train, **common)
+    elif a.objective == "self-train":
+        model, stats = self_train.finetune(model, codes, items, rows, m.tokenizer, vq=(decoder, codebook),
+                                           judge=picker.judge, class_index=class_index, sampling=m.sampling,
+                                           background=background, anchor=a.anchor, group=a.group,
+                                           captions_per_draw=a.captions_per_draw, refresh=a.refresh,
+                                           **{k: v for k, v in common.items() if k != "n_image"})
     else:
         model, stats = cca.finetune(model, codes, items, rows, m.tokenizer, beta=a.beta, lam=a.lam, **common)
     # a figure the choice did not see: other prompts, other seeds

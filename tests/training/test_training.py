@@ -851,12 +851,13 @@ def test_self_train():
         save_codes_xz(codes.numpy().astype(np.int16), os.path.join(d, "codes.npy.xz"))
         cca_file.main(["--objective", "self-train", "--model", start, "--codes", os.path.join(d, "codes.npy.xz"),
                        "--meta", meta, "--judge", os.path.join(d, "judge.pt"), "--select-prompts", "1",
-                       "--seeds", "1", "--batch", "4", "--group", "2", "--captions-per-draw", "4",
+                       "--seeds", "1", "--batch", "4", "--group", "2", "--captions-per-draw", "4", "--draw-sampling", "1:1:0",
                        "--out", os.path.join(d, "run"), "--max-steps", "2", "--every", "1"])
         with open(os.path.join(d, "run", "metrics.json")) as f:
             met = json.load(f)
-        check(met["cca"]["objective"] == "self-train" and met["cca"]["steps"] == 2 and met["cca"]["drawn"] == 8,
-              "gft.cca_file --objective self-train runs (%s)" % {k: met["cca"][k] for k in ("steps", "drawn", "kept")})
+        check(met["cca"]["objective"] == "self-train" and met["cca"]["steps"] == 2 and met["cca"]["drawn"] == 8
+              and met["cca"]["draw_sampling"] == dict(guidance=1.0, temperature=1.0, top_k=0, top_p=1.0),
+              "gft.cca_file --objective self-train runs, drawing as --draw-sampling says (%s)" % {k: met["cca"][k] for k in ("steps", "drawn", "kept")})
 
 
 def test_blend():

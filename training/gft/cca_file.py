@@ -181,7 +181,7 @@ def selection_prompts(items, split, rows, n, offset=0):
 def main(argv=None):
     from eval.judge import load_judge
 
-    from . import cca, lang_distill, self_train
+    from . import cca, lang_distill, self_train, set_sampling
     from .dataset import load_meta
     from .encode import load_codes_xz
     from .export_gguf import export_model
@@ -223,6 +223,9 @@ def main(argv=None):
     ap.add_argument("--group", type=int, default=8, help="self-train: pictures drawn per caption")
     ap.add_argument("--captions-per-draw", type=int, default=256, help="self-train: captions per pool refresh")
     ap.add_argument("--refresh", type=int, default=20, help="self-train: steps between pool refreshes")
+    ap.add_argument("--draw-sampling", metavar="G:T:K[:P]", default=None,
+                    help="self-train: how the pool is drawn (default: the file's sampling), e.g. 1:1:0 for "
+                         "the model's own distribution")
     ap.add_argument("--engine", default=None,
                     help="draw the judged pictures with this `gft` (CPU runs: 4-5x as fast as PyTorch there)")
     ap.add_argument("--save-judged", action="store_true",
@@ -232,6 +235,10 @@ def main(argv=None):
     captions.add_language_args(ap)
     a = ap.parse_args(argv)
     captions.apply_language_args(a)
+    try:
+        draw_sampling = set_sampling.parse(a.draw_sampling) if a.draw_sampling else None
+    except ValueError as e:
+        raise SystemExit("cca_file: --draw-sampling: %s" % e)
     T0 = time.time()
     log = start_run(a.out, a.seed)
     device = pick_device()
@@ -277,7 +284,8 @@ def main(argv=None):
                                              anchor=a.anchor, train=a.train, **common)
     elif a.objective == "self-train":
         model, stats = self_train.finetune(model, codes, items, rows, m.tokenizer, vq=(decoder, codebook),
-                                           judge=picker.judge, class_index=class_index, sampling=m.sampling,
+                                           judge=picker.judge, class_index=class_index,
+                                           sampling=draw_sampling or m.sampling,
                                            background=background, anchor=a.anchor, group=a.group,
                                            captions_per_draw=a.captions_per_draw, refresh=a.refresh,
                                            **{k: v for k, v in common.items() if k != "n_image"})

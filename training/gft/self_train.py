@@ -180,5 +180,5 @@ def finetune(model, codes, items, rows, tok, *, vq, judge, class_index, sampling
                                        checkpoint_every=checkpoint_every, stop=stop, log=log)
     return model, dict(objective="self-train", steps=steps, seconds=seconds, batch=batch, lr=lr, anchor=anchor,
                        group=group, captions_per_draw=captions_per_draw, refresh=refresh, pool_cap=pool_cap,
-                       draws=state["draws"], drawn=state["drawn"], kept=state["kept"], rows=len(rows),
+                       draw_sampling=dict(sampling), draws=state["draws"], drawn=state["drawn"], kept=state["kept"], rows=len(rows),
                        history=hist)

@@ -89,6 +89,19 @@ def test_with_readings():
                        ("red apple", ("red apple", 0)), ("a blue cat", ("a blue katze", 1))):
         got = lexicon.translate(text, coloured)
         check(got == want, "with colours, %r reads as %r (got %r)" % (text, want, got))
+    reads = {"apple": "red apple", "cat": "katze", "lizard": "蜥蜴", "iguanid": "蜥蜴"}
+    compounds = ["apple pie", "crab apple", "house cat", "cat burglar", "cat and mouse", "iguanid lizard",
+                 "pine tree", "apple", "appletini"]
+    blocks = readings.compound_blocks(reads, compounds)
+    check(blocks == ["apple pie", "cat and mouse", "cat burglar", "crab apple"],
+          "compounds that read as themselves: the key not their head, or a reading that adds words (%s)" % blocks)
+    with_compounds = readings.with_readings(lex, reads, keys, {"red", "green"}, compounds)
+    for text, want in (("apple pie", "apple pie"), ("an apple pie", "an apple pie"), ("crab apple", "crab apple"),
+                       ("apple", "red apple"), ("a ripe apple", "a ripe red apple"), ("cat burglar", "cat burglar"),
+                       ("house cat", "house katze"), ("iguanid lizard", "蜥蜴 蜥蜴"), ("Apfel", "red apple"),
+                       ("green apple", "green apple")):
+        got = lexicon.translate(text, with_compounds)[0]
+        check(got == want, "with compounds, %r reads as %r (got %r)" % (text, want, got))
     check(readings.modifier_words(WORLD + [{"labels": {"en": "Blue Circle"}}, {"labels": {"en": "red square"}},
                                            {"labels": {"en": "red heart"}}]) == {"blue", "red", "cat"},
           "modifier words: w of the labels \"w circle\" and \"w square\", and one-word labels")

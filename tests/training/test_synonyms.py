@@ -60,6 +60,17 @@ def test_reader():
             check("index.noun" in str(e) and "wordnet-base" in str(e), "the message names the file: %s" % e)
 
 
+def test_wordnet_compounds():
+    comp = readings.wordnet_compounds(real_wordnet())
+    have = set(comp)
+    check(comp == sorted(have) and all(" " in c for c in comp) and len(comp) > 50000
+          and {"apple pie", "adam s apple", "cat burglar", "crown jewels"} <= have and "apple" not in have,
+          "WordNet's multi-word nouns, normalised and sorted: %d" % len(comp))
+    blocks = readings.compound_blocks({"apple": "red apple", "cat": "katze"}, comp)
+    check("apple pie" in blocks and "crab apple" in blocks and "cat burglar" in blocks and "house cat" not in blocks,
+          "the shipped kind of readings leave WordNet's compounds alone (%d of them)" % len(blocks))
+
+
 def test_concept_sense():
     wn = real_wordnet()
     by = {it["concept"]: it for it in WORLD}

@@ -220,6 +220,11 @@ def chosen_readings(report):
     return {r["key"]: r["chosen"] for r in report["keys"] if r["chosen"] != r["key"]}
 
 
+def wordnet_compounds(wordnet):
+    """WordNet's multi-word nouns, normalised ("apple pie", "adam s apple"), sorted."""
+    return sorted({t for t in (normalize(w) for w in wordnet.senses_of if " " in w) if " " in t})
+
+
 def modifier_words(items):
     """Words that say which one a head word means: the colour words of the pack's English labels
     (w of every "w circle" and "w square": red, blue, ...) and its one-word English labels
@@ -234,13 +239,42 @@ def modifier_words(items):
     return out
 
 
-def with_readings(lexicon, readings, keys, modifiers=()):
+def compound_blocks(readings, compounds):
+    """The compounds (multi-word nouns, such as WordNet's collocations) that must read as
+    themselves: those holding a reading's key as whole words where the key is not the head (its
+    last word: "apple pie", "fruit basket", "crown jewels", "lightning bolt"), and, for a reading
+    that adds words to its key, every one ("crab apple" would read "crab red apple"). A compound
+    names another thing than its key, so the key's reading would change what is asked for;
+    "house cat" keeps "cat" -> "katze", since a house cat is a cat. A compound whose head has a
+    reading that replaces it keeps being read in parts ("iguanid lizard": both words read as
+    "蜥蜴"). -> sorted phrases."""
+    by_word = {}
+    for c in compounds:
+        for w in set(c.split(" ")):
+            by_word.setdefault(w, []).append(c)
+    replaced = [k.split(" ") for k, r in readings.items() if not set(k.split(" ")) < set(r.split(" "))]
+    out = set()
+    for key, reading in readings.items():
+        kw = key.split(" ")
+        additive = set(kw) < set(reading.split(" "))
+        n = len(kw)
+        for c in by_word.get(kw[0], ()):
+            cw = c.split(" ")
+            if len(cw) > n and any(cw[i:i + n] == kw for i in range(len(cw) - n + 1)):
+                head_read = any(len(cw) > len(h) and cw[-len(h):] == h for h in replaced)
+                if (additive or cw[-n:] != kw) and not head_read:
+                    out.add(c)
+    return sorted(out)
+
+
+def with_readings(lexicon, readings, keys, modifiers=(), compounds=()):
     """The lexicon with the readings: key -> reading, entries that read as a key now read as its
     reading, and each other phrase of keys (the English labels) holding a changed key's words
     reads as itself (it would otherwise be read in part: "red apple" as "red red apple"). A
     reading that adds words to its key ("apple" -> "red apple") is not applied after one of
     modifiers: "<modifier> <key>" reads as itself ("a blue apple" stays, not "a blue red
-    apple"; "strawberry fruit" stays)."""
+    apple"; "strawberry fruit" stays). compounds: multi-word nouns; those compound_blocks names
+    read as themselves, unless an entry already reads them."""
     out = {src: readings.get(target, target) for src, target in lexicon.items()}
     for key, reading in readings.items():
         out[lexicon_mod.canonical(key)] = reading
@@ -254,6 +288,8 @@ def with_readings(lexicon, readings, keys, modifiers=()):
             for word in sorted(modifiers):
                 if word not in set(reading.split(" ")) | {key}:
                     out.setdefault(lexicon_mod.canonical(word + " " + key), word + " " + key)
+    for phrase in compound_blocks(readings, compounds):
+        out.setdefault(lexicon_mod.canonical(phrase), phrase)
     return out
 
 
@@ -315,6 +351,7 @@ def main(argv=None):
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         keys, by_concept = reading_keys(items, drawer.class_index, tuple(a.groups.split(",")), a.max_concepts)
         labels = {normalize(c["labels"]["en"]) for c in by_concept.values()}
+        compounds = ()
         if a.wordnet:
             from .synonyms import synonym_keys
             from .wordnet import WordNet
@@ -323,6 +360,7 @@ def main(argv=None):
             except (OSError, ValueError, IndexError) as e:  # a missing, unreadable or malformed file
                 raise ValueError("WordNet: %s" % e) from e
             keys = keys + synonym_keys(keys, labels, wordnet, modifier_like(items), by_concept)
+            compounds = wordnet_compounds(wordnet)
         if a.keys_from:
             with open(a.keys_from, encoding="utf-8") as f:
                 wanted = {r["key"] for r in json.load(f)["keys"]}
@@ -356,7 +394,7 @@ def main(argv=None):
                                                                             a.report)
         # every English label (any group, searched or not) that holds a changed word keeps its words
         lexicon = with_readings(lexicon_mod.read(a.model), readings, sorted(labels | set(allowed)),
-                                modifier_words(items))
+                                modifier_words(items), compounds)
         lexicon_mod.with_lexicon(a.model, lexicon, a.output)
         return "wrote %s: %d readings, lexicon of %d phrases" % (a.output, len(readings), len(lexicon))
     return run_file_tool("readings", work)

@@ -95,6 +95,7 @@ gboolean gft_plugin_generate(const GftLoadedModel *m, const GftPluginSettings *s
     p.sampling.top_p = (float)s->top_p;
     p.sampling.guidance = (float)s->guidance;
     p.n_candidates = s->candidates;
+    p.literal_prompt = s->literal ? 1 : 0;
     p.seed = (uint64_t)s->seed;
     p.n_variations = s->variations;
     p.progress = relay_progress;

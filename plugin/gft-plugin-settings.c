@@ -113,6 +113,7 @@ static void write_settings(GKeyFile *kf, const GftPluginSettings *s)
     set_double(kf, "top-p", s->top_p);
     set_double(kf, "guidance", s->guidance);
     g_key_file_set_integer(kf, RECORD_GROUP, "candidates", s->candidates);
+    g_key_file_set_boolean(kf, RECORD_GROUP, "prompt-as-typed", s->literal);
     g_key_file_set_int64(kf, RECORD_GROUP, "seed", s->seed);
     g_key_file_set_integer(kf, RECORD_GROUP, "variations", s->variations);
     g_key_file_set_integer(kf, RECORD_GROUP, "width", s->width);
@@ -155,6 +156,9 @@ static gboolean read_settings(GKeyFile *kf, GftPluginSettings *s, int old_candid
         s->candidates = (int)read_int(kf, "candidates", e);
     else
         s->candidates = old_candidates;
+    /* absent before the option: such layers were read through the lexicon */
+    s->literal = g_key_file_has_key(kf, RECORD_GROUP, "prompt-as-typed", NULL) && !*e &&
+                 g_key_file_get_boolean(kf, RECORD_GROUP, "prompt-as-typed", e);
     s->seed = read_int(kf, "seed", e);
     s->variations = (int)read_int(kf, "variations", e);
     s->width = (int)read_int(kf, "width", e);

@@ -42,6 +42,8 @@ typedef struct {
     int candidates;     /* best of K: 0: model default; 1..GFT_MAX_CANDIDATES
                            samples per picture, the model's reranker keeps
                            the best (more than 1 needs a reranker)          */
+    gboolean literal;   /* TRUE: the prompts as typed, without the model's
+                           lexicon (its other wordings of words)            */
     gint64 seed;        /* -1: random; else 0..G_MAXUINT32                   */
     int variations;     /* 1..GFT_MAX_VARIATIONS                            */
     int width, height;  /* 0: auto; else 1..GFT_MAX_SIDE                    */
@@ -72,7 +74,8 @@ void gft_plugin_settings_for_regenerate(GftPluginSettings *s, GftRegenMode mode)
 /* Text (GKeyFile) form of all settings, for remembered values; g_free. */
 char *gft_plugin_settings_to_text(const GftPluginSettings *s, gsize *length);
 /* Replaces *s (initialised) only when text is valid and in range. Text from
- * before best of K (no "candidates" key) gets 0, the model's default. */
+ * before best of K (no "candidates" key) gets 0, the model's default; text
+ * without "prompt-as-typed" reads the prompt through the lexicon. */
 gboolean gft_plugin_settings_from_text(const char *text, gsize length, GftPluginSettings *s,
                                        GError **error);
 

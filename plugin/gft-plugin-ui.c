@@ -28,6 +28,7 @@ static void ui_from_plugin(GftSettings *ui, const GftPluginSettings *s)
     if (s->seed >= 0)
         ui->seed = (guint64)s->seed;
     ui->n_variations = s->variations;
+    ui->literal_prompt = s->literal;
     if (s->width >= GFT_OUTPUT_SIZE_MIN && s->height >= GFT_OUTPUT_SIZE_MIN) {
         ui->out_width = s->width;
         ui->out_height = s->height;
@@ -55,6 +56,7 @@ static void plugin_from_ui(GftPluginSettings *s, const GftSettings *ui, int nati
     /* The PDB seed is a signed 32-bit value; -1 keeps "random". */
     s->seed = ui->fixed_seed ? (gint64)(ui->seed % ((guint64)G_MAXINT32 + 1)) : -1;
     s->variations = ui->n_variations;
+    s->literal = ui->literal_prompt;
     s->width = ui->out_width > 0 ? ui->out_width : native_w;
     s->height = ui->out_height > 0 ? ui->out_height : native_h;
     s->target =

@@ -442,6 +442,7 @@ GtkWidget *gft_dialog_get_control(GftDialog *d, const gchar *id)
         {"target", G_STRUCT_OFFSET(GftDialog, target)},
         {"unknown-words", G_STRUCT_OFFSET(GftDialog, unknown_words)},
         {"prompt-reading", G_STRUCT_OFFSET(GftDialog, reading)},
+        {"prompt-as-typed", G_STRUCT_OFFSET(GftDialog, literal)},
         {"progress", G_STRUCT_OFFSET(GftDialog, progress)},
         {"stop", G_STRUCT_OFFSET(GftDialog, stop)},
         {"generate", G_STRUCT_OFFSET(GftDialog, generate)},

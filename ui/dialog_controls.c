@@ -202,6 +202,14 @@ static void build_prompt(GftDialog *d, GtkBox *box)
     gtk_box_pack_start(box, d->reading_box, FALSE, FALSE, 0);
     d->unknown_box = note_row("dialog-warning-symbolic", &d->unknown_words);
     gtk_box_pack_start(box, d->unknown_box, FALSE, FALSE, 0);
+    d->literal = gtk_check_button_new_with_mnemonic(_("Use the prompt as _typed"));
+    gtk_widget_set_tooltip_text(d->literal,
+                                _("Give the model the prompt and the negative prompt exactly as "
+                                  "typed, without reading words in the wording it draws best "
+                                  "(\"cat\" as \"katze\", \"红苹果\" as \"red apple\")"));
+    gtk_widget_set_no_show_all(d->literal, TRUE); /* shown with a model that has a lexicon */
+    g_signal_connect_swapped(d->literal, "toggled", G_CALLBACK(gft_dialog_update_prompt_notes), d);
+    gtk_box_pack_start(box, d->literal, FALSE, FALSE, 0);
 
     d->negative_expander = gtk_expander_new_with_mnemonic(_("_Negative prompt"));
     neg_scrolled = text_view(&d->negative_buffer, 48, &d->negative_view);
@@ -391,6 +399,7 @@ void gft_dialog_show_settings(GftDialog *d, const GftSettings *s)
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates), shown_candidates(d, s->n_candidates));
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->seed), (gdouble)s->seed);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(d->fixed_seed), s->fixed_seed);
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(d->literal), s->literal_prompt);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->variations), s->n_variations);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->width),
                               s->out_width > 0 ? s->out_width : native_width(d));
@@ -417,6 +426,7 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s)
     fresh.n_candidates = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->candidates));
     fresh.seed = (guint64)gtk_spin_button_get_value(GTK_SPIN_BUTTON(d->seed));
     fresh.fixed_seed = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(d->fixed_seed));
+    fresh.literal_prompt = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(d->literal));
     fresh.n_variations = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->variations));
     fresh.out_width = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->width));
     fresh.out_height = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(d->height));
@@ -432,16 +442,20 @@ void gft_dialog_update_prompt_notes(GftDialog *d)
 {
     gchar words[UNKNOWN_WORDS_SIZE], reading[GFT_READING_SIZE];
     gchar *prompt, *text;
+    gboolean as_typed = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(d->literal));
     int n;
 
     if (d->model == NULL) {
         gtk_widget_hide(d->reading_box);
         gtk_widget_hide(d->unknown_box);
+        gtk_widget_hide(d->literal);
         return;
     }
+    gtk_widget_set_visible(d->literal, d->info.n_lexicon > 0);
     prompt = buffer_text(d->prompt_buffer);
-    /* the dialog generates with the lexicon on (literal_prompt 0) */
-    if (gft_translate_prompt(d->model, prompt, reading, sizeof reading) > 0) {
+    if (as_typed) {
+        gtk_widget_hide(d->reading_box); /* the model reads the prompt itself */
+    } else if (gft_translate_prompt(d->model, prompt, reading, sizeof reading) > 0) {
         text = g_strdup_printf(_("The model reads this prompt as: %s"), reading);
         gtk_label_set_text(GTK_LABEL(d->reading), text);
         g_free(text);
@@ -450,7 +464,7 @@ void gft_dialog_update_prompt_notes(GftDialog *d)
         gtk_widget_hide(d->reading_box);
     }
     /* what the model reads is what it may not know */
-    n = gft_unknown_words(d->model, reading, words, sizeof words);
+    n = gft_unknown_words(d->model, as_typed ? prompt : reading, words, sizeof words);
     g_free(prompt);
     if (n <= 0) {
         gtk_widget_hide(d->unknown_box);

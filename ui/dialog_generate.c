@@ -323,6 +323,7 @@ void gft_dialog_start_job(GftDialog *d)
     job->params.n_candidates = job->settings.n_candidates; /* tokens_total counts them */
     job->params.seed = job->settings.seed;
     job->params.n_variations = job->settings.n_variations;
+    job->params.literal_prompt = job->settings.literal_prompt;
     job->params.n_threads = d->n_threads;
     job->params.max_batch = d->max_batch;
     job->params.progress = on_progress;

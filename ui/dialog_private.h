@@ -43,6 +43,7 @@ struct _GftDialog {
     GtkWidget *model_chooser, *model_info, *target;
     GtkWidget *unknown_box, *unknown_words;
     GtkWidget *reading_box, *reading; /* the prompt as the model's lexicon reads it */
+    GtkWidget *literal;               /* "as typed": the lexicon off; shown with one */
     GtkWidget *controls;              /* everything the user edits, disabled while running */
     GtkWidget *progress, *stop;
     GtkWidget *generate, *ok, *reset, *help, *close;

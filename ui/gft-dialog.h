@@ -51,19 +51,21 @@ typedef enum {
 #define GFT_OUTPUT_SIZE_MAX 8192
 
 typedef struct {
-    gchar *prompt;          /* UTF-8, never NULL after gft_settings_init */
-    gchar *negative_prompt; /* never NULL; "" = none                      */
-    gdouble temperature;    /* 0 = greedy .. 10                           */
-    gint top_k;             /* 0 = off                                    */
-    gdouble top_p;          /* (0, 1]; 1 = off                            */
-    gdouble guidance;       /* 0 .. 30; 1 = off                           */
-    gint n_candidates;      /* best of K: 1 .. GFT_MAX_CANDIDATES samples
-                               per image, the model's reranker keeps the
-                               best; 0 = the model's default              */
-    guint64 seed;           /* variation i uses seed + i                  */
-    gboolean fixed_seed;    /* FALSE: every Generate draws a new seed     */
-    gint n_variations;      /* 1 .. GFT_MAX_VARIATIONS                    */
-    gint out_width;         /* output size in pixels; 0 = the model's own */
+    gchar *prompt;           /* UTF-8, never NULL after gft_settings_init */
+    gchar *negative_prompt;  /* never NULL; "" = none                      */
+    gdouble temperature;     /* 0 = greedy .. 10                           */
+    gint top_k;              /* 0 = off                                    */
+    gdouble top_p;           /* (0, 1]; 1 = off                            */
+    gdouble guidance;        /* 0 .. 30; 1 = off                           */
+    gint n_candidates;       /* best of K: 1 .. GFT_MAX_CANDIDATES samples
+                                per image, the model's reranker keeps the
+                                best; 0 = the model's default              */
+    guint64 seed;            /* variation i uses seed + i                  */
+    gboolean fixed_seed;     /* FALSE: every Generate draws a new seed     */
+    gint n_variations;       /* 1 .. GFT_MAX_VARIATIONS                    */
+    gboolean literal_prompt; /* TRUE: the prompts as typed, without the
+                                model's lexicon (its other wordings)     */
+    gint out_width;          /* output size in pixels; 0 = the model's own */
     gint out_height;
     gchar *model_path; /* "" = the default model (gft_find_default_model) */
     GftTarget target;

@@ -61,8 +61,9 @@ gboolean gft_settings_equal(const GftSettings *a, const GftSettings *b)
            close_enough(a->top_p, b->top_p) && close_enough(a->guidance, b->guidance) &&
            a->n_candidates == b->n_candidates && a->seed == b->seed &&
            !a->fixed_seed == !b->fixed_seed && a->n_variations == b->n_variations &&
-           a->out_width == b->out_width && a->out_height == b->out_height &&
-           g_strcmp0(a->model_path, b->model_path) == 0 && a->target == b->target;
+           !a->literal_prompt == !b->literal_prompt && a->out_width == b->out_width &&
+           a->out_height == b->out_height && g_strcmp0(a->model_path, b->model_path) == 0 &&
+           a->target == b->target;
 }
 
 gint gft_settings_model_candidates(const gft_model_info *info)

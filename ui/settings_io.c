@@ -42,6 +42,7 @@ gchar *gft_settings_serialize(const GftSettings *s)
     g_string_append_printf(out, "seed=%" G_GUINT64_FORMAT "\n", s->seed);
     g_string_append_printf(out, "fixed-seed=%s\n", s->fixed_seed ? "true" : "false");
     g_string_append_printf(out, "variations=%d\n", s->n_variations);
+    g_string_append_printf(out, "prompt-as-typed=%s\n", s->literal_prompt ? "true" : "false");
     g_string_append_printf(out, "width=%d\n", s->out_width);
     g_string_append_printf(out, "height=%d\n", s->out_height);
     put_string(out, "model", s->model_path);
@@ -142,6 +143,8 @@ static gboolean apply_pair(GftSettings *s, const char *key, const char *v)
         return parse_bool(v, &s->fixed_seed);
     if (strcmp(key, "variations") == 0)
         return parse_int(v, 1, GFT_MAX_VARIATIONS, &s->n_variations);
+    if (strcmp(key, "prompt-as-typed") == 0)
+        return parse_bool(v, &s->literal_prompt);
     if (strcmp(key, "width") == 0)
         return parse_size(v, &s->out_width);
     if (strcmp(key, "height") == 0)

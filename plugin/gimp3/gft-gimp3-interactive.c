@@ -23,8 +23,8 @@ static void store_in_config(GimpProcedureConfig *config, const GftDialogOutcome 
                  CLAMP(c->variations, 1, GFT_MAX_VARIATIONS), "width",
                  CLAMP(c->width, 0, GFT_MAX_SIDE), "height", CLAMP(c->height, 0, GFT_MAX_SIDE),
                  "model", c->model, "target", c->target, "candidates",
-                 CLAMP(c->candidates, 0, GFT_MAX_CANDIDATES), "dialog-settings", o->dialog_state,
-                 NULL);
+                 CLAMP(c->candidates, 0, GFT_MAX_CANDIDATES), "prompt-as-typed", c->literal,
+                 "dialog-settings", o->dialog_state, NULL);
 }
 
 gboolean gft3_interactive(GimpProcedureConfig *config, const GftPluginSettings *s, GimpImage *image,

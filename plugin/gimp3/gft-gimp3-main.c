@@ -136,6 +136,10 @@ static void add_generate_arguments(GimpProcedure *p)
                                       "of this many samples (about this many times slower); 0: "
                                       "the model's default"),
                                     0, GFT_MAX_CANDIDATES, 0, rw);
+    gimp_procedure_add_boolean_argument(p, "prompt-as-typed", _("Prompt as _typed"),
+                                        _("Give the model the prompts as typed, without reading "
+                                          "words in the wording it draws best (its lexicon)"),
+                                        FALSE, rw);
     /* The dialog's own full state (not part of the PDB signature). */
     gimp_procedure_add_string_aux_argument(p, "dialog-settings", "Dialog settings",
                                            "The dialog's remembered state", "", rw);
@@ -205,14 +209,16 @@ static void on_progress(double fraction, void *user_data)
 static void settings_from_config(GimpProcedureConfig *config, GftPluginSettings *s)
 {
     gint seed;
+    gboolean literal = FALSE;
 
     gft_plugin_settings_clear(s);
     g_object_get(config, "prompt", &s->prompt, "negative-prompt", &s->negative_prompt,
                  "temperature", &s->temperature, "top-k", &s->top_k, "top-p", &s->top_p, "guidance",
                  &s->guidance, "seed", &seed, "variations", &s->variations, "width", &s->width,
                  "height", &s->height, "model", &s->model, "target", &s->target, "candidates",
-                 &s->candidates, NULL);
+                 &s->candidates, "prompt-as-typed", &literal, NULL);
     s->seed = seed;
+    s->literal = literal;
     if (!s->prompt)
         s->prompt = g_strdup("");
     if (!s->negative_prompt)

@@ -26,13 +26,13 @@ def call(name, image, drawables, run_mode=NONINTERACTIVE, **args):
 
 
 def generate(image, drawables, prompt, seed, variations, width, height, target,
-             model=None, run_mode=NONINTERACTIVE, candidates=0):
+             model=None, run_mode=NONINTERACTIVE, candidates=0, prompt_as_typed=False):
     """candidates 0: the model's default (1 for the small test model)."""
     return call("plug-in-generate-from-text", image, drawables, run_mode, prompt=prompt,
                 negative_prompt="", temperature=-1.0, top_k=-1, top_p=-1.0, guidance=-1.0,
                 seed=seed, variations=variations, width=width, height=height,
                 model=MODEL if model is None else model, target=target,
-                candidates=candidates)
+                candidates=candidates, prompt_as_typed=prompt_as_typed)
 
 
 def regenerate(image, layer, mode):
@@ -119,6 +119,14 @@ def scenarios():
         generate(img, [bg], "a red apple", 6, 1, 0, 0, 0, model=RERANK_MODEL, candidates=1)
         regenerate(img, best, 0)
     save(img, "best-of.xcf")
+
+    # prompt as typed: recorded on the layer, and regenerate keeps it
+    img = new_image(48, 48, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    img.set_selected_layers([bg])
+    if generate(img, [bg], "Katze", 5, 1, 0, 0, 0, prompt_as_typed=True):
+        regenerate(img, img.get_layers()[0], 0)
+    save(img, "as-typed.xcf")
 
     # with last values: GIMP 3 remembers the values of interactive runs only,
     # so in a fresh profile these run with the values passed.

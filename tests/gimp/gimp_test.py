@@ -188,7 +188,7 @@ def plain_name(name):
 
 
 def check_generated(item, where, prompt, seed, w, h, layer_type, fingerprint, x=0, y=0,
-                    candidates=1):
+                    candidates=1, as_typed=False):
     name = "%s (seed %d)" % (prompt, seed)
     check(plain_name(item["name"]) == name,
           "%s: layer name %r, expected %r" % (where, item["name"], name))
@@ -214,6 +214,9 @@ def check_generated(item, where, prompt, seed, w, h, layer_type, fingerprint, x=
     # the count used, not "model default" (0)
     check(p.get("candidates") == str(candidates),
           "%s: parasite candidates %r, expected %d" % (where, p.get("candidates"), candidates))
+    want = "true" if as_typed else "false"
+    check(p.get("prompt-as-typed") == want,
+          "%s: parasite prompt-as-typed %r, expected %s" % (where, p.get("prompt-as-typed"), want))
     for key in ("temperature", "top-k", "top-p", "guidance", "negative-prompt", "model", "model-name"):
         check(key in p, "%s: parasite lacks %s" % (where, key))
 
@@ -353,6 +356,22 @@ def check_last_values3(images, fp):
         top = top_level(img)
         if check(len(top) == 1, "last-values-2: %d top-level items, expected 1" % len(top)):
             check_group(img, "last-values-2", top[0], "other", [2, 3], 512, 512, RGBA_IMAGE, fp)
+
+
+def check_as_typed3(images, fp):
+    """GIMP 3's prompt-as-typed argument reaches the layer's record, and
+    regenerating the layer keeps it (the same picture again)."""
+    img = images.get("as-typed.xcf")
+    if not check(img is not None, "as-typed.xcf missing (prompt-as-typed run failed)"):
+        return
+    top = top_level(img)
+    names = [plain_name(i["name"]) for i in top]
+    expected = ["Katze (seed 5)"] * 2 + ["bg"]
+    if check(names == expected, "as-typed: layer order %r, expected %r" % (names, expected)):
+        for item, where in ((top[0], "as-typed regen"), (top[1], "as-typed")):
+            check_generated(item, where, "Katze", 5, 48, 48, RGBA_IMAGE, fp, as_typed=True)
+        check(pixels_of(top[0]) == pixels_of(top[1]),
+              "as-typed: regenerating with the same seed did not give the same picture")
 
 
 ERROR_CASES = [
@@ -576,6 +595,8 @@ def finish(args, log, tree):
     fp = fnv1a64(args.model)
     check_scenarios(images, results, fp, fnv1a64(args.rerank_model))
     check_last_values(images, fp, args.gimp)
+    if args.gimp == "3":
+        check_as_typed3(images, fp)
     check_errors(log, args.gimp)
     return report(args, log, tree, len(images))
 

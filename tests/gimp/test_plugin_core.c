@@ -11,14 +11,14 @@
 
 static const char *plain_model, *rerank_model;
 
-/* text without its "candidates=..." line: what older versions wrote */
-static char *without_candidates(const char *text)
+/* text without the line of one key ("candidates="): what older versions wrote */
+static char *without_key(const char *text, const char *key_eq)
 {
     GString *out = g_string_new(NULL);
     char **lines = g_strsplit(text, "\n", -1);
 
     for (char **l = lines; *l; l++) {
-        if (g_str_has_prefix(*l, "candidates="))
+        if (g_str_has_prefix(*l, key_eq))
             continue;
         g_string_append(out, *l);
         if (l[1])
@@ -78,6 +78,7 @@ static void test_record_round_trip(void)
     in.settings.top_p = 0.9;
     in.settings.guidance = 3.5;
     in.settings.candidates = 3;
+    in.settings.literal = TRUE;
     in.settings.seed = 4294967295;
     in.settings.width = 640;
     in.settings.height = 480;
@@ -87,6 +88,7 @@ static void test_record_round_trip(void)
     text = gft_record_to_text(&in, &length);
     g_assert_nonnull(strstr(text, "top-p=0.9\n")); /* no float noise */
     g_assert_nonnull(strstr(text, "\ncandidates=3\n"));
+    g_assert_nonnull(strstr(text, "\nprompt-as-typed=true\n"));
     /* stored with its NUL, as the parasite does */
     g_assert_true(gft_record_from_text(text, length + 1, &out, &error));
     g_assert_no_error(error);
@@ -94,6 +96,7 @@ static void test_record_round_trip(void)
     g_assert_cmpfloat(out.settings.temperature, ==, 0.95);
     g_assert_cmpint(out.settings.top_k, ==, 40);
     g_assert_cmpint(out.settings.candidates, ==, 3);
+    g_assert_true(out.settings.literal);
     g_assert_cmpint(out.settings.seed, ==, 4294967295);
     g_assert_cmpint(out.settings.width, ==, 640);
     g_assert_cmpstr(out.model_fingerprint, ==, "0123456789abcdef");
@@ -102,7 +105,7 @@ static void test_record_round_trip(void)
 
     /* a layer made before best of K existed was one sample */
     {
-        char *old = without_candidates(text);
+        char *old = without_key(text, "candidates=");
         g_assert_null(strstr(old, "candidates"));
         g_assert_true(gft_record_from_text(old, strlen(old), &out, &error));
         g_assert_no_error(error);
@@ -110,6 +113,26 @@ static void test_record_round_trip(void)
         g_assert_cmpint(out.settings.top_k, ==, 40);
         gft_record_clear(&out);
         g_free(old);
+    }
+    /* and one made before "prompt as typed" was read through the lexicon */
+    {
+        char *old = without_key(text, "prompt-as-typed=");
+        g_assert_null(strstr(old, "prompt-as-typed"));
+        g_assert_true(gft_record_from_text(old, strlen(old), &out, &error));
+        g_assert_no_error(error);
+        g_assert_false(out.settings.literal);
+        gft_record_clear(&out);
+        g_free(old);
+    }
+    /* a value that is no boolean is refused */
+    {
+        char *bad = without_key(text, "prompt-as-typed=");
+        char *with_bad = g_strconcat(bad, "prompt-as-typed=maybe\n", NULL);
+        g_assert_false(gft_record_from_text(with_bad, strlen(with_bad), &out, &error));
+        g_assert_nonnull(error);
+        g_clear_error(&error);
+        g_free(with_bad);
+        g_free(bad);
     }
     g_free(text);
 
@@ -170,7 +193,7 @@ static void test_settings_text(void)
 
     /* last values from before best of K: the model's default (0) */
     {
-        char *old = without_candidates(text);
+        char *old = without_key(text, "candidates=");
         g_assert_true(gft_plugin_settings_from_text(old, strlen(old), &b, &error));
         g_assert_no_error(error);
         g_assert_cmpint(b.candidates, ==, 0);

@@ -661,7 +661,7 @@ static void generate_directly(const char *path, const GftSettings *s, gft_result
 static void test_prompt_reading(void)
 {
     GftDialog *d;
-    GtkWidget *label;
+    GtkWidget *label, *toggle;
     Finish fin = {0};
     GftSettings s;
     GftResult *r;
@@ -707,6 +707,33 @@ static void test_prompt_reading(void)
     for (gint i = 0; i < 2; i++)
         g_assert_cmpmem(r->pixels[i], bytes, english.pixels + bytes * i, bytes);
     g_assert_true(memcmp(english.pixels, literal.pixels, bytes * 2) != 0);
+    g_assert_false(r->settings.literal_prompt);
+    gft_dialog_result_free(r);
+
+    /* "Use the prompt as typed": no reading shown, and the pixels of the
+     * prompt as typed; the setting is in the result */
+    toggle = gft_dialog_get_control(d, "prompt-as-typed");
+    g_assert_nonnull(toggle);
+    g_assert_true(gtk_widget_is_visible(toggle));
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(toggle), TRUE);
+    drain();
+    g_assert_false(gtk_widget_is_visible(label));
+    fin.finished = FALSE;
+    gft_dialog_generate(d);
+    g_assert_true(wait_for(&fin.finished, 120));
+    g_assert_cmpint(fin.status, ==, GFT_OK);
+    r = gft_dialog_take_result(d);
+    g_assert_nonnull(r);
+    g_assert_true(r->settings.literal_prompt);
+    for (gint i = 0; i < 2; i++)
+        g_assert_cmpmem(r->pixels[i], bytes, literal.pixels + bytes * i, bytes);
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(toggle), FALSE);
+    drain();
+    g_assert_true(gtk_widget_is_visible(label));
+    /* a model without a lexicon reads every prompt as typed: no option */
+    g_assert_true(gft_dialog_set_model(d, tiny_model, NULL));
+    drain();
+    g_assert_false(gtk_widget_is_visible(toggle));
     gft_result_free(&english);
     gft_result_free(&literal);
     gft_settings_clear(&s);

@@ -23,6 +23,7 @@ static void fill_unusual(GftSettings *s)
     s->seed = 4000000000u;
     s->fixed_seed = TRUE;
     s->n_variations = 16;
+    s->literal_prompt = TRUE;
     s->out_width = 300;
     s->out_height = 77;
     g_free(s->model_path);
@@ -40,6 +41,7 @@ static void test_defaults(void)
     g_assert_cmpint(s.n_variations, >=, 1);
     g_assert_cmpint(s.n_variations, <=, GFT_MAX_VARIATIONS);
     g_assert_false(s.fixed_seed);
+    g_assert_false(s.literal_prompt); /* prompts are read through the model's lexicon */
     g_assert_cmpint(s.out_width, ==, 0);
     g_assert_cmpint(s.n_candidates, ==, 0); /* the model's default */
     g_assert_cmpint(s.target, ==, GFT_TARGET_NEW_LAYERS);
@@ -61,6 +63,9 @@ static void test_copy_equal(void)
     g_assert_false(gft_settings_equal(&a, &b));
     b.top_k--;
     b.n_candidates = 2;
+    g_assert_false(gft_settings_equal(&a, &b));
+    b.n_candidates = a.n_candidates;
+    b.literal_prompt = !a.literal_prompt;
     g_assert_false(gft_settings_equal(&a, &b));
     gft_settings_clear(&a);
     gft_settings_clear(&b);
@@ -85,6 +90,8 @@ static void test_serialize_round_trip(void)
     g_assert_cmpfloat(a.temperature, ==, b.temperature); /* exact: %.17g */
     g_assert_nonnull(strstr(text, "\ncandidates=7\n"));
     g_assert_cmpint(b.n_candidates, ==, 7);
+    g_assert_nonnull(strstr(text, "\nprompt-as-typed=true\n"));
+    g_assert_true(b.literal_prompt);
     g_free(text);
 
     /* and the defaults survive as well; candidates 0 (the model's default)
@@ -243,8 +250,10 @@ static void test_reset_uses_model_defaults(void)
     g_assert_cmpint(s.out_height, ==, 96);
     g_assert_cmpint(s.n_candidates, ==, 1); /* no reranker: one sample */
     g_assert_false(s.fixed_seed);
-    /* the prompt, model and target are the user's, not parameters */
+    /* the prompt (and how it is read), model and target are the user's,
+     * not parameters */
     g_assert_nonnull(strstr(s.prompt, "apple"));
+    g_assert_true(s.literal_prompt);
     g_assert_nonnull(strstr(s.model_path, ".gguf"));
     g_assert_cmpint(s.target, ==, GFT_TARGET_NEW_IMAGE);
 

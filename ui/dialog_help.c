@@ -12,7 +12,7 @@ void gft_dialog_show_help(GftDialog *d)
         gtk_message_dialog_new(GTK_WINDOW(d), GTK_DIALOG_DESTROY_WITH_PARENT, GTK_MESSAGE_INFO,
                                GTK_BUTTONS_CLOSE, "%s", _("Generate from Text"));
     gtk_message_dialog_format_secondary_text(
-        GTK_MESSAGE_DIALOG(help), "%s\n\n%s\n\n%s\n\n%s\n\n%s\n\n%s",
+        GTK_MESSAGE_DIALOG(help), "%s\n\n%s\n\n%s\n\n%s\n\n%s\n\n%s\n\n%s",
         _("Describe the picture in the prompt and press Generate. The model runs on this "
           "computer; the previews fill in row by row while it works, and the dialog stays "
           "open so you can change the prompt or the settings and try again."),
@@ -28,6 +28,9 @@ void gft_dialog_show_help(GftDialog *d)
         _("Stop ends a run early and keeps the variations that are finished. Click a "
           "preview to select or deselect it; OK adds the selected ones as new layers or a "
           "new image."),
+        _("A note under the prompt shows how the model reads it: words of other languages, "
+          "and words it draws better in another wording, are read in that wording. Tick Use the "
+          "prompt as typed to give the model the prompt exactly as written."),
         _("A warning under the prompt lists words the model never saw while it was trained; "
           "they have little or no effect."));
     g_signal_connect(help, "response", G_CALLBACK(gtk_widget_destroy), NULL);

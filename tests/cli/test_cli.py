@@ -419,7 +419,11 @@ def case_bench_json():
     """gft bench --json: every figure present and plausible."""
     _, out, _ = run("bench", "-m", MODEL, "--runs", "1", "--threads", "1", "--json", expect=0)
     b = json.loads(out)
-    for key in ("load_ms", "one_image_ms", "four_variations_ms", "vq_decoder_ms",
+    check(b.get("load_max_ms") == b.get("load_ms"), "one run: one load, its own median and slowest")
+    _, out2, _ = run("bench", "-m", MODEL, "--runs", "3", "--threads", "1", "--json", expect=0)
+    b2 = json.loads(out2)
+    check(0 < b2["load_ms"] <= b2["load_max_ms"], f"load median {b2['load_ms']} above the slowest {b2['load_max_ms']}")
+    for key in ("load_ms", "load_max_ms", "one_image_ms", "four_variations_ms", "vq_decoder_ms",
                 "tokens_per_s_one", "tokens_per_s_four", "decode_gflops_2_rows",
                 "decode_gflops_8_rows", "sgemm_1024_gflops", "decode_pct_of_sgemm_8_rows",
                 "ratio_four_to_one", "peak_rss_bytes", "peak_rss_over_file_size"):

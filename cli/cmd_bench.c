@@ -343,8 +343,8 @@ static void print_table(const bench_report *b, const bench_derived *d)
 }
 
 /* The load time is the median of `runs` loads, as for the other figures:
- * now and then one load waits for the OS (huge-page compaction of the
- * packed weights), so the slowest is reported beside it. The first load is
+ * now and then one load (most often the first after the machine idled)
+ * takes several times the usual, so the slowest is reported beside it. The first load is
  * the one measured with; the others come after every other figure (and its
  * peak RSS) was taken, one at a time, each freed at once. */
 static int time_more_loads(const bench_options *o, bench_report *b, double first_ms)

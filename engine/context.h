@@ -21,13 +21,16 @@ typedef struct {
     int d, n_ff, n_head, hd, T, N, L, K; /* L = T + N positions */
     int rows_cap;                        /* rows the KV cache and scratch hold */
     int scratch_rows;                    /* max(rows_cap, T): rows of x/h/q/att/ff */
-    /* KV cache in per-head segments (transformer.c, "KV cache layout"),
-     * F16 when kv_f16 else F32. kc/vc: the image positions of each row,
-     * [n_layer][rows_cap][n_head]; kp/vp: the prefix slots,
-     * [n_layer][GFT_TF_SLOTS][n_head]. */
+    /* KV cache in per-head segments (transformer.c, "KV cache layout"):
+     * int8 when kv_q8, else F16 when kv_f16, else F32. kc/vc: the image
+     * positions of each row, [n_layer][rows_cap][n_head]; kp/vp: the prefix
+     * slots, [n_layer][GFT_TF_SLOTS][n_head]. With int8, kcs/vcs and kps/vps
+     * hold one scale per position of each segment (N resp. T floats). */
     void *kc, *vc, *kp, *vp;
+    float *kcs, *vcs, *kps, *vps;
     int row_slot[GFT_TF_MAX_ROWS]; /* the prefix slot each decode row reads */
     int kv_f16;                    /* Q8_0 models: their weights' rounding dwarfs the cache's */
+    int kv_q8;                     /* with the int8 kernel: K/V as int8, a scale per position */
     float *kn, *vn;                /* [rows][d] new K/V before conversion to F16 */
     float *x, *h, *q, *att, *ff, *logits, *scores;
     gft_qrows qx; /* x quantised for the int8 kernel (packed models) */

@@ -57,6 +57,10 @@ static inline vf v_f16(const uint16_t *h)
 {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h));
 }
+static inline vf v_i8(const int8_t *q)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)q)));
+}
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 typedef __m256 vf;
 #define VL 8
@@ -97,6 +101,10 @@ static inline vf v_q8(const int8_t *q, float d)
 static inline vf v_f16(const uint16_t *h)
 {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+}
+static inline vf v_i8(const int8_t *q)
+{
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q)));
 }
 #else
 /* Portable fallback: plain arrays the compiler may vectorise. */
@@ -155,6 +163,13 @@ static inline vf v_f16(const uint16_t *h)
     vf r;
     for (int l = 0; l < VL; l++)
         r.v[l] = gft_half_to_float(h[l]);
+    return r;
+}
+static inline vf v_i8(const int8_t *q)
+{
+    vf r;
+    for (int l = 0; l < VL; l++)
+        r.v[l] = (float)q[l];
     return r;
 }
 #endif
@@ -650,14 +665,19 @@ void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
 
 /* ---- attention ------------------------------------------------------------ */
 
-static inline vf load_kv(const void *base, int f16, size_t at)
+/* kind: 0 F32, 1 F16, GFT_KV_Q8 int8 (the caller applies the scales) */
+static inline vf load_kv(const void *base, int kind, size_t at)
 {
-    return f16 ? v_f16((const uint16_t *)base + at) : v_load((const float *)base + at);
+    if (kind == GFT_KV_Q8)
+        return v_i8((const int8_t *)base + at);
+    return kind ? v_f16((const uint16_t *)base + at) : v_load((const float *)base + at);
 }
 
-static inline float kv_at(const void *base, int f16, size_t at)
+static inline float kv_at(const void *base, int kind, size_t at)
 {
-    return f16 ? gft_half_to_float(((const uint16_t *)base)[at]) : ((const float *)base)[at];
+    if (kind == GFT_KV_Q8)
+        return (float)((const int8_t *)base)[at];
+    return kind ? gft_half_to_float(((const uint16_t *)base)[at]) : ((const float *)base)[at];
 }
 
 /* Four positions at a time for instruction-level parallelism; each score is
@@ -738,8 +758,9 @@ void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, in
  * chains per vector lane group; the last block may be partial. Inlined once
  * per element type so the type test leaves the inner loop and the
  * accumulators stay in registers. */
-static inline __attribute__((always_inline)) void
-scores_blk(const float *q, const void *k, const int f16, int n_pos, int n, float div, float *s)
+static inline __attribute__((always_inline)) void scores_blk(const float *q, const void *k,
+                                                             const int f16, const float *scale,
+                                                             int n_pos, int n, float div, float *s)
 {
     enum { NV = GFT_KBLK / VL }; /* vectors per block */
     const size_t blk = (size_t)n * GFT_KBLK;
@@ -783,8 +804,12 @@ scores_blk(const float *q, const void *k, const int f16, int n_pos, int n, float
         }
         for (int j = 0; j < nb; j++) {
             int p0 = (b + j) * GFT_KBLK, m = n_pos - p0 < GFT_KBLK ? n_pos - p0 : GFT_KBLK;
-            for (int l = 0; l < m; l++)
-                s[p0 + l] = t[j][l] / div;
+            if (scale) /* int8: the position's scale, then the divisor */
+                for (int l = 0; l < m; l++)
+                    s[p0 + l] = t[j][l] * scale[p0 + l] / div;
+            else
+                for (int l = 0; l < m; l++)
+                    s[p0 + l] = t[j][l] / div;
         }
     }
 }
@@ -793,16 +818,44 @@ void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int 
                          float *s)
 {
     if (f16)
-        scores_blk(q, k, 1, n_pos, n, div, s);
+        scores_blk(q, k, 1, NULL, n_pos, n, div, s);
     else
-        scores_blk(q, k, 0, n_pos, n, div, s);
+        scores_blk(q, k, 0, NULL, n_pos, n, div, s);
+}
+
+void gft_attn_scores_blk_q8(const float *q, const int8_t *k, const float *scale, int n_pos, int n,
+                            float div, float *s)
+{
+    scores_blk(q, k, GFT_KV_Q8, scale, n_pos, n, div, s);
+}
+
+float gft_kv_quantize(const float *x, int n, int8_t *q, size_t step)
+{
+    float amax = 0.0f;
+    int finite = 1;
+    for (int i = 0; i < n; i++) {
+        float a = fabsf(x[i]);
+        finite &= isfinite(a) != 0;
+        amax = a > amax ? a : amax;
+    }
+    if (!finite) { /* NaN or inf: the position's scores and values become NaN */
+        for (int i = 0; i < n; i++)
+            q[(size_t)i * step] = 0;
+        return NAN;
+    }
+    float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    for (int i = 0; i < n; i++)
+        q[(size_t)i * step] = (int8_t)nearbyintf(x[i] * inv); /* |x * inv| <= 127 */
+    return amax / 127.0f;
 }
 
 /* o[i] = sum over p in order of w[p] * v[p][i], fused multiply-adds; up to
  * four vectors of o stay in registers over all positions. With add, the
  * chains start from o's values instead of zero (a continued sum). */
-static void attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
-                        float *o, int add)
+static inline __attribute__((always_inline)) void attn_values(const float *w, const void *v,
+                                                              const int f16, const float *scale,
+                                                              size_t stride, int n_pos, int n,
+                                                              float *o, int add)
 {
     int n_vec = n / VL * VL, i = 0;
     for (; i + 4 * VL <= n_vec; i += 4 * VL) {
@@ -810,7 +863,7 @@ static void attn_values(const float *w, const void *v, int f16, size_t stride, i
         vf o2 = add ? v_load(o + i + 2 * VL) : v_zero(),
            o3 = add ? v_load(o + i + 3 * VL) : v_zero();
         for (int p = 0; p < n_pos; p++) {
-            vf wp = v_set1(w[p]);
+            vf wp = v_set1(scale ? w[p] * scale[p] : w[p]); /* int8: the weight takes the scale */
             size_t b = (size_t)p * stride + i;
             o0 = v_fma(wp, load_kv(v, f16, b), o0);
             o1 = v_fma(wp, load_kv(v, f16, b + VL), o1);
@@ -825,13 +878,14 @@ static void attn_values(const float *w, const void *v, int f16, size_t stride, i
     for (; i < n_vec; i += VL) {
         vf acc = add ? v_load(o + i) : v_zero();
         for (int p = 0; p < n_pos; p++)
-            acc = v_fma(v_set1(w[p]), load_kv(v, f16, (size_t)p * stride + i), acc);
+            acc = v_fma(v_set1(scale ? w[p] * scale[p] : w[p]),
+                        load_kv(v, f16, (size_t)p * stride + i), acc);
         v_store(o + i, acc);
     }
     for (; i < n; i++) {
         float acc = add ? o[i] : 0.0f;
         for (int p = 0; p < n_pos; p++)
-            acc = fmaf(w[p], kv_at(v, f16, (size_t)p * stride + i), acc);
+            acc = fmaf(scale ? w[p] * scale[p] : w[p], kv_at(v, f16, (size_t)p * stride + i), acc);
         o[i] = acc;
     }
 }
@@ -839,13 +893,25 @@ static void attn_values(const float *w, const void *v, int f16, size_t stride, i
 void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
                      float *o)
 {
-    attn_values(w, v, f16, stride, n_pos, n, o, 0);
+    if (f16)
+        attn_values(w, v, 1, NULL, stride, n_pos, n, o, 0);
+    else
+        attn_values(w, v, 0, NULL, stride, n_pos, n, o, 0);
 }
 
 void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
                          float *o)
 {
-    attn_values(w, v, f16, stride, n_pos, n, o, 1);
+    if (f16)
+        attn_values(w, v, 1, NULL, stride, n_pos, n, o, 1);
+    else
+        attn_values(w, v, 0, NULL, stride, n_pos, n, o, 1);
+}
+
+void gft_attn_values_q8(const float *w, const int8_t *v, const float *scale, int n_pos, int n,
+                        float *o, int add)
+{
+    attn_values(w, v, GFT_KV_Q8, scale, (size_t)n, n_pos, n, o, add);
 }
 
 /* ---- GroupNorm + SiLU (the VQ decoder) ---------------------------------- */

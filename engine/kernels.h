@@ -75,6 +75,18 @@ void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, 
 void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int n, float div,
                          float *s);
 
+/* int8 K/V (GFT_KV_Q8 in place of the f16 flag above): each position p of a
+ * head holds q = round-half-even(x * 127 / amax) of its n values and a
+ * scale amax / 127 (gft_kv_quantize). The scores are each position's chain
+ * of q[i] * k[i][p] (as gft_attn_scores_blk) times its scale, over div; the
+ * values add (w[p] * scale[p]) * v[p][i] in increasing p. */
+#define GFT_KV_Q8 2
+float gft_kv_quantize(const float *x, int n, int8_t *q, size_t step);
+void gft_attn_scores_blk_q8(const float *q, const int8_t *k, const float *scale, int n_pos, int n,
+                            float div, float *s);
+void gft_attn_values_q8(const float *w, const int8_t *v, const float *scale, int n_pos, int n,
+                        float *o, int add);
+
 /* Half to float without relying on engine/util.c (exact conversion). */
 float gft_half_to_float(uint16_t h);
 

@@ -37,6 +37,9 @@ int gft_tf_init(gft_tf *tf, const gft_model *m)
     tf->L = tf->T + tf->N;
     tf->K = (int)hp->codebook_size;
     tf->kv_f16 = m->layers[0].attn_k.type == GFT_TYPE_Q8_0;
+    /* with the int8 kernel (packed matrices) the cache is int8 too: at 8 and
+     * more rows attention streams tens of MiB per step, half of it with F16 */
+    tf->kv_q8 = m->packed_buf != NULL;
     return 1;
 }
 
@@ -47,6 +50,11 @@ static void free_scratch(gft_tf *tf)
     free(tf->kp);
     free(tf->vp);
     tf->kp = tf->vp = NULL;
+    free(tf->kcs);
+    free(tf->vcs);
+    free(tf->kps);
+    free(tf->vps);
+    tf->kcs = tf->vcs = tf->kps = tf->vps = NULL;
     free(tf->x);
     free(tf->h);
     free(tf->q);
@@ -87,7 +95,7 @@ static size_t kseg(const gft_tf *tf, int n)
 
 static size_t kv_elem(const gft_tf *tf)
 {
-    return tf->kv_f16 ? 2 : 4;
+    return tf->kv_q8 ? 1 : tf->kv_f16 ? 2 : 4;
 }
 
 /* Segment `seg` of layer l's group of n_seg segments (rows or slots), head h */
@@ -107,6 +115,17 @@ static void *row_v(const gft_tf *tf, uint32_t l, int r, int h)
            seg_index(tf, l, tf->rows_cap, r, h) * (size_t)tf->N * tf->hd * kv_elem(tf);
 }
 
+/* int8 cache: the scales of a row's (n = N) or a slot's (n = T) positions */
+static float *row_scales(const gft_tf *tf, float *base, uint32_t l, int r, int h)
+{
+    return base ? base + seg_index(tf, l, tf->rows_cap, r, h) * (size_t)tf->N : NULL;
+}
+
+static float *slot_scales(const gft_tf *tf, float *base, uint32_t l, int s, int h)
+{
+    return base ? base + seg_index(tf, l, GFT_TF_SLOTS, s, h) * (size_t)tf->T : NULL;
+}
+
 static void *slot_k(const gft_tf *tf, uint32_t l, int s, int h)
 {
     return (uint8_t *)tf->kp + seg_index(tf, l, GFT_TF_SLOTS, s, h) * kseg(tf, tf->T) * kv_elem(tf);
@@ -118,12 +137,17 @@ static void *slot_v(const gft_tf *tf, uint32_t l, int s, int h)
            seg_index(tf, l, GFT_TF_SLOTS, s, h) * (size_t)tf->T * tf->hd * kv_elem(tf);
 }
 
-/* Stores one position's K and V (hd floats each) at position p of a segment. */
-static void put_kv(const gft_tf *tf, void *k, void *v, int p, const float *kf, const float *vf)
+/* Stores one position's K and V (hd floats each) at position p of a segment
+ * (ks/vs: the segment's scales, int8 cache only). */
+static void put_kv(const gft_tf *tf, void *k, void *v, float *ks, float *vs, int p, const float *kf,
+                   const float *vf)
 {
     size_t hd = (size_t)tf->hd;
     size_t kat = ((size_t)(p / GFT_KBLK) * hd) * GFT_KBLK + (size_t)(p % GFT_KBLK);
-    if (tf->kv_f16) {
+    if (tf->kv_q8) {
+        ks[p] = gft_kv_quantize(kf, (int)hd, (int8_t *)k + kat, GFT_KBLK);
+        vs[p] = gft_kv_quantize(vf, (int)hd, (int8_t *)v + (size_t)p * hd, 1);
+    } else if (tf->kv_f16) {
         uint16_t kh[64];
         gft_f32_to_f16_row(vf, (uint16_t *)v + (size_t)p * hd, (int64_t)hd);
         for (size_t i0 = 0; i0 < hd; i0 += 64) {
@@ -181,6 +205,12 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     tf->vc = alloc64(row_segs * (size_t)tf->N * tf->hd, es);
     tf->kp = alloc64(slot_segs * kseg(tf, tf->T), es);
     tf->vp = alloc64(slot_segs * (size_t)tf->T * tf->hd, es);
+    if (tf->kv_q8) {
+        tf->kcs = alloc64(row_segs * (size_t)tf->N, sizeof(float));
+        tf->vcs = alloc64(row_segs * (size_t)tf->N, sizeof(float));
+        tf->kps = alloc64(slot_segs * (size_t)tf->T, sizeof(float));
+        tf->vps = alloc64(slot_segs * (size_t)tf->T, sizeof(float));
+    }
     tf->kn = alloc64((size_t)rows * d, sizeof(float));
     tf->vn = alloc64((size_t)rows * d, sizeof(float));
     tf->x = alloc64((size_t)sr * d, sizeof(float));
@@ -193,8 +223,9 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     /* activations quantised for the int8 kernel: only packed models need it */
     int qx_ok =
         !tf->m->packed_buf || gft_qrows_alloc(&tf->qx, sr, tf->n_ff > tf->d ? tf->n_ff : tf->d);
-    if (!tf->kc || !tf->vc || !tf->kp || !tf->vp || !tf->kn || !tf->vn || !tf->x || !tf->h ||
-        !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores || !qx_ok) {
+    int scales_ok = !tf->kv_q8 || (tf->kcs && tf->vcs && tf->kps && tf->vps);
+    if (!scales_ok || !tf->kc || !tf->vc || !tf->kp || !tf->vp || !tf->kn || !tf->vn || !tf->x ||
+        !tf->h || !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores || !qx_ok) {
         free_scratch(tf);
         return 0;
     }
@@ -252,8 +283,20 @@ static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread
         float *s = j->scores + ((size_t)r * nh + h) * tf->L;
         float *o = j->out + (size_t)r * d + (size_t)h * hd;
         /* the new position's K/V first: this task alone touches this segment */
-        put_kv(tf, row_k(tf, j->layer, r, h), row_v(tf, j->layer, r, h), n_img - 1,
+        float *rks = row_scales(tf, tf->kcs, j->layer, r, h),
+              *rvs = row_scales(tf, tf->vcs, j->layer, r, h);
+        put_kv(tf, row_k(tf, j->layer, r, h), row_v(tf, j->layer, r, h), rks, rvs, n_img - 1,
                tf->kn + (size_t)r * d + (size_t)h * hd, tf->vn + (size_t)r * d + (size_t)h * hd);
+        if (tf->kv_q8) {
+            const float *sks = slot_scales(tf, tf->kps, j->layer, slot, h);
+            const float *svs = slot_scales(tf, tf->vps, j->layer, slot, h);
+            gft_attn_scores_blk_q8(q, slot_k(tf, j->layer, slot, h), sks, T, hd, scale, s);
+            gft_attn_scores_blk_q8(q, row_k(tf, j->layer, r, h), rks, n_img, hd, scale, s + T);
+            gft_softmax(s, j->n_pos);
+            gft_attn_values_q8(s, slot_v(tf, j->layer, slot, h), svs, T, hd, o, 0);
+            gft_attn_values_q8(s + T, row_v(tf, j->layer, r, h), rvs, n_img, hd, o, 1);
+            continue;
+        }
         gft_attn_scores_blk(q, slot_k(tf, j->layer, slot, h), f16, T, hd, scale, s);
         gft_attn_scores_blk(q, row_k(tf, j->layer, r, h), f16, n_img, hd, scale, s + T);
         gft_softmax(s, j->n_pos);
@@ -344,7 +387,9 @@ void gft_tf_load_prefix(gft_tf *tf, int slot, const float *k, const float *v)
         for (int h = 0; h < tf->n_head; h++)
             for (size_t t = 0; t < T; t++) {
                 size_t at = ((size_t)l * T + t) * d + (size_t)h * hd;
-                put_kv(tf, slot_k(tf, l, slot, h), slot_v(tf, l, slot, h), (int)t, k + at, v + at);
+                put_kv(tf, slot_k(tf, l, slot, h), slot_v(tf, l, slot, h),
+                       slot_scales(tf, tf->kps, l, slot, h), slot_scales(tf, tf->vps, l, slot, h),
+                       (int)t, k + at, v + at);
             }
 }
 

@@ -3,8 +3,9 @@
 
 For parity checks of Q8_0 files (tests/parity). The engine computes such a
 file's transformer as the reference does, with two roundings:
-  * its KV cache holds F16: image positions read the prefix's and their own
-    K/V rounded to F16 (the prefix attends to itself in F32);
+  * its KV cache holds F16 (int8, a scale per position and head, with the
+    int8 kernel): image positions read the prefix's and their own K/V
+    rounded so (the prefix attends to itself in F32);
   * with an int8 kernel (engine/kernels_q8i8.h; `gft info` says
     "activations: int8"), every Q8_0 matrix whose outputs come in whole
     groups of 16 multiplies its input rounded per block of 32 values to
@@ -51,6 +52,7 @@ def emulate(gft, path, int8):
     if f.tensor_info["blk.0.attn_k.weight"][1] == T_Q8_0:
         for blk in gft.blocks:
             blk.kv_f16_from = gft.cfg.text_ctx
+            blk.kv_int8 = bool(int8)  # the engine's cache is int8 with its int8 kernel
     if int8:
         modules = dict(gft.named_modules())
         for name in packed_matrices(f):

@@ -57,8 +57,10 @@ class Block(nn.Module):
         self.ffn_down = nn.Linear(cfg.n_ff, d, bias=False)
         self.drop = nn.Dropout(cfg.dropout)
         # None in training; gft.engine_numerics sets it to text_ctx so that image
-        # positions read K/V rounded to F16, as the engine's cache holds them
+        # positions read K/V rounded as the engine's cache holds them: F16, or
+        # int8 with kv_int8 (the engine's int8 kernel)
         self.kv_f16_from = None
+        self.kv_int8 = False
 
     def _attend(self, q, k, v, mask):
         att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
@@ -75,13 +77,23 @@ class Block(nn.Module):
         y = self._attend(q, k, v, mask)
         T = self.kv_f16_from
         if T is not None and L > T:
-            y16 = self._attend(q[:, :, T:], k.half().float(), v.half().float(), mask[T:])
+            y16 = self._attend(q[:, :, T:], kv_round(k, self.kv_int8), kv_round(v, self.kv_int8), mask[T:])
             y = torch.cat([y[:, :, :T], y16], 2)
         y = y.transpose(1, 2).reshape(B, L, d)
         x = x + self.drop(self.attn_out(y))
         h = self.ffn_norm(x)
         x = x + self.drop(self.ffn_down(F.gelu(self.ffn_up(h))))
         return x
+
+
+def kv_round(t, int8):
+    """K or V [..., head_dim] as the engine's cache holds them: F16, or with int8 per position
+    and head q * amax / 127, q = round-half-even(x * 127 / amax) (engine/kernels.h)."""
+    if not int8:
+        return t.half().float()
+    amax = t.abs().amax(-1, keepdim=True)
+    inv = torch.where(amax > 0, 127.0 / amax, torch.zeros_like(amax))
+    return torch.round(t * inv) * (amax / 127.0)
 
 
 def prefix_lm_mask(text_ctx, n_image, device=None):

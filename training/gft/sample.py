@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .model import kv_round
 from .vq import unpremultiply_u8
 
 M64 = (1 << 64) - 1
@@ -122,6 +123,7 @@ class KVGenerator:
         # gft.engine_numerics: image positions read K/V rounded to F16 (the
         # engine's cache); the prefix attends to itself in F32, then is rounded
         f16 = getattr(self.g.blocks[0], "kv_f16_from", None) is not None
+        int8 = getattr(self.g.blocks[0], "kv_int8", False)
         for li, blk in enumerate(self.g.blocks):
             h = blk.attn_norm(x)
             self.k[li][:, :, p0:p1] = self._heads(blk.attn_k(h))
@@ -129,7 +131,7 @@ class KVGenerator:
             q = self._heads(blk.attn_q(h))
             k, v = self.k[li][:, :, :p1], self.v[li][:, :, :p1]
             if f16 and causal:
-                k, v = k.half().float(), v.half().float()
+                k, v = kv_round(k, int8), kv_round(v, int8)
             att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
             if causal and n > 1:
                 mask = torch.ones(n, p1, dtype=torch.bool, device=x.device).tril(p0)

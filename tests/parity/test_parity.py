@@ -283,7 +283,8 @@ def int8_kernel(on):
 
 def check_q8_0(tmp, path, m_f32):
     """A Q8_0 file against the reference with the engine's rounding (gft.engine_numerics):
-    F16 K/V always, int8 matrix inputs when the engine's int8 kernel is on.
+    F16 K/V, or with the engine's int8 kernel int8 matrix inputs and int8 K/V (a scale per
+    position and head).
 
     With F32 activations the two differ by summation order only (<= 1e-4). With int8
     activations every rounding to 8 bits that lands within float noise of a half step can

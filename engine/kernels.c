@@ -853,9 +853,8 @@ float gft_kv_quantize(const float *x, int n, int8_t *q, size_t step)
  * four vectors of o stay in registers over all positions. With add, the
  * chains start from o's values instead of zero (a continued sum). */
 static inline __attribute__((always_inline)) void attn_values(const float *w, const void *v,
-                                                              const int f16, const float *scale,
-                                                              size_t stride, int n_pos, int n,
-                                                              float *o, int add)
+                                                              const int kind, size_t stride,
+                                                              int n_pos, int n, float *o, int add)
 {
     int n_vec = n / VL * VL, i = 0;
     for (; i + 4 * VL <= n_vec; i += 4 * VL) {
@@ -863,12 +862,12 @@ static inline __attribute__((always_inline)) void attn_values(const float *w, co
         vf o2 = add ? v_load(o + i + 2 * VL) : v_zero(),
            o3 = add ? v_load(o + i + 3 * VL) : v_zero();
         for (int p = 0; p < n_pos; p++) {
-            vf wp = v_set1(scale ? w[p] * scale[p] : w[p]); /* int8: the weight takes the scale */
+            vf wp = v_set1(w[p]);
             size_t b = (size_t)p * stride + i;
-            o0 = v_fma(wp, load_kv(v, f16, b), o0);
-            o1 = v_fma(wp, load_kv(v, f16, b + VL), o1);
-            o2 = v_fma(wp, load_kv(v, f16, b + 2 * VL), o2);
-            o3 = v_fma(wp, load_kv(v, f16, b + 3 * VL), o3);
+            o0 = v_fma(wp, load_kv(v, kind, b), o0);
+            o1 = v_fma(wp, load_kv(v, kind, b + VL), o1);
+            o2 = v_fma(wp, load_kv(v, kind, b + 2 * VL), o2);
+            o3 = v_fma(wp, load_kv(v, kind, b + 3 * VL), o3);
         }
         v_store(o + i, o0);
         v_store(o + i + VL, o1);
@@ -878,40 +877,39 @@ static inline __attribute__((always_inline)) void attn_values(const float *w, co
     for (; i < n_vec; i += VL) {
         vf acc = add ? v_load(o + i) : v_zero();
         for (int p = 0; p < n_pos; p++)
-            acc = v_fma(v_set1(scale ? w[p] * scale[p] : w[p]),
-                        load_kv(v, f16, (size_t)p * stride + i), acc);
+            acc = v_fma(v_set1(w[p]), load_kv(v, kind, (size_t)p * stride + i), acc);
         v_store(o + i, acc);
     }
     for (; i < n; i++) {
         float acc = add ? o[i] : 0.0f;
         for (int p = 0; p < n_pos; p++)
-            acc = fmaf(scale ? w[p] * scale[p] : w[p], kv_at(v, f16, (size_t)p * stride + i), acc);
+            acc = fmaf(w[p], kv_at(v, kind, (size_t)p * stride + i), acc);
         o[i] = acc;
     }
 }
 
-void gft_attn_values(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+/* One inlined copy per element kind, so the kind test leaves the loop. */
+static void values_of_kind(const float *w, const void *v, int kind, size_t stride, int n_pos, int n,
+                           float *o, int add)
+{
+    if (kind == GFT_KV_Q8)
+        attn_values(w, v, GFT_KV_Q8, stride, n_pos, n, o, add);
+    else if (kind)
+        attn_values(w, v, 1, stride, n_pos, n, o, add);
+    else
+        attn_values(w, v, 0, stride, n_pos, n, o, add);
+}
+
+void gft_attn_values(const float *w, const void *v, int kind, size_t stride, int n_pos, int n,
                      float *o)
 {
-    if (f16)
-        attn_values(w, v, 1, NULL, stride, n_pos, n, o, 0);
-    else
-        attn_values(w, v, 0, NULL, stride, n_pos, n, o, 0);
+    values_of_kind(w, v, kind, stride, n_pos, n, o, 0);
 }
 
-void gft_attn_values_add(const float *w, const void *v, int f16, size_t stride, int n_pos, int n,
+void gft_attn_values_add(const float *w, const void *v, int kind, size_t stride, int n_pos, int n,
                          float *o)
 {
-    if (f16)
-        attn_values(w, v, 1, NULL, stride, n_pos, n, o, 1);
-    else
-        attn_values(w, v, 0, NULL, stride, n_pos, n, o, 1);
-}
-
-void gft_attn_values_q8(const float *w, const int8_t *v, const float *scale, int n_pos, int n,
-                        float *o, int add)
-{
-    attn_values(w, v, GFT_KV_Q8, scale, (size_t)n, n_pos, n, o, add);
+    values_of_kind(w, v, kind, stride, n_pos, n, o, 1);
 }
 
 /* ---- GroupNorm + SiLU (the VQ decoder) ---------------------------------- */

@@ -274,7 +274,8 @@ static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread
     (void)thread;
     const attn_job *j = arg;
     const gft_tf *tf = j->tf;
-    int d = tf->d, hd = tf->hd, nh = tf->n_head, T = tf->T, f16 = tf->kv_f16;
+    int d = tf->d, hd = tf->hd, nh = tf->n_head, T = tf->T;
+    int kind = tf->kv_q8 ? GFT_KV_Q8 : tf->kv_f16; /* the cache's element: gft_attn_values */
     int n_img = j->n_pos - T;
     float scale = sqrtf((float)hd);
     for (int64_t task = begin; task < end; task++) {
@@ -287,21 +288,25 @@ static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread
               *rvs = row_scales(tf, tf->vcs, j->layer, r, h);
         put_kv(tf, row_k(tf, j->layer, r, h), row_v(tf, j->layer, r, h), rks, rvs, n_img - 1,
                tf->kn + (size_t)r * d + (size_t)h * hd, tf->vn + (size_t)r * d + (size_t)h * hd);
+        const void *sk = slot_k(tf, j->layer, slot, h), *rk = row_k(tf, j->layer, r, h);
         if (tf->kv_q8) {
-            const float *sks = slot_scales(tf, tf->kps, j->layer, slot, h);
-            const float *svs = slot_scales(tf, tf->vps, j->layer, slot, h);
-            gft_attn_scores_blk_q8(q, slot_k(tf, j->layer, slot, h), sks, T, hd, scale, s);
-            gft_attn_scores_blk_q8(q, row_k(tf, j->layer, r, h), rks, n_img, hd, scale, s + T);
-            gft_softmax(s, j->n_pos);
-            gft_attn_values_q8(s, slot_v(tf, j->layer, slot, h), svs, T, hd, o, 0);
-            gft_attn_values_q8(s + T, row_v(tf, j->layer, r, h), rvs, n_img, hd, o, 1);
-            continue;
+            gft_attn_scores_blk_q8(q, sk, slot_scales(tf, tf->kps, j->layer, slot, h), T, hd, scale,
+                                   s);
+            gft_attn_scores_blk_q8(q, rk, rks, n_img, hd, scale, s + T);
+        } else {
+            gft_attn_scores_blk(q, sk, kind, T, hd, scale, s);
+            gft_attn_scores_blk(q, rk, kind, n_img, hd, scale, s + T);
         }
-        gft_attn_scores_blk(q, slot_k(tf, j->layer, slot, h), f16, T, hd, scale, s);
-        gft_attn_scores_blk(q, row_k(tf, j->layer, r, h), f16, n_img, hd, scale, s + T);
         gft_softmax(s, j->n_pos);
-        gft_attn_values(s, slot_v(tf, j->layer, slot, h), f16, (size_t)hd, T, hd, o);
-        gft_attn_values_add(s + T, row_v(tf, j->layer, r, h), f16, (size_t)hd, n_img, hd, o);
+        if (tf->kv_q8) { /* int8 values: each weight takes its position's scale */
+            const float *svs = slot_scales(tf, tf->vps, j->layer, slot, h);
+            for (int p = 0; p < T; p++)
+                s[p] *= svs[p];
+            for (int p = 0; p < n_img; p++)
+                s[T + p] *= rvs[p];
+        }
+        gft_attn_values(s, slot_v(tf, j->layer, slot, h), kind, (size_t)hd, T, hd, o);
+        gft_attn_values_add(s + T, row_v(tf, j->layer, r, h), kind, (size_t)hd, n_img, hd, o);
     }
 }
 

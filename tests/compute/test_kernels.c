@@ -337,7 +337,10 @@ static void test_attn_q8(uint64_t *rng)
         }
     }
     for (int n_pos = 2; n_pos <= NP; n_pos += 17) {
-        gft_attn_values_q8(w, v8, vs, n_pos, HD, o1, 0);
+        float wq[NP]; /* the weights take the positions' scales (gft_attn_values, int8) */
+        for (int p = 0; p < NP; p++)
+            wq[p] = w[p] * vs[p];
+        gft_attn_values(wq, v8, GFT_KV_Q8, HD, n_pos, HD, o1);
         for (int i = 0; i < HD; i++) {
             float chain = 0.0f;
             double exact = 0, bound = 0;
@@ -350,8 +353,9 @@ static void test_attn_q8(uint64_t *rng)
             CHECK(fabs(o1[i] - exact) <= bound, "q8 value %d near exact", i);
         }
         for (int cut = 1; cut < n_pos; cut += 5) {
-            gft_attn_values_q8(w, v8, vs, cut, HD, o2, 0);
-            gft_attn_values_q8(w + cut, v8 + (size_t)cut * HD, vs + cut, n_pos - cut, HD, o2, 1);
+            gft_attn_values(wq, v8, GFT_KV_Q8, HD, cut, HD, o2);
+            gft_attn_values_add(wq + cut, v8 + (size_t)cut * HD, GFT_KV_Q8, HD, n_pos - cut, HD,
+                                o2);
             CHECK(memcmp(o1, o2, sizeof o1) == 0, "q8 split values n %d cut %d", n_pos, cut);
         }
     }

@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from . import captions
 from .common import autocast, pick_device, save_json, start_run
 from .model import EOS_ID, GFT, GFTConfig
+from .train_gpt import stored_variant
 
 # emojibase groups with few everyday things in them, left out of the default row set
 _SKIP_GROUPS = {"people-body", "flags", "component"}
@@ -88,7 +89,7 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
         while items[other]["concept"] == items[row]["concept"]:
             other = rows[rng.randrange(len(rows))]
         v = rng.randrange(n_var)
-        r[i], var[i] = row, 0 if v == 1 and not flip_ok[row] else v
+        r[i], var[i] = row, stored_variant(v, flip_ok[row])
         pos[i] = tok.prefix(captions.sample_caption(items[row], rng), T)
         neg[i] = tok.prefix(captions.sample_caption(items[other], rng), T)
     return r, var, pos, neg

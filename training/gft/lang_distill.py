@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from . import captions
 from .cca import trainable_parameters, tuning_loop
 from .common import autocast
+from .train_gpt import stored_variant
 
 
 def caption_pair(item, lang, rng, p_style=0.5):
@@ -57,7 +58,7 @@ def make_distill_batch(items, rows, flip_ok, n_var, tok, T, B, rng, p_preferred,
     for i in range(B):
         row = rows[rng.randrange(len(rows))]
         v = rng.randrange(n_var)
-        r[i], var[i] = row, 0 if v == 1 and not flip_ok[row] else v
+        r[i], var[i] = row, stored_variant(v, flip_ok[row])
         item = items[row]
         if rng.random() < anchor:
             text = item["labels"]["en"] if rng.random() < 0.5 else ""

@@ -239,6 +239,11 @@ def modifier_words(items):
     return out
 
 
+def adds_words(key, reading):
+    """Whether a reading keeps its key's words and adds more ("apple" -> "red apple")."""
+    return set(key.split(" ")) < set(reading.split(" "))
+
+
 def compound_blocks(readings, compounds):
     """The compounds (multi-word nouns, such as WordNet's collocations) that must read as
     themselves: those holding a reading's key as whole words where the key is not the head (its
@@ -252,11 +257,11 @@ def compound_blocks(readings, compounds):
     for c in compounds:
         for w in set(c.split(" ")):
             by_word.setdefault(w, []).append(c)
-    replaced = [k.split(" ") for k, r in readings.items() if not set(k.split(" ")) < set(r.split(" "))]
+    replaced = [k.split(" ") for k, r in readings.items() if not adds_words(k, r)]
     out = set()
     for key, reading in readings.items():
         kw = key.split(" ")
-        additive = set(kw) < set(reading.split(" "))
+        additive = adds_words(key, reading)
         n = len(kw)
         for c in by_word.get(kw[0], ()):
             cw = c.split(" ")
@@ -284,7 +289,7 @@ def with_readings(lexicon, readings, keys, modifiers=(), compounds=()):
         if src not in out and any(words <= set(src.split(" ")) for words in changed):
             out[src] = key
     for key, reading in readings.items():
-        if set(key.split(" ")) < set(reading.split(" ")):
+        if adds_words(key, reading):
             for word in sorted(modifiers):
                 if word not in set(reading.split(" ")) | {key}:
                     out.setdefault(lexicon_mod.canonical(word + " " + key), word + " " + key)

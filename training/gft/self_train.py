@@ -36,7 +36,7 @@ from . import captions
 from .batch_sample import generate
 from .cca import sequence_logp, trainable_parameters, tuning_loop
 from .sample import decode_tokens
-from .train_gpt import null_prefix
+from .train_gpt import null_prefix, stored_variant
 
 P_NULL = 0.1  # share of anchors with the null prompt, the caption dropout of training
 
@@ -118,7 +118,7 @@ def anchor_batch(codes, items, rows, flip_ok, tok, T, n, rng):
     for i in range(n):
         row = rows[rng.randrange(len(rows))]
         v = rng.randrange(codes.shape[0])
-        r[i], var[i] = row, 0 if v == 1 and not flip_ok[row] else v
+        r[i], var[i] = row, stored_variant(v, flip_ok[row])
         text[i] = null_prefix(T) if rng.random() < P_NULL else tok.prefix(captions.sample_caption(items[row], rng), T)
     x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)]
     return x, torch.from_numpy(text).to(dev)

@@ -87,6 +87,12 @@ def _draw_row(rng, rows, cum):
     return rows[min(i, len(rows) - 1)]
 
 
+def stored_variant(v, flip_ok):
+    """Code-grid variant v of an item as stored: 0 = as drawn, 1 = mirrored, 2.. = re-framings;
+    an item that must not be mirrored (text, arrows) gets 0 for 1."""
+    return 0 if v == 1 and not flip_ok else v
+
+
 def make_batch(seed, B):
     """-> (image rows [B] int64, code-grid variant [B] int64, text ids [B, T] int32).
     Variant 0 = as stored, 1 = mirrored (only for flip_ok items), 2.. = re-framings."""
@@ -100,7 +106,7 @@ def make_batch(seed, B):
         row = _draw_row(rng, rows, w["cum"])
         r[i] = row
         v = rng.randrange(w["n_var"]) if w["n_var"] > 2 else int(rng.random() < 0.5)
-        var[i] = 0 if v == 1 and not flip_ok[row] else v
+        var[i] = stored_variant(v, flip_ok[row])
         if rng.random() < w["p_null"]:
             ids[i] = w["null"]
         else:

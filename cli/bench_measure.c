@@ -35,24 +35,33 @@ double cli_median(double *values, int n)
     return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-int cli_blas_threads(void)
+static int blas_default_threads; /* BLAS's own count at start (0: unknown) */
+
+void cli_blas_release(void)
 {
 #ifdef OPENBLAS_VERSION
-    return openblas_get_num_threads();
-#else
-    return 0;
+    blas_default_threads = openblas_get_num_threads();
 #endif
+    gft_blas_release_threads();
 }
 
-double cli_sgemm_gflops(int runs, int threads)
+static double sgemm_gflops(int runs);
+
+double cli_sgemm_gflops(int runs, int threads, int *used)
+{
+    *used = threads > 0 ? threads : blas_default_threads;
+#ifdef OPENBLAS_VERSION
+    if (*used > 0)
+        openblas_set_num_threads(*used);
+#endif
+    double gflops = sgemm_gflops(runs);
+    gft_blas_release_threads(); /* as at start: the threads would spin on */
+    return gflops;
+}
+
+static double sgemm_gflops(int runs)
 {
     enum { N = 1024 };
-#ifdef OPENBLAS_VERSION
-    if (threads > 0)
-        openblas_set_num_threads(threads);
-#else
-    (void)threads;
-#endif
     float *a = malloc(sizeof(float) * N * N);
     float *b = malloc(sizeof(float) * N * N);
     float *c = malloc(sizeof(float) * N * N);

@@ -15,13 +15,16 @@
  * 2n image rows; counting each prefix once gives the least work possible. */
 double cli_transformer_flops(const gft_model_info *info, int prefix_rows, int image_rows);
 
-/* OpenBLAS single-precision 1024 x 1024 x 1024 matrix product, median of
- * `runs` after one warm-up, in GFLOP/s; threads = 0 keeps BLAS's own count.
- * Returns a negative value when memory runs out. */
-double cli_sgemm_gflops(int runs, int threads);
+/* Called once at start: notes BLAS's own thread count (OPENBLAS_NUM_THREADS
+ * or the CPUs), then stops OpenBLAS's idle threads (gft_blas_release_threads):
+ * gft uses none of them outside the sgemm reference. */
+void cli_blas_release(void);
 
-/* The BLAS library's thread count (0 when it cannot tell). */
-int cli_blas_threads(void);
+/* OpenBLAS single-precision 1024 x 1024 x 1024 matrix product, median of
+ * `runs` after one warm-up, in GFLOP/s, on `threads` BLAS threads (0: the
+ * count noted by cli_blas_release). The threads are stopped again after.
+ * *used gets the count. Returns a negative value when memory runs out. */
+double cli_sgemm_gflops(int runs, int threads, int *used);
 
 /* Median of n values (sorts them in place). */
 double cli_median(double *values, int n);

@@ -221,8 +221,7 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
     free(premul);
     gft_context_free(ctx);
     if (rc == 0) {
-        b->sgemm_gflops = cli_sgemm_gflops(5, o->threads);
-        b->blas_threads = cli_blas_threads();
+        b->sgemm_gflops = cli_sgemm_gflops(5, o->threads, &b->blas_threads);
         if (b->sgemm_gflops < 0) {
             cli_error("out of memory for the sgemm reference");
             rc = -1;

@@ -1,5 +1,6 @@
 /* gft: generate images from text on the command line (subcommand dispatch).
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "bench_measure.h"
 #include "cli.h"
 
 #include <stdio.h>
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
         print_usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    cli_blas_release();
     const char *name = argv[1];
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
         print_usage(stdout);

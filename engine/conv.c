@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* im2col for 3x3 convs and the single-threaded OpenBLAS guard. */
+/* im2col for 3x3 convs. */
 #include "conv.h"
 
-#include <cblas.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -43,24 +42,4 @@ void gft_im2col_band(const float *in, int cin, int H, int W, int up, int y0, int
             }
         }
     }
-}
-
-int gft_blas_single_begin(void)
-{
-#ifdef OPENBLAS_VERSION
-    int host_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    return host_threads;
-#else
-    return 1;
-#endif
-}
-
-void gft_blas_single_end(int host_threads)
-{
-#ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(host_threads);
-#else
-    (void)host_threads;
-#endif
 }

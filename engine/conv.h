@@ -8,12 +8,4 @@
  * the input is H/2 x W/2, read through nearest-neighbour x2 upsampling. */
 void gft_im2col_band(const float *in, int cin, int H, int W, int up, int y0, int ny, float *col);
 
-/* The engine calls single-threaded OpenBLAS products from its own workers.
- * OpenBLAS's own threads would spin for a while after every product and take
- * the cores from the transformer and the pool. As ggml's BLAS backend does,
- * the count is set for our use only: gft_blas_single_begin() returns the
- * host's count and gft_blas_single_end() gives it back. */
-int gft_blas_single_begin(void);
-void gft_blas_single_end(int host_threads);
-
 #endif

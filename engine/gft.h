@@ -101,6 +101,16 @@ typedef struct {
 
 void gft_model_get_info(const gft_model *model, gft_model_info *info);
 
+/* For a program that owns its process (the gft command, the plug-in): the
+ * engine runs its BLAS products on one BLAS thread each, so OpenBLAS's own
+ * server threads only wait. After start they busy-wait (sched_yield) for about
+ * 2^28 clock ticks, ~0.1 s, taking a core from loading and generation. This
+ * sets OpenBLAS to one thread and stops those threads. Call it once, early,
+ * where no other code of the process wants threaded BLAS; a later threaded
+ * call (openblas_set_num_threads(n > 1)) starts them again. Returns 1 when
+ * they were stopped, 0 when this BLAS has no such threads to stop. */
+int gft_blas_release_threads(void);
+
 /* 64-bit FNV-1a of the whole file as 16 lowercase hex digits plus NUL.
  * Reads the file once; cached after the first call (thread-safe). */
 void gft_model_fingerprint(const gft_model *model, char out[17]);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas_threads.h"
 #include "conv.h"
 
 #define MAX_PROMPT_IDS 2048 /* normalised text is at most 1024 bytes */

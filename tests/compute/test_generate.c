@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gft_generate: determinism across thread counts and batching, guidance and
- * negative prompts, progress and previews, cancellation, bad parameters. */
+ * negative prompts, the host's OpenBLAS threads (and releasing them),
+ * progress and previews, cancellation, bad parameters. */
 #include "context.h"
 #include "test_model.h"
 
 #include <cblas.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,21 @@ static void test_determinism(gft_context *ctx, float guidance, const char *neg)
 
 /* The decoder runs OpenBLAS on one thread but gives the host's count back,
  * and the host's count does not change the pixels. */
+#ifdef OPENBLAS_VERSION
+/* The process's threads (Linux: /proc/self/task), or -1. */
+static int count_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+#endif
+
 static void test_host_blas_threads(gft_context *ctx)
 {
 #ifdef OPENBLAS_VERSION
@@ -84,6 +101,23 @@ static void test_host_blas_threads(gft_context *ctx)
           openblas_get_num_threads());
     CHECK(memcmp(one_blas.pixels, two_blas.pixels, img_bytes) == 0,
           "the host's OpenBLAS thread count changes the pixels");
+    /* gft_blas_release_threads: OpenBLAS's idle server threads go (the
+     * pthread build started one per extra CPU), the count becomes 1, and
+     * generating neither starts them again nor changes the pixels */
+    int before = count_threads();
+    int stopped = gft_blas_release_threads();
+    int after = count_threads();
+    printf("OpenBLAS threads released: %d; process threads %d -> %d\n", stopped, before, after);
+    CHECK(openblas_get_num_threads() == 1, "after the release OpenBLAS runs %d threads",
+          openblas_get_num_threads());
+    CHECK(!stopped || after == 1, "%d threads left after the release (%d before)", after, before);
+    gft_result released;
+    CHECK(run(ctx, &p, &released) == GFT_OK, "generate after the release");
+    CHECK(count_threads() == after, "generating started threads again: %d (was %d)",
+          count_threads(), after);
+    CHECK(memcmp(one_blas.pixels, released.pixels, img_bytes) == 0,
+          "releasing OpenBLAS's threads changes the pixels");
+    gft_result_free(&released);
     gft_result_free(&one_blas);
     gft_result_free(&two_blas);
 #else

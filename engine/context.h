@@ -28,6 +28,8 @@ typedef struct {
      * hold one scale per position of each segment (N resp. T floats). */
     void *kc, *vc, *kp, *vp;
     float *kcs, *vcs, *kps, *vps;
+    int8_t *q8;                    /* int8: each attention task's query codes, [rows][n_head][hd] */
+    int16_t *wq;                   /* int8: each task's int16 weights, [rows][n_head][L + 2] */
     int row_slot[GFT_TF_MAX_ROWS]; /* the prefix slot each decode row reads */
     int kv_f16;                    /* Q8_0 models: their weights' rounding dwarfs the cache's */
     int kv_q8;                     /* with the int8 kernel: K/V as int8, a scale per position */

@@ -57,10 +57,6 @@ static inline vf v_f16(const uint16_t *h)
 {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h));
 }
-static inline vf v_i8(const int8_t *q)
-{
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)q)));
-}
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 typedef __m256 vf;
 #define VL 8
@@ -101,10 +97,6 @@ static inline vf v_q8(const int8_t *q, float d)
 static inline vf v_f16(const uint16_t *h)
 {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
-}
-static inline vf v_i8(const int8_t *q)
-{
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q)));
 }
 #else
 /* Portable fallback: plain arrays the compiler may vectorise. */
@@ -163,13 +155,6 @@ static inline vf v_f16(const uint16_t *h)
     vf r;
     for (int l = 0; l < VL; l++)
         r.v[l] = gft_half_to_float(h[l]);
-    return r;
-}
-static inline vf v_i8(const int8_t *q)
-{
-    vf r;
-    for (int l = 0; l < VL; l++)
-        r.v[l] = (float)q[l];
     return r;
 }
 #endif
@@ -665,18 +650,14 @@ void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
 
 /* ---- attention ------------------------------------------------------------ */
 
-/* kind: 0 F32, 1 F16, GFT_KV_Q8 int8 (the caller applies the scales) */
+/* kind: 0 F32, 1 F16 */
 static inline vf load_kv(const void *base, int kind, size_t at)
 {
-    if (kind == GFT_KV_Q8)
-        return v_i8((const int8_t *)base + at);
     return kind ? v_f16((const uint16_t *)base + at) : v_load((const float *)base + at);
 }
 
 static inline float kv_at(const void *base, int kind, size_t at)
 {
-    if (kind == GFT_KV_Q8)
-        return (float)((const int8_t *)base)[at];
     return kind ? gft_half_to_float(((const uint16_t *)base)[at]) : ((const float *)base)[at];
 }
 
@@ -758,9 +739,8 @@ void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, in
  * chains per vector lane group; the last block may be partial. Inlined once
  * per element type so the type test leaves the inner loop and the
  * accumulators stay in registers. */
-static inline __attribute__((always_inline)) void scores_blk(const float *q, const void *k,
-                                                             const int f16, const float *scale,
-                                                             int n_pos, int n, float div, float *s)
+static inline __attribute__((always_inline)) void
+scores_blk(const float *q, const void *k, const int f16, int n_pos, int n, float div, float *s)
 {
     enum { NV = GFT_KBLK / VL }; /* vectors per block */
     const size_t blk = (size_t)n * GFT_KBLK;
@@ -804,12 +784,8 @@ static inline __attribute__((always_inline)) void scores_blk(const float *q, con
         }
         for (int j = 0; j < nb; j++) {
             int p0 = (b + j) * GFT_KBLK, m = n_pos - p0 < GFT_KBLK ? n_pos - p0 : GFT_KBLK;
-            if (scale) /* int8: the position's scale, then the divisor */
-                for (int l = 0; l < m; l++)
-                    s[p0 + l] = t[j][l] * scale[p0 + l] / div;
-            else
-                for (int l = 0; l < m; l++)
-                    s[p0 + l] = t[j][l] / div;
+            for (int l = 0; l < m; l++)
+                s[p0 + l] = t[j][l] / div;
         }
     }
 }
@@ -818,35 +794,9 @@ void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int 
                          float *s)
 {
     if (f16)
-        scores_blk(q, k, 1, NULL, n_pos, n, div, s);
+        scores_blk(q, k, 1, n_pos, n, div, s);
     else
-        scores_blk(q, k, 0, NULL, n_pos, n, div, s);
-}
-
-void gft_attn_scores_blk_q8(const float *q, const int8_t *k, const float *scale, int n_pos, int n,
-                            float div, float *s)
-{
-    scores_blk(q, k, GFT_KV_Q8, scale, n_pos, n, div, s);
-}
-
-float gft_kv_quantize(const float *x, int n, int8_t *q, size_t step)
-{
-    float amax = 0.0f;
-    int finite = 1;
-    for (int i = 0; i < n; i++) {
-        float a = fabsf(x[i]);
-        finite &= isfinite(a) != 0;
-        amax = a > amax ? a : amax;
-    }
-    if (!finite) { /* NaN or inf: the position's scores and values become NaN */
-        for (int i = 0; i < n; i++)
-            q[(size_t)i * step] = 0;
-        return NAN;
-    }
-    float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
-    for (int i = 0; i < n; i++)
-        q[(size_t)i * step] = (int8_t)nearbyintf(x[i] * inv); /* |x * inv| <= 127 */
-    return amax / 127.0f;
+        scores_blk(q, k, 0, n_pos, n, div, s);
 }
 
 /* o[i] = sum over p in order of w[p] * v[p][i], fused multiply-adds; up to
@@ -892,9 +842,7 @@ static inline __attribute__((always_inline)) void attn_values(const float *w, co
 static void values_of_kind(const float *w, const void *v, int kind, size_t stride, int n_pos, int n,
                            float *o, int add)
 {
-    if (kind == GFT_KV_Q8)
-        attn_values(w, v, GFT_KV_Q8, stride, n_pos, n, o, add);
-    else if (kind)
+    if (kind)
         attn_values(w, v, 1, stride, n_pos, n, o, add);
     else
         attn_values(w, v, 0, stride, n_pos, n, o, add);

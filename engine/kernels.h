@@ -61,8 +61,7 @@ void gft_attn_scores(const float *q, const void *k, int f16, size_t stride, int 
  * k[i * stride + p]; each score is a chain of fused multiply-adds over i. */
 void gft_attn_scores_t(const float *q, const void *k, int f16, size_t stride, int n_pos, int n,
                        float div, float *s);
-/* kind: 0 F32, 1 F16, GFT_KV_Q8 int8 (below; the weights then carry the
- * positions' scales). */
+/* kind: 0 F32, 1 F16. */
 void gft_attn_values(const float *w, const void *v, int kind, size_t stride, int n_pos, int n,
                      float *o);
 /* The same sum continued: o holds the sum over earlier positions (a KV cache
@@ -77,15 +76,7 @@ void gft_attn_values_add(const float *w, const void *v, int kind, size_t stride,
 void gft_attn_scores_blk(const float *q, const void *k, int f16, int n_pos, int n, float div,
                          float *s);
 
-/* int8 K/V: each position p of a head holds q = round-half-even(x * 127 /
- * amax) of its n values and a scale amax / 127 (gft_kv_quantize). The scores
- * are each position's chain of q[i] * k[i][p] (as gft_attn_scores_blk) times
- * its scale, over div. The values are gft_attn_values of kind GFT_KV_Q8
- * with the weights w[p] * scale[p]. */
-#define GFT_KV_Q8 2
-float gft_kv_quantize(const float *x, int n, int8_t *q, size_t step);
-void gft_attn_scores_blk_q8(const float *q, const int8_t *k, const float *scale, int n_pos, int n,
-                            float div, float *s);
+/* The int8 cache's attention: attn_q8.h. */
 
 /* Half to float without relying on engine/util.c (exact conversion). */
 float gft_half_to_float(uint16_t h);

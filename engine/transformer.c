@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The transformer forward pass (docs/model-format.md, "Transformer"):
  * prefix prefill and batched decode steps with a per-row KV cache. */
+#include "attn_q8.h"
 #include "context.h"
 #include "kernels.h"
 #include "kernels_q8i8.h"
@@ -39,7 +40,7 @@ int gft_tf_init(gft_tf *tf, const gft_model *m)
     tf->kv_f16 = m->layers[0].attn_k.type == GFT_TYPE_Q8_0;
     /* with the int8 kernel (packed matrices) the cache is int8 too: at 8 and
      * more rows attention streams tens of MiB per step, half of it with F16 */
-    tf->kv_q8 = m->packed_buf != NULL;
+    tf->kv_q8 = m->packed_buf != NULL && tf->hd % 4 == 0; /* attn_q8.h: groups of 4 */
     return 1;
 }
 
@@ -55,6 +56,10 @@ static void free_scratch(gft_tf *tf)
     free(tf->kps);
     free(tf->vps);
     tf->kcs = tf->vcs = tf->kps = tf->vps = NULL;
+    free(tf->q8);
+    free(tf->wq);
+    tf->q8 = NULL;
+    tf->wq = NULL;
     free(tf->x);
     free(tf->h);
     free(tf->q);
@@ -86,6 +91,8 @@ void gft_tf_free(gft_tf *tf)
  * (the N image positions). A segment of n positions is
  *   K: ceil(n / GFT_KBLK) blocks of [hd][GFT_KBLK] (features, then positions)
  *   V: [n][hd]
+ * for F32 and F16; int8 K and V are laid out for their integer dot products
+ * (attn_q8.h: K blocks in groups of 4 features, V in pairs of positions)
  * so one head's attention streams two contiguous runs of memory. */
 
 static size_t kseg(const gft_tf *tf, int n)
@@ -109,10 +116,15 @@ static void *row_k(const gft_tf *tf, uint32_t l, int r, int h)
     return (uint8_t *)tf->kc + seg_index(tf, l, tf->rows_cap, r, h) * kseg(tf, tf->N) * kv_elem(tf);
 }
 
+/* V of a segment of n positions: int8 holds them in pairs (attn_q8.h) */
+static size_t vseg(const gft_tf *tf, int n)
+{
+    return tf->kv_q8 ? gft_attn_v_q8_size(n, tf->hd) : (size_t)n * tf->hd;
+}
+
 static void *row_v(const gft_tf *tf, uint32_t l, int r, int h)
 {
-    return (uint8_t *)tf->vc +
-           seg_index(tf, l, tf->rows_cap, r, h) * (size_t)tf->N * tf->hd * kv_elem(tf);
+    return (uint8_t *)tf->vc + seg_index(tf, l, tf->rows_cap, r, h) * vseg(tf, tf->N) * kv_elem(tf);
 }
 
 /* int8 cache: the scales of a row's (n = N) or a slot's (n = T) positions */
@@ -133,8 +145,7 @@ static void *slot_k(const gft_tf *tf, uint32_t l, int s, int h)
 
 static void *slot_v(const gft_tf *tf, uint32_t l, int s, int h)
 {
-    return (uint8_t *)tf->vp +
-           seg_index(tf, l, GFT_TF_SLOTS, s, h) * (size_t)tf->T * tf->hd * kv_elem(tf);
+    return (uint8_t *)tf->vp + seg_index(tf, l, GFT_TF_SLOTS, s, h) * vseg(tf, tf->T) * kv_elem(tf);
 }
 
 /* Stores one position's K and V (hd floats each) at position p of a segment
@@ -145,8 +156,8 @@ static void put_kv(const gft_tf *tf, void *k, void *v, float *ks, float *vs, int
     size_t hd = (size_t)tf->hd;
     size_t kat = ((size_t)(p / GFT_KBLK) * hd) * GFT_KBLK + (size_t)(p % GFT_KBLK);
     if (tf->kv_q8) {
-        ks[p] = gft_kv_quantize(kf, (int)hd, (int8_t *)k + kat, GFT_KBLK);
-        vs[p] = gft_kv_quantize(vf, (int)hd, (int8_t *)v + (size_t)p * hd, 1);
+        ks[p] = gft_attn_put_k_q8(k, p, (int)hd, kf);
+        vs[p] = gft_attn_put_v_q8(v, p, (int)hd, vf);
     } else if (tf->kv_f16) {
         uint16_t kh[64];
         gft_f32_to_f16_row(vf, (uint16_t *)v + (size_t)p * hd, (int64_t)hd);
@@ -202,14 +213,17 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     size_t row_segs = nl * (size_t)rows * nh, slot_segs = nl * GFT_TF_SLOTS * nh;
     /* zeroed: the padding of a partial K block is read (and ignored) */
     tf->kc = alloc64(row_segs * kseg(tf, tf->N), es);
-    tf->vc = alloc64(row_segs * (size_t)tf->N * tf->hd, es);
+    tf->vc = alloc64(row_segs * vseg(tf, tf->N), es);
     tf->kp = alloc64(slot_segs * kseg(tf, tf->T), es);
-    tf->vp = alloc64(slot_segs * (size_t)tf->T * tf->hd, es);
+    tf->vp = alloc64(slot_segs * vseg(tf, tf->T), es);
     if (tf->kv_q8) {
         tf->kcs = alloc64(row_segs * (size_t)tf->N, sizeof(float));
         tf->vcs = alloc64(row_segs * (size_t)tf->N, sizeof(float));
         tf->kps = alloc64(slot_segs * (size_t)tf->T, sizeof(float));
         tf->vps = alloc64(slot_segs * (size_t)tf->T, sizeof(float));
+        size_t tasks = (size_t)rows * nh;
+        tf->q8 = alloc64(tasks * (size_t)tf->hd, 1);
+        tf->wq = alloc64(tasks * (size_t)(tf->L + 2), sizeof(int16_t));
     }
     tf->kn = alloc64((size_t)rows * d, sizeof(float));
     tf->vn = alloc64((size_t)rows * d, sizeof(float));
@@ -223,7 +237,7 @@ int gft_tf_reserve(gft_tf *tf, int rows)
     /* activations quantised for the int8 kernel: only packed models need it */
     int qx_ok =
         !tf->m->packed_buf || gft_qrows_alloc(&tf->qx, sr, tf->n_ff > tf->d ? tf->n_ff : tf->d);
-    int scales_ok = !tf->kv_q8 || (tf->kcs && tf->vcs && tf->kps && tf->vps);
+    int scales_ok = !tf->kv_q8 || (tf->kcs && tf->vcs && tf->kps && tf->vps && tf->q8 && tf->wq);
     if (!scales_ok || !tf->kc || !tf->vc || !tf->kp || !tf->vp || !tf->kn || !tf->vn || !tf->x ||
         !tf->h || !tf->q || !tf->att || !tf->ff || !tf->logits || !tf->scores || !qx_ok) {
         free_scratch(tf);
@@ -275,7 +289,7 @@ static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread
     const attn_job *j = arg;
     const gft_tf *tf = j->tf;
     int d = tf->d, hd = tf->hd, nh = tf->n_head, T = tf->T;
-    int kind = tf->kv_q8 ? GFT_KV_Q8 : tf->kv_f16; /* the cache's element: gft_attn_values */
+    int kind = tf->kv_f16; /* the F16 or F32 cache's element */
     int n_img = j->n_pos - T;
     float scale = sqrtf((float)hd);
     for (int64_t task = begin; task < end; task++) {
@@ -290,21 +304,22 @@ static void decode_attn_worker(void *arg, int64_t begin, int64_t end, int thread
                tf->kn + (size_t)r * d + (size_t)h * hd, tf->vn + (size_t)r * d + (size_t)h * hd);
         const void *sk = slot_k(tf, j->layer, slot, h), *rk = row_k(tf, j->layer, r, h);
         if (tf->kv_q8) {
-            gft_attn_scores_blk_q8(q, sk, slot_scales(tf, tf->kps, j->layer, slot, h), T, hd, scale,
-                                   s);
-            gft_attn_scores_blk_q8(q, rk, rks, n_img, hd, scale, s + T);
-        } else {
-            gft_attn_scores_blk(q, sk, kind, T, hd, scale, s);
-            gft_attn_scores_blk(q, rk, kind, n_img, hd, scale, s + T);
+            int8_t *q8 = tf->q8 + (size_t)task * hd;
+            float dq;
+            int32_t qsum128 = gft_attn_query_q8(q, hd, q8, &dq);
+            gft_attn_scores_q8(q8, dq, qsum128, sk, slot_scales(tf, tf->kps, j->layer, slot, h), T,
+                               hd, scale, s);
+            gft_attn_scores_q8(q8, dq, qsum128, rk, rks, n_img, hd, scale, s + T);
+            gft_softmax(s, j->n_pos);
+            gft_attn_values_q8(s, slot_scales(tf, tf->vps, j->layer, slot, h),
+                               slot_v(tf, j->layer, slot, h), T, s + T, rvs,
+                               row_v(tf, j->layer, r, h), n_img, hd,
+                               tf->wq + (size_t)task * (size_t)(tf->L + 2), o);
+            continue;
         }
+        gft_attn_scores_blk(q, sk, kind, T, hd, scale, s);
+        gft_attn_scores_blk(q, rk, kind, n_img, hd, scale, s + T);
         gft_softmax(s, j->n_pos);
-        if (tf->kv_q8) { /* int8 values: each weight takes its position's scale */
-            const float *svs = slot_scales(tf, tf->vps, j->layer, slot, h);
-            for (int p = 0; p < T; p++)
-                s[p] *= svs[p];
-            for (int p = 0; p < n_img; p++)
-                s[T + p] *= rvs[p];
-        }
         gft_attn_values(s, slot_v(tf, j->layer, slot, h), kind, (size_t)hd, T, hd, o);
         gft_attn_values_add(s + T, row_v(tf, j->layer, r, h), kind, (size_t)hd, n_img, hd, o);
     }

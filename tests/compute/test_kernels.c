@@ -269,98 +269,6 @@ static void test_attn_blocked(uint64_t *rng)
  * SiLU of the normalised values against a double reference over the whole
  * range (large |v| included), and the same bits for an element wherever the
  * row starts or ends (vector tails). */
-/* int8 K/V (the cache with the int8 kernel): the quantisation against its
- * definition (round half to even, zero and non-finite positions), the
- * blocked scores and the values bit for bit against a scalar computation
- * from the stored int8 values and scales, each within the rounding bound of
- * the exact float result, and values over two segments as over one. */
-static void test_attn_q8(uint64_t *rng)
-{
-    enum { NP = 70, HD = 64 };
-    float x[HD];
-    int8_t qv[HD * 2];
-    /* definition: q = round-half-even(x * 127 / amax), scale = amax / 127 */
-    for (int i = 0; i < HD; i++)
-        x[i] = (float)tm_gauss(rng);
-    x[5] = 2.5f; /* amax 2.5: 0.5 * 127 / 2.5 = 25.4, and -2.5 -> -127 */
-    x[6] = -2.5f;
-    float sc = gft_kv_quantize(x, HD, qv, 2);
-    CHECK(sc == 2.5f / 127.0f, "kv scale %g", (double)sc);
-    for (int i = 0; i < HD; i++)
-        CHECK(qv[2 * i] == (int8_t)nearbyintf(x[i] * (127.0f / 2.5f)), "kv q[%d]", i);
-    CHECK(qv[10] == 127 && qv[12] == -127, "kv amax maps to +-127");
-    float half[4] = {0.5f, 1.5f, -0.5f, 127.0f};
-    int8_t qh[4];
-    gft_kv_quantize(half, 4, qh, 1);
-    CHECK(qh[0] == 0 && qh[1] == 2 && qh[2] == 0 && qh[3] == 127, "kv ties to even");
-    float zero[8] = {0};
-    CHECK(gft_kv_quantize(zero, 8, qh, 0) == 0.0f, "kv zero position");
-    x[3] = NAN;
-    CHECK(isnan(gft_kv_quantize(x, HD, qv, 1)), "kv NaN position");
-    x[3] = INFINITY;
-    CHECK(isnan(gft_kv_quantize(x, HD, qv, 1)), "kv inf position");
-
-    /* scores and values from a cache of NP positions */
-    static float kf[NP][HD], vf[NP][HD];
-    static int8_t kb[HD * GFT_KBLK * 5], v8[NP * HD];
-    float ks[NP], vs[NP], q[HD], s[NP], w[NP], o1[HD], o2[HD];
-    memset(kb, 0, sizeof kb);
-    for (int p = 0; p < NP; p++) {
-        for (int i = 0; i < HD; i++) {
-            kf[p][i] = (float)(tm_gauss(rng) * (1 + p % 5));
-            vf[p][i] = (float)tm_gauss(rng);
-        }
-        size_t kat = ((size_t)(p / GFT_KBLK) * HD) * GFT_KBLK + (size_t)(p % GFT_KBLK);
-        ks[p] = gft_kv_quantize(kf[p], HD, kb + kat, GFT_KBLK);
-        vs[p] = gft_kv_quantize(vf[p], HD, v8 + (size_t)p * HD, 1);
-        w[p] = (float)(0.01 + 0.02 * (p % 13));
-    }
-    for (int i = 0; i < HD; i++)
-        q[i] = (float)tm_gauss(rng);
-    for (int n_pos = 1; n_pos <= NP; n_pos += n_pos < 20 ? 1 : 7) {
-        gft_attn_scores_blk_q8(q, kb, ks, n_pos, HD, 8.0f, s);
-        for (int p = 0; p < n_pos; p++) {
-            float chain = 0.0f;
-            double exact = 0, mag = 0;
-            for (int i = 0; i < HD; i++) {
-                int8_t k8 = kb[((size_t)(p / GFT_KBLK) * HD + i) * GFT_KBLK + p % GFT_KBLK];
-                chain = fmaf(q[i], (float)k8, chain);
-                exact += (double)q[i] * kf[p][i];
-                mag += fabs((double)q[i] * kf[p][i]);
-            }
-            CHECK(s[p] == chain * ks[p] / 8.0f, "q8 score %d of %d: the scalar chain", p, n_pos);
-            /* each k is off by at most half a step, amax / 254 */
-            double bound = 0;
-            for (int i = 0; i < HD; i++)
-                bound += fabs((double)q[i]) * ks[p] / 2;
-            CHECK(fabs(s[p] - exact / 8) <= (bound + 1e-6 * mag) / 8, "q8 score %d near exact", p);
-        }
-    }
-    for (int n_pos = 2; n_pos <= NP; n_pos += 17) {
-        float wq[NP]; /* the weights take the positions' scales (gft_attn_values, int8) */
-        for (int p = 0; p < NP; p++)
-            wq[p] = w[p] * vs[p];
-        gft_attn_values(wq, v8, GFT_KV_Q8, HD, n_pos, HD, o1);
-        for (int i = 0; i < HD; i++) {
-            float chain = 0.0f;
-            double exact = 0, bound = 0;
-            for (int p = 0; p < n_pos; p++) {
-                chain = fmaf(w[p] * vs[p], (float)v8[(size_t)p * HD + i], chain);
-                exact += (double)w[p] * vf[p][i];
-                bound += fabs((double)w[p]) * vs[p] / 2 + 1e-6 * fabs((double)w[p] * vf[p][i]);
-            }
-            CHECK(o1[i] == chain, "q8 value %d: the scalar chain", i);
-            CHECK(fabs(o1[i] - exact) <= bound, "q8 value %d near exact", i);
-        }
-        for (int cut = 1; cut < n_pos; cut += 5) {
-            gft_attn_values(wq, v8, GFT_KV_Q8, HD, cut, HD, o2);
-            gft_attn_values_add(wq + cut, v8 + (size_t)cut * HD, GFT_KV_Q8, HD, n_pos - cut, HD,
-                                o2);
-            CHECK(memcmp(o1, o2, sizeof o1) == 0, "q8 split values n %d cut %d", n_pos, cut);
-        }
-    }
-}
-
 static void test_group_norm(uint64_t *rng)
 {
     enum { N = 301 };
@@ -407,7 +315,6 @@ int main(void)
     }
     test_row_ops(&rng);
     test_attn_blocked(&rng);
-    test_attn_q8(&rng);
     test_group_norm(&rng);
     for (int p = 0; p < 3; p++)
         gft_pool_free(pools[p]);

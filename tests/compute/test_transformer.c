@@ -46,10 +46,12 @@ static void test_logits(const tm_config *cfg, const char *label)
         /* Q8_0 models keep the KV cache in F16 (their weights' rounding is far
          * larger). Packed, they round every matrix input to 8 bits per block of
          * 32 (steps of amax / 127): one such rounding moves a logit by up to
-         * ~0.4 % of the block's scale, and they add up over 2 layers. The
-         * kernel's arithmetic itself is checked bit for bit in
-         * test_kernels_q8i8; here a wrong row or matrix would be off by O(1). */
-        double limit = cfg->wtype != GFT_TYPE_Q8_0 ? 1e-4 : m->packed_buf ? 3e-2 : 1e-3;
+         * ~0.4 % of the block's scale. Their cache is int8, and the attention
+         * rounds the query, K and V the same way per head. These add up over 2
+         * layers (the worst prompt here: 3.2 %). The kernels' arithmetic itself
+         * is checked bit for bit in test_kernels_q8i8 and test_attn_q8; here a
+         * wrong row, head or matrix would be off by O(1). */
+        double limit = cfg->wtype != GFT_TYPE_Q8_0 ? 1e-4 : m->packed_buf ? 5e-2 : 1e-3;
         CHECK(worst < limit, "%s prompt '%s': logits off by %g (relative to max %g)", label,
               prompts[pi], worst, scale);
         free(got);

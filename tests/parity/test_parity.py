@@ -13,7 +13,8 @@ both sides use identical weights):
     (n + 1) x K logits, <= 1e-4 for F32 and F16 weights and for Q8_0 with F32
     activations (GFT_NO_INT8=1), the reference rounding K/V to F16 as the
     engine's cache does (gft.engine_numerics); <= 2e-2 for Q8_0 with the int8
-    kernel, the reference rounding matrix inputs the same way (check_q8_0);
+    kernel, the reference rounding matrix inputs the same way and attending
+    as the int8 cache does (model.attend_int8; check_q8_0);
     and <= 5e-2 for the Q8_0 engine against the unquantised F32 weights;
   * gft_decode_tokens vs vq.Decoder: premultiplied floats within 1e-4
     (absolute), straight RGBA bytes within 1 (= 1/255) wherever alpha >= 0.05
@@ -283,8 +284,8 @@ def int8_kernel(on):
 
 def check_q8_0(tmp, path, m_f32):
     """A Q8_0 file against the reference with the engine's rounding (gft.engine_numerics):
-    F16 K/V, or with the engine's int8 kernel int8 matrix inputs and int8 K/V (a scale per
-    position and head).
+    F16 K/V, or with the engine's int8 kernel int8 matrix inputs and the int8 cache's
+    attention (int8 query, K and V with a scale per position and head, int16 weights).
 
     With F32 activations the two differ by summation order only (<= 1e-4). With int8
     activations every rounding to 8 bits that lands within float noise of a half step can

@@ -41,7 +41,8 @@ def main(argv=None):
     ap.add_argument("--meta", required=True, help="the pack's meta.json.xz")
     ap.add_argument("--judge", required=True, help="the CNN judge (eval.judge.save_judge, or a run's final.pt)")
     ap.add_argument("--select-prompts", type=int, default=24, help="prompts per set")
-    ap.add_argument("--seeds", type=int, default=8, help="seeds 0 .. N-1 per prompt")
+    ap.add_argument("--seeds", type=int, default=8, help="seeds S .. S+N-1 per prompt")
+    ap.add_argument("--first-seed", type=int, default=0, help="S (default 0)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--keep", default=None,
                     help="keep the PNGs under this folder (and reuse them: keyed by model file, settings, seeds)")
@@ -53,7 +54,7 @@ def main(argv=None):
     if not prompts:
         raise SystemExit("best_of_sets: the pack gives no prompts")
     judge, class_index = load_judge(a.judge)
-    seeds = list(range(a.seeds))
+    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     targets = [c for _, c, _ in prompts for _ in seeds]
     names = [n for _, _, n in prompts for _ in seeds]
     result = {}
@@ -70,8 +71,15 @@ def main(argv=None):
         t1, t5, rank = (torch.cat([e[k] for e in each]) for k in range(3))
         row = {n: figures(t1, t5, rank, torch.tensor([x == n for x in names])) for n in dict.fromkeys(names)}
         row["all"] = figures(t1, t5, rank, torch.ones(len(names), dtype=torch.bool))
-        result[label] = dict(model=path, sampling=sampling, sets=row)
-    print("CNN judge, top-1 / top-5 / mean rank, %d prompts x %d seeds" % (len(prompts), len(seeds)))
+        # per prompt: how many seeds the judge names right, first and in its top 5
+        per_prompt = {}
+        for k, (p, _, _) in enumerate(prompts):
+            at = slice(k * len(seeds), (k + 1) * len(seeds))
+            per_prompt[p] = [int(t1[at].sum()), int(t5[at].sum())]
+        result[label] = dict(model=path, sampling=sampling, seeds=[seeds[0], seeds[-1]], sets=row,
+                             per_prompt=per_prompt)
+    print("CNN judge, top-1 / top-5 / mean rank, %d prompts x %d seeds (%d-%d)"
+          % (len(prompts), len(seeds), seeds[0], seeds[-1]))
     for label, r in result.items():
         print(label)
         for n, (c1, c5, rk) in r["sets"].items():

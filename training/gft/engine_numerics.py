@@ -3,9 +3,11 @@
 
 For parity checks of Q8_0 files (tests/parity). The engine computes such a
 file's transformer as the reference does, with two roundings:
-  * its KV cache holds F16 (int8, a scale per position and head, with the
-    int8 kernel): image positions read the prefix's and their own K/V
-    rounded so (the prefix attends to itself in F32);
+  * its KV cache holds F16: image positions read the prefix's and their own
+    K/V rounded so (the prefix attends to itself in F32). With the int8
+    kernel the cache is int8, a scale per position and head, and those
+    positions' attention is the engine's integer one (model.attend_int8:
+    int8 query, int16 weights; engine/attn_q8.h);
   * with an int8 kernel (engine/kernels_q8i8.h; `gft info` says
     "activations: int8"), every Q8_0 matrix whose outputs come in whole
     groups of 16 multiplies its input rounded per block of 32 values to

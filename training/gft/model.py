@@ -57,8 +57,8 @@ class Block(nn.Module):
         self.ffn_down = nn.Linear(cfg.n_ff, d, bias=False)
         self.drop = nn.Dropout(cfg.dropout)
         # None in training; gft.engine_numerics sets it to text_ctx so that image
-        # positions read K/V rounded as the engine's cache holds them: F16, or
-        # int8 with kv_int8 (the engine's int8 kernel)
+        # positions attend as the engine's decode cache does: F16 K/V, or with
+        # kv_int8 (the engine's int8 kernel) the int8 attention (attend_int8)
         self.kv_f16_from = None
         self.kv_int8 = False
 
@@ -77,7 +77,7 @@ class Block(nn.Module):
         y = self._attend(q, k, v, mask)
         T = self.kv_f16_from
         if T is not None and L > T:
-            y16 = self._attend(q[:, :, T:], kv_round(k, self.kv_int8), kv_round(v, self.kv_int8), mask[T:])
+            y16 = attend_cache(q[:, :, T:], k, v, mask[T:], self.kv_int8)
             y = torch.cat([y[:, :, :T], y16], 2)
         y = y.transpose(1, 2).reshape(B, L, d)
         x = x + self.drop(self.attn_out(y))
@@ -86,14 +86,53 @@ class Block(nn.Module):
         return x
 
 
-def kv_round(t, int8):
-    """K or V [..., head_dim] as the engine's cache holds them: F16, or with int8 per position
-    and head q * amax / 127, q = round-half-even(x * 127 / amax) (engine/kernels.h)."""
-    if not int8:
-        return t.half().float()
+def attend_cache(q, k, v, mask, int8):
+    """Attention of q [..., n, hd] over K/V [..., L, hd] as the engine's decode cache computes it:
+    F16 K/V, or the int8 cache's integer attention (attend_int8). mask [n, L] or None."""
+    if int8:
+        return attend_int8(q, k, v, mask)
+    att = (q @ f16_round(k).transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        att = att.masked_fill(~mask, float("-inf"))
+    return att.softmax(-1) @ f16_round(v)
+
+
+def quant_rows(t):
+    """int8 codes and scales of each vector (last dim): q = round-half-even(x * 127 / amax),
+    scale amax / 127 (engine/attn_q8.h)."""
     amax = t.abs().amax(-1, keepdim=True)
     inv = torch.where(amax > 0, 127.0 / amax, torch.zeros_like(amax))
-    return torch.round(t * inv) * (amax / 127.0)
+    return torch.round(t * inv), amax / 127.0
+
+
+INT16_WEIGHT_BUDGET = 16909320  # 127 * sum |W| stays in int32
+
+
+def attend_int8(q, k, v, mask):
+    """engine/attn_q8.h: int8 query, K and V; scores from exact integer dot products; softmax;
+    the weights times V's scales rounded to int16 against their largest; integer sums of
+    weights times V codes."""
+    q8, dq = quant_rows(q)
+    k8, dk = quant_rows(k)
+    v8, dv = quant_rows(v)
+    S = q8 @ k8.transpose(-2, -1)  # integers below 2^24: exact in float32
+    att = (S * (dq * dk.transpose(-2, -1))) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        att = att.masked_fill(~mask, float("-inf"))
+        n_att = mask.sum(-1, keepdim=True).float()
+    else:
+        n_att = torch.full((1, 1), float(k.shape[-2]))
+    w = att.softmax(-1) * dv.transpose(-2, -1)
+    wmax = w.abs().amax(-1, keepdim=True)
+    C = torch.clamp(torch.div(INT16_WEIGHT_BUDGET, n_att, rounding_mode="floor"), max=32767.0)
+    inv = torch.where(wmax > 0, C / wmax, torch.zeros_like(wmax))
+    W = torch.round(w * inv)
+    return (W.double() @ v8.double()).float() * (wmax / C)
+
+
+def f16_round(t):
+    """K or V as the engine's F16 cache holds them."""
+    return t.half().float()
 
 
 def prefix_lm_mask(text_ctx, n_image, device=None):

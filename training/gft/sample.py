@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .model import kv_round
+from .model import attend_cache
 from .vq import unpremultiply_u8
 
 M64 = (1 << 64) - 1
@@ -130,13 +130,17 @@ class KVGenerator:
             self.v[li][:, :, p0:p1] = self._heads(blk.attn_v(h))
             q = self._heads(blk.attn_q(h))
             k, v = self.k[li][:, :, :p1], self.v[li][:, :, :p1]
-            if f16 and causal:
-                k, v = kv_round(k, int8), kv_round(v, int8)
-            att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
+            mask = None
             if causal and n > 1:
                 mask = torch.ones(n, p1, dtype=torch.bool, device=x.device).tril(p0)
-                att = att.masked_fill(~mask, float("-inf"))
-            y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, n, d)
+            if f16 and causal:  # the engine's decode cache
+                y = attend_cache(q, k, v, mask, int8)
+            else:
+                att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
+                if mask is not None:
+                    att = att.masked_fill(~mask, float("-inf"))
+                y = att.softmax(-1) @ v
+            y = y.transpose(1, 2).reshape(B, n, d)
             x = x + blk.attn_out(y)
             x = x + blk.ffn_down(F.gelu(blk.ffn_up(blk.ffn_norm(x))))
         self.pos = p1

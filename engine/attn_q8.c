@@ -44,7 +44,7 @@ size_t gft_attn_v_q8_size(int n_pos, int n)
     return (size_t)(n_pos + 1) / 2 * 2 * (size_t)n;
 }
 
-/* The scale of x and the factor that maps it to codes (gft_kv_quantize). */
+/* The scale of x and the factor that maps it to codes (the rule above). */
 static float quant_scale(const float *x, int n, float *inv)
 {
     float amax = 0.0f;

@@ -7,7 +7,7 @@
  * the values integer sums of 16-bit weights times the int8 values
  * (VPDPWSSD, 32 per instruction).
  *
- * Quantisation, as gft_kv_quantize: a vector x of n values becomes
+ * Quantisation, the matrix inputs' rule (kernels_q8i8.h) per vector: x of n values becomes
  * q = round-half-even(x * (127 / amax)) with the scale d = amax / 127 (zero
  * when amax is 0; NaN, with q = 0, when x holds an infinity or a NaN).
  * K, V and the query are each quantised per position and head.

@@ -45,20 +45,6 @@ void cli_blas_release(void)
     gft_blas_release_threads();
 }
 
-static double sgemm_gflops(int runs);
-
-double cli_sgemm_gflops(int runs, int threads, int *used)
-{
-    *used = threads > 0 ? threads : blas_default_threads;
-#ifdef OPENBLAS_VERSION
-    if (*used > 0)
-        openblas_set_num_threads(*used);
-#endif
-    double gflops = sgemm_gflops(runs);
-    gft_blas_release_threads(); /* as at start: the threads would spin on */
-    return gflops;
-}
-
 static double sgemm_gflops(int runs)
 {
     enum { N = 1024 };
@@ -97,6 +83,18 @@ static double sgemm_gflops(int runs)
     free(b);
     free(c);
     return 2.0 * N * N * (double)N / (median_ms * 1e6);
+}
+
+double cli_sgemm_gflops(int runs, int threads, int *used)
+{
+    *used = threads > 0 ? threads : blas_default_threads;
+#ifdef OPENBLAS_VERSION
+    if (*used > 0)
+        openblas_set_num_threads(*used);
+#endif
+    double gflops = sgemm_gflops(runs);
+    gft_blas_release_threads(); /* as at start: the threads would spin on */
+    return gflops;
 }
 
 uint64_t cli_peak_rss_bytes(void)

@@ -99,30 +99,28 @@ int32_t gft_attn_query_q8(const float *q, int n, int8_t *q8, float *dq)
 
 /* ---- scores --------------------------------------------------------------- */
 
-static inline float score_of(int32_t S, float dq, float dk, float div)
+#if ATTN_WIDTH == 0
+/* Builds without VNNI: one position at a time, ((float)S * (dq * dk)) / div. */
+static void scores_plain(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
+                         const float *dk, int n_pos, int n, float div, float *s)
 {
-    return ((float)S * (dq * dk)) / div;
-}
-
-static void scores_scalar(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
-                          const float *dk, int p0, int n_pos, int n, float div, float *s)
-{
-    for (int p = p0; p < n_pos; p++) {
+    for (int p = 0; p < n_pos; p++) {
         const uint8_t *at = k + gft_attn_k_q8_at(p, 0, n);
         int32_t S = -qsum128;
         for (int i = 0; i < n; i++)
             S += (int32_t)at[(i / 4) * 4 * GFT_KBLK + i % 4] * q8[i];
-        s[p] = score_of(S, dq, dk[p], div);
+        s[p] = ((float)S * (dq * dk[p])) / div;
     }
 }
+#endif
 
 #if ATTN_WIDTH == 512
 /* Up to four blocks of 16 positions at once, each summed in two chains (even
  * and odd feature groups, added at the end: integers, so exact). The last
  * block may be partial: the segment holds whole blocks, and only positions
  * below n_pos are stored. */
-static int scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
-                      const float *dk, int n_pos, int n, float div, float *s)
+static void scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
+                       const float *dk, int n_pos, int n, float div, float *s)
 {
     const size_t blk = (size_t)GFT_KBLK * (size_t)n;
     const int groups = n / 4, n_blk = (n_pos + GFT_KBLK - 1) / GFT_KBLK;
@@ -165,13 +163,12 @@ static int scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t
                                   _mm512_div_ps(_mm512_mul_ps(S, sc), _mm512_set1_ps(div)));
         }
     }
-    return n_pos;
 }
 #elif ATTN_WIDTH == 256
 /* Each block of 16 positions as two halves of 8; the last block partial (the
  * segment holds whole blocks, and only positions below n_pos are stored). */
-static int scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
-                      const float *dk, int n_pos, int n, float div, float *s)
+static void scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
+                       const float *dk, int n_pos, int n, float div, float *s)
 {
     const size_t blk = (size_t)GFT_KBLK * (size_t)n;
     const int groups = n / 4;
@@ -197,31 +194,40 @@ static int scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t
             t + 8, _mm256_div_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(a1), s1), _mm256_set1_ps(div)));
         memcpy(s + p, t, (size_t)m * sizeof *t);
     }
-    return n_pos;
-}
-#else
-static int scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
-                      const float *dk, int n_pos, int n, float div, float *s)
-{
-    (void)q8, (void)dq, (void)qsum128, (void)k, (void)dk, (void)n_pos, (void)n, (void)div, (void)s;
-    return 0;
 }
 #endif
 
 void gft_attn_scores_q8(const int8_t *q8, float dq, int32_t qsum128, const uint8_t *k,
                         const float *dk, int n_pos, int n, float div, float *s)
 {
-    /* by vector where this build has VNNI; otherwise one position at a time */
-    int done = scores_vec(q8, dq, qsum128, k, dk, n_pos, n, div, s);
-    scores_scalar(q8, dq, qsum128, k, dk, done, n_pos, n, div, s);
+#if ATTN_WIDTH != 0
+    scores_vec(q8, dq, qsum128, k, dk, n_pos, n, div, s);
+#else
+    scores_plain(q8, dq, qsum128, k, dk, n_pos, n, div, s);
+#endif
 }
 
 /* ---- values --------------------------------------------------------------- */
 
-/* Largest |w[p] * dv[p]|, or NaN when one of them is not finite. */
+/* Largest |w[p] * dv[p]| and m, or NaN when one of them is not finite (a
+ * maximum: the same whatever the order). */
 static float weight_max(const float *w, const float *dv, int n, float m)
 {
-    for (int p = 0; p < n; p++) {
+    int p = 0;
+#if ATTN_WIDTH == 512
+    __m512 mv = _mm512_setzero_ps();
+    __mmask16 bad = 0;
+    for (; p + 16 <= n; p += 16) {
+        __m512 a = _mm512_abs_ps(_mm512_mul_ps(_mm512_loadu_ps(w + p), _mm512_loadu_ps(dv + p)));
+        bad |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(FLT_MAX), _CMP_NLE_UQ); /* NaN or inf */
+        mv = _mm512_max_ps(mv, a);
+    }
+    if (bad)
+        return NAN;
+    float vm = _mm512_reduce_max_ps(mv);
+    m = vm > m ? vm : m;
+#endif
+    for (; p < n; p++) {
         float a = fabsf(w[p] * dv[p]);
         if (!(a <= FLT_MAX))
             return NAN;

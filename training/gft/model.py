@@ -91,10 +91,15 @@ def attend_cache(q, k, v, mask, int8):
     F16 K/V, or the int8 cache's integer attention (attend_int8). mask [n, L] or None."""
     if int8:
         return attend_int8(q, k, v, mask)
-    att = (q @ f16_round(k).transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    return attend(q, f16_round(k), f16_round(v), mask)
+
+
+def attend(q, k, v, mask):
+    """softmax(q kᵀ / √hd) v, positions where mask is False left out (mask None: all)."""
+    att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
     if mask is not None:
         att = att.masked_fill(~mask, float("-inf"))
-    return att.softmax(-1) @ f16_round(v)
+    return att.softmax(-1) @ v
 
 
 def quant_rows(t):

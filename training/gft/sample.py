@@ -14,7 +14,6 @@ CLI:
     python3 -m gft.sample --bench --model ../models/gft-emoji.gguf --threads 2
 """
 import argparse
-import math
 import sys
 import time
 
@@ -22,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .model import attend_cache
+from .model import attend, attend_cache
 from .vq import unpremultiply_u8
 
 M64 = (1 << 64) - 1
@@ -133,13 +132,8 @@ class KVGenerator:
             mask = None
             if causal and n > 1:
                 mask = torch.ones(n, p1, dtype=torch.bool, device=x.device).tril(p0)
-            if f16 and causal:  # the engine's decode cache
-                y = attend_cache(q, k, v, mask, int8)
-            else:
-                att = (q @ k.transpose(-2, -1)) / math.sqrt(self.hd)
-                if mask is not None:
-                    att = att.masked_fill(~mask, float("-inf"))
-                y = att.softmax(-1) @ v
+            # the decode cache as the engine holds it, or the prefix in F32
+            y = attend_cache(q, k, v, mask, int8) if f16 and causal else attend(q, k, v, mask)
             y = y.transpose(1, 2).reshape(B, n, d)
             x = x + blk.attn_out(y)
             x = x + blk.ffn_down(F.gelu(blk.ffn_up(blk.ffn_norm(x))))

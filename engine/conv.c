@@ -5,28 +5,23 @@
 #include <stddef.h>
 #include <string.h>
 
-/* One row of the im2col matrix: d[x] = src[(x + kx - 1) / (1 + up)] where
- * that column lies inside the map, 0 in the padding. W: output width. */
-static void im2col_row(float *d, const float *src, int W, int kx, int up)
+/* One row of the im2col matrix: d[x] = src[x + kx - 1] where that column
+ * lies inside the map, 0 in the padding. */
+static void im2col_row(float *d, const float *src, int W, int kx)
 {
     int x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? W - 1 : W;
     if (x0 > 0)
         d[0] = 0.0f;
     if (x1 < W)
         d[W - 1] = 0.0f;
-    if (!up) {
-        if (x1 > x0)
-            memcpy(d + x0, src + x0 + kx - 1, (size_t)(x1 - x0) * sizeof *d);
-        return;
-    }
-    for (int x = x0; x < x1; x++)
-        d[x] = src[(x + kx - 1) >> 1];
+    if (x1 > x0)
+        memcpy(d + x0, src + x0 + kx - 1, (size_t)(x1 - x0) * sizeof *d);
 }
 
-void gft_im2col_band(const float *in, int cin, int H, int W, int up, int y0, int ny, float *col)
+void gft_im2col_band(const float *in, int cin, int H, int W, int y0, int ny, float *col)
 {
-    int iw = up ? W / 2 : W, np = ny * W;
-    size_t ip = (size_t)iw * (up ? H / 2 : H);
+    int np = ny * W;
+    size_t ip = (size_t)W * H;
     for (int ci = 0; ci < cin; ci++) {
         const float *src = in + (size_t)ci * ip;
         for (int t = 0; t < 9; t++) {
@@ -38,7 +33,7 @@ void gft_im2col_band(const float *in, int cin, int H, int W, int up, int y0, int
                 if (sy < 0 || sy >= H)
                     memset(d, 0, (size_t)W * sizeof *d);
                 else
-                    im2col_row(d, src + (size_t)(up ? sy / 2 : sy) * iw, W, kx, up);
+                    im2col_row(d, src + (size_t)sy * W, W, kx);
             }
         }
     }

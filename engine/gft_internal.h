@@ -144,6 +144,8 @@ struct gft_model {
 
     /* the transformer's matrices repacked for the int8 kernel (model_pack.c) */
     void *packed_buf;
+    /* the decoder's conv weights in its convs' layouts (dec_convs.c) */
+    struct gft_dec_convs *dec_convs;
 
     /* owned storage for tensor names, tables etc., freed with the model */
     void *arena;

@@ -1,6 +1,7 @@
 /* Model loading: map the file (or adopt a buffer), parse, validate, fill
  * struct gft_model; model info and freeing.
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "dec_convs.h"
 #include "kernels_q8i8.h"
 #include "loader.h"
 
@@ -113,6 +114,8 @@ static gft_status model_init(gft_model *m, char *err, size_t err_size)
     gguf_file_clear(&f);
     if (st == GFT_OK)
         st = gft_model_pack(m, err, err_size);
+    if (st == GFT_OK)
+        st = gft_dec_convs_prepare(m, err, err_size);
     return st;
 }
 
@@ -251,6 +254,7 @@ void gft_model_free(gft_model *model)
         munmap((void *)model->base, model->size);
     free(model->owned_buf);
     free(model->packed_buf);
+    gft_dec_convs_free(model->dec_convs);
     gft_arena_free(model);
     free(model);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Repacks the transformer's Q8_0 matrices for the int8 kernel at load time
  * (engine/kernels_q8i8.h) and lets the mapped originals go. */
+#include "dec_convs.h"
 #include "kernels_q8i8.h"
 #include "loader.h"
 
@@ -34,16 +35,14 @@ static size_t round_up(size_t n, size_t a)
     return (n + a - 1) / a * a;
 }
 
-/* The whole pages inside t's bytes of the mapping: never read again once
- * packed, so drop them from memory (they come back from the file if read). */
-static void drop_source(const gft_model *m, const gft_tensor *t)
+void gft_model_drop_pages(const gft_model *m, const void *data, size_t n_bytes)
 {
-    if (!m->mapped)
+    if (!m->mapped || !data)
         return;
     long ps = sysconf(_SC_PAGESIZE);
     size_t page = ps > 0 ? (size_t)ps : 4096;
-    uintptr_t b = round_up((uintptr_t)t->data, page);
-    uintptr_t e = ((uintptr_t)t->data + t->n_bytes) / page * page;
+    uintptr_t b = round_up((uintptr_t)data, page);
+    uintptr_t e = ((uintptr_t)data + n_bytes) / page * page;
     if (e > b)
         madvise((void *)b, e - b, MADV_DONTNEED); /* a hint: failure changes nothing */
 }
@@ -52,7 +51,8 @@ void gft_model_drop_packed_sources(const gft_model *m)
 {
     for (size_t i = 0; m->packed_buf && i < n_matrices(m); i++)
         if (matrix_at(m, i)->packed)
-            drop_source(m, matrix_at(m, i));
+            gft_model_drop_pages(m, matrix_at(m, i)->data, matrix_at(m, i)->n_bytes);
+    gft_dec_convs_drop_sources(m);
 }
 
 gft_status gft_model_pack(gft_model *m, char *err, size_t err_size)
@@ -84,7 +84,7 @@ gft_status gft_model_pack(gft_model *m, char *err, size_t err_size)
             continue;
         gft_q8x16_pack(t, buf + at);
         t->packed = buf + at;
-        drop_source(m, t); /* one matrix at a time: the peak grows by one */
+        gft_model_drop_pages(m, t->data, t->n_bytes); /* one at a time: the peak grows by one */
         at += round_up(sz, 64);
     }
     m->packed_buf = buf;

@@ -170,7 +170,7 @@ static void avg_pool2(const float *in, int C, int side, float *out)
 static void conv_silu(gft_rerank *rr, const rr_conv *c, const float *in, int side, float *out)
 {
     int P = side * side, K = c->cin * 9;
-    gft_im2col_band(in, c->cin, side, side, 0, 0, side, rr->col);
+    gft_im2col_band(in, c->cin, side, side, 0, side, rr->col);
     for (int o = 0; o < c->cout; o++)
         for (int i = 0; i < P; i++)
             out[(size_t)o * P + i] = c->b[o];

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The VQ decoder. Feature maps are channel-first [C][H*W]. Every 3x3 conv is
- * im2col + cblas_sgemm over fixed row bands, so the same grid size always
- * runs the same sgemm shapes (and gives the same bits). The engine's pool runs
- * the bands and the GroupNorm groups; OpenBLAS runs single-threaded inside. */
+/* The VQ decoder. Feature maps are channel-first [C][H*W]. The ResBlocks'
+ * 3x3 convs run as Winograd F(2x2, 3x3) (conv_winograd.c), the upsampling
+ * convs on the low-resolution map (conv_subpixel.c), and the first and last
+ * convs as im2col + cblas_sgemm. Each conv is cut into fixed bands of rows,
+ * so the same grid size always runs the same sgemm shapes (and gives the same
+ * bits). The engine's pool runs the bands and the GroupNorm groups; OpenBLAS
+ * runs single-threaded inside. */
 #include "vqdecoder.h"
 
 #include <cblas.h>
@@ -12,13 +15,10 @@
 
 #include "blas_threads.h"
 #include "conv.h"
+#include "dec_convs.h"
 #include "kernels.h"
 
-typedef struct {
-    const float *w; /* [cout][cin * 9] */
-    const float *b; /* [cout] */
-    int cin, cout;
-} conv3;
+typedef gft_dec_conv conv3;
 
 typedef struct {
     const float *w, *b; /* GroupNorm affine [C] */
@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
     gnorm n1, n2;
-    conv3 c1, c2;
+    const conv3 *c1, *c2;
 } resblock;
 
 struct gft_vqdec {
@@ -34,11 +34,9 @@ struct gft_vqdec {
     int n_levels, n_res, groups;
     float eps;
     int gw, gh, code_dim;
-    conv3 conv_in, up[GFT_DEC_MAX_LEVELS], conv_out;
+    const conv3 *conv_in, *up[GFT_DEC_MAX_LEVELS], *conv_out; /* the model's */
     resblock res[GFT_DEC_MAX_LEVELS][GFT_DEC_MAX_RES];
     gnorm norm_out;
-    float *owned[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)]; /* converted F16 weights */
-    int n_owned;
     /* scratch, allocated on first run: three maps, and one band buffer per
      * lane (grown when a run has more threads than before) */
     float *h, *a, *b, *col;
@@ -48,8 +46,8 @@ struct gft_vqdec {
 
 /* Budget for one im2col band, in floats (2 MiB). */
 #define COL_BUDGET (1u << 19)
-/* A conv is cut into at least this many bands of output rows (where the map
- * has the rows), so the pool's threads share even the 16 x 16 level. */
+/* An im2col conv is cut into at least this many bands of output rows (where
+ * the map has the rows), so the pool's threads share even the 16 x 16 level. */
 #define MIN_BANDS 8
 /* At most this many threads work on one conv, each with its own band buffer. */
 #define MAX_LANES 8
@@ -60,9 +58,8 @@ static int pool_lanes(gft_pool *pool)
     return n < MAX_LANES ? n : MAX_LANES;
 }
 
-/* Output rows per band: a fixed function of the conv's shape, never of the
- * thread count, so the products (and their bits) are always the same. */
-static int band_rows(int cin, int H, int W)
+/* An im2col conv's output rows per band. */
+static int im2col_band_rows(int cin, int H, int W)
 {
     size_t per_row = (size_t)cin * 9 * (size_t)W;
     int rows = (int)(COL_BUDGET / per_row), even = (H + MIN_BANDS - 1) / MIN_BANDS;
@@ -71,25 +68,33 @@ static int band_rows(int cin, int H, int W)
     return rows < 1 ? 1 : rows > H ? H : rows;
 }
 
-static int take_conv(gft_vqdec *dec, conv3 *c, const gft_tensor *w, const gft_tensor *b)
+/* How a conv with output size H x W is cut: `rows` per band (output rows,
+ * tile rows of 2 output rows, or input rows, by kind), and the scratch floats
+ * a band needs. A fixed function of the conv's shape, never of the thread
+ * count, so the products (and their bits) are always the same. */
+typedef struct {
+    int units, rows, n_bands; /* units: the map's rows in the band's unit */
+    size_t scratch;
+} band_plan;
+
+static band_plan plan_bands(const conv3 *c, int H, int W)
 {
-    c->cin = (int)w->ne[2];
-    c->cout = (int)w->ne[3];
-    c->b = b->data;
-    if (w->type == GFT_TYPE_F32) {
-        c->w = w->data;
-        return 1;
+    band_plan p;
+    if (c->kind == GFT_CONV_WINOGRAD) {
+        p.units = (H + 1) / 2;
+        p.rows = gft_wino_band_tile_rows(H, W);
+        p.scratch = gft_wino_scratch_floats(&c->wino, W, p.rows);
+    } else if (c->kind == GFT_CONV_UPSAMPLE) {
+        p.units = H / 2;
+        p.rows = gft_up_band_rows(c->cin, H / 2, W / 2);
+        p.scratch = gft_up_scratch_floats(&c->up, W / 2, p.rows);
+    } else {
+        p.units = H;
+        p.rows = im2col_band_rows(c->cin, H, W);
+        p.scratch = (size_t)p.rows * c->cin * 9 * W;
     }
-    size_t n = (size_t)c->cin * 9 * (size_t)c->cout;
-    float *f = malloc(n * sizeof *f);
-    if (!f)
-        return 0;
-    const uint16_t *h = w->data;
-    for (size_t i = 0; i < n; i++)
-        f[i] = gft_half_to_float(h[i]);
-    dec->owned[dec->n_owned++] = f;
-    c->w = f;
-    return 1;
+    p.n_bands = (p.units + p.rows - 1) / p.rows;
+    return p;
 }
 
 static gnorm take_norm(const gft_tensor *w, const gft_tensor *b)
@@ -112,27 +117,23 @@ gft_vqdec *gft_vqdec_new(const gft_model *m)
     dec->gw = (int)hp->grid_w;
     dec->gh = (int)hp->grid_h;
     dec->code_dim = (int)hp->code_dim;
-    int ok = take_conv(dec, &dec->conv_in, &m->dec_conv_in_w, &m->dec_conv_in_b);
-    for (int l = 0; l < dec->n_levels && ok; l++) {
+    const struct gft_dec_convs *dc = m->dec_convs;
+    dec->conv_in = &dc->conv_in;
+    dec->conv_out = &dc->conv_out;
+    for (int l = 0; l < dec->n_levels; l++) {
         const gft_dec_level *lv = &m->dec_levels[l];
-        for (int r = 0; r < dec->n_res && ok; r++) {
+        for (int r = 0; r < dec->n_res; r++) {
             const gft_resblock *rb = &lv->res[r];
             resblock *o = &dec->res[l][r];
             o->n1 = take_norm(&rb->norm1_w, &rb->norm1_b);
             o->n2 = take_norm(&rb->norm2_w, &rb->norm2_b);
-            ok = take_conv(dec, &o->c1, &rb->conv1_w, &rb->conv1_b) &&
-                 take_conv(dec, &o->c2, &rb->conv2_w, &rb->conv2_b);
+            o->c1 = &dc->res[l][r][0];
+            o->c2 = &dc->res[l][r][1];
         }
-        if (ok && l + 1 < dec->n_levels)
-            ok = take_conv(dec, &dec->up[l], &lv->up_w, &lv->up_b);
+        if (l + 1 < dec->n_levels)
+            dec->up[l] = &dc->up[l];
     }
     dec->norm_out = take_norm(&m->dec_norm_out_w, &m->dec_norm_out_b);
-    if (ok)
-        ok = take_conv(dec, &dec->conv_out, &m->dec_conv_out_w, &m->dec_conv_out_b);
-    if (!ok) {
-        gft_vqdec_free(dec);
-        return NULL;
-    }
     return dec;
 }
 
@@ -140,8 +141,6 @@ void gft_vqdec_free(gft_vqdec *dec)
 {
     if (!dec)
         return;
-    for (int i = 0; i < dec->n_owned; i++)
-        free(dec->owned[i]);
     free(dec->h);
     free(dec->a);
     free(dec->b);
@@ -149,15 +148,7 @@ void gft_vqdec_free(gft_vqdec *dec)
     free(dec);
 }
 
-static int is_up(const gft_vqdec *dec, const conv3 *c)
-{
-    for (int l = 0; l + 1 < dec->n_levels; l++)
-        if (c == &dec->up[l])
-            return 1;
-    return 0;
-}
-
-/* One im2col band buffer (the largest band) for each of `lanes` lanes. */
+/* One band scratch buffer (the largest band's) for each of `lanes` lanes. */
 static int ensure_lanes(gft_vqdec *dec, int lanes)
 {
     if (lanes <= dec->col_lanes)
@@ -171,7 +162,7 @@ static int ensure_lanes(gft_vqdec *dec, int lanes)
     return 1;
 }
 
-/* Sizes the scratch for the largest map and im2col band, with band buffers
+/* Sizes the scratch for the largest map and conv band, with band buffers
  * for `lanes` lanes. */
 static int ensure_scratch(gft_vqdec *dec, int lanes)
 {
@@ -181,21 +172,21 @@ static int ensure_scratch(gft_vqdec *dec, int lanes)
     int w = dec->gw, h = dec->gh;
     const conv3 *convs[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)];
     int scale[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)], nc = 0;
-    convs[nc] = &dec->conv_in;
+    convs[nc] = dec->conv_in;
     scale[nc++] = 1;
     for (int l = 0; l < dec->n_levels; l++) {
         for (int r = 0; r < dec->n_res; r++) {
-            convs[nc] = &dec->res[l][r].c1;
+            convs[nc] = dec->res[l][r].c1;
             scale[nc++] = 1 << l;
-            convs[nc] = &dec->res[l][r].c2;
+            convs[nc] = dec->res[l][r].c2;
             scale[nc++] = 1 << l;
         }
         if (l + 1 < dec->n_levels) {
-            convs[nc] = &dec->up[l];
+            convs[nc] = dec->up[l];
             scale[nc++] = 2 << l; /* output resolution */
         }
     }
-    convs[nc] = &dec->conv_out;
+    convs[nc] = dec->conv_out;
     scale[nc++] = 1 << (dec->n_levels - 1);
     for (int i = 0; i < nc; i++) {
         size_t W = (size_t)w * scale[i], H = (size_t)h * scale[i], P = W * H;
@@ -205,9 +196,9 @@ static int ensure_scratch(gft_vqdec *dec, int lanes)
         if (c * P > maxmap)
             maxmap = c * P;
         size_t cin_p = (size_t)convs[i]->cin * P;
-        if (convs[i] != &dec->conv_in && !is_up(dec, convs[i]) && cin_p > maxmap)
+        if (convs[i] != dec->conv_in && convs[i]->kind != GFT_CONV_UPSAMPLE && cin_p > maxmap)
             maxmap = cin_p;
-        size_t band = (size_t)band_rows(convs[i]->cin, (int)H, (int)W) * convs[i]->cin * 9 * W;
+        size_t band = plan_bands(convs[i], (int)H, (int)W).scratch;
         if (band > maxcol)
             maxcol = band;
     }
@@ -231,45 +222,59 @@ typedef struct {
     const conv3 *c;
     const float *in;
     float *out;
-    int H, W, up, rows, n_bands, n_lanes;
+    int H, W, n_lanes;
+    band_plan plan;
 } conv_job;
 
-/* Lane `lane` computes bands lane, lane + n_lanes, ... in its own buffer:
- * im2col, the bias, then one single-threaded OpenBLAS product. */
+/* One im2col band: output rows y0 .. y0 + ny - 1. */
+static void im2col_band(const conv_job *j, int y0, int ny, float *col)
+{
+    const conv3 *c = j->c;
+    int K = c->cin * 9, np = ny * j->W;
+    size_t P = (size_t)j->H * j->W;
+    gft_im2col_band(j->in, c->cin, j->H, j->W, y0, ny, col);
+    float *out = j->out + (size_t)y0 * j->W;
+    for (int co = 0; co < c->cout; co++)
+        for (int i = 0; i < np; i++)
+            out[(size_t)co * P + i] = c->b[co];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K, col, np,
+                1.0f, out, (int)P);
+}
+
+/* Lane `lane` computes bands lane, lane + n_lanes, ... in its own scratch
+ * buffer, each with one single-threaded OpenBLAS product (or 16, or 4). */
 static void conv_lane(void *arg, int64_t begin, int64_t end, int piece)
 {
     (void)piece;
     const conv_job *j = arg;
     const conv3 *c = j->c;
-    int K = c->cin * 9;
-    size_t P = (size_t)j->H * j->W;
+    int rows = j->plan.rows;
     for (int64_t lane = begin; lane < end; lane++) {
-        float *col = j->dec->col + (size_t)lane * j->dec->col_floats;
-        for (int band = (int)lane; band < j->n_bands; band += j->n_lanes) {
-            int y0 = band * j->rows, ny = y0 + j->rows <= j->H ? j->rows : j->H - y0;
-            int np = ny * j->W;
-            gft_im2col_band(j->in, c->cin, j->H, j->W, j->up, y0, ny, col);
-            float *out = j->out + (size_t)y0 * j->W;
-            for (int co = 0; co < c->cout; co++)
-                for (int i = 0; i < np; i++)
-                    out[(size_t)co * P + i] = c->b[co];
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K,
-                        col, np, 1.0f, out, (int)P);
+        float *scratch = j->dec->col + (size_t)lane * j->dec->col_floats;
+        for (int band = (int)lane; band < j->plan.n_bands; band += j->n_lanes) {
+            int first = band * rows;
+            int n = first + rows <= j->plan.units ? rows : j->plan.units - first;
+            if (c->kind == GFT_CONV_WINOGRAD)
+                gft_wino_band(&c->wino, c->b, j->in, j->H, j->W, first, n, scratch, j->out);
+            else if (c->kind == GFT_CONV_UPSAMPLE)
+                gft_up_band(&c->up, c->b, j->in, j->H / 2, j->W / 2, first, n, scratch, j->out);
+            else
+                im2col_band(j, first, n, scratch);
         }
     }
 }
 
-/* out[cout][H*W] = conv3x3(in) + bias, padding 1. With up = 1 the input is
- * H/2 x W/2 and read through nearest-neighbour x2 upsampling. The bands of
- * output rows are shared among the pool's threads. */
+/* out[cout][H*W] = conv3x3(in) + bias, padding 1, where H x W is the output
+ * size (for an upsampling conv the input is H/2 x W/2). The bands are shared
+ * among the pool's threads. */
 static void conv3x3(gft_vqdec *dec, gft_pool *pool, const conv3 *c, const float *in, int H, int W,
-                    int up, float *out)
+                    float *out)
 {
-    int rows = band_rows(c->cin, H, W), n_bands = (H + rows - 1) / rows;
+    band_plan plan = plan_bands(c, H, W);
     int lanes = pool_lanes(pool);
-    if (lanes > n_bands)
-        lanes = n_bands;
-    conv_job j = {dec, c, in, out, H, W, up, rows, n_bands, lanes};
+    if (lanes > plan.n_bands)
+        lanes = plan.n_bands;
+    conv_job j = {dec, c, in, out, H, W, lanes, plan};
     if (pool && lanes > 1)
         gft_pool_for(pool, lanes, 1, conv_lane, &j);
     else
@@ -330,34 +335,34 @@ static gft_status decode(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, i
         for (int c = 0; c < D; c++)
             a[(size_t)c * N + p] = book[(size_t)code * D + c];
     }
-    conv3x3(dec, pool, &dec->conv_in, a, H, W, 0, h);
+    conv3x3(dec, pool, dec->conv_in, a, H, W, h);
     for (int l = 0; l < dec->n_levels; l++) {
-        int C = dec->conv_in.cout;
+        int C = dec->conv_in->cout;
         if (l > 0)
-            C = dec->up[l - 1].cout;
+            C = dec->up[l - 1]->cout;
         size_t P = (size_t)W * H;
         for (int r = 0; r < dec->n_res; r++) {
             const resblock *rb = &dec->res[l][r];
             gn_silu(dec, pool, &rb->n1, h, a, C, P);
-            conv3x3(dec, pool, &rb->c1, a, H, W, 0, b);
+            conv3x3(dec, pool, rb->c1, a, H, W, b);
             gn_silu(dec, pool, &rb->n2, b, b, C, P);
-            conv3x3(dec, pool, &rb->c2, b, H, W, 0, a);
+            conv3x3(dec, pool, rb->c2, b, H, W, a);
             for (size_t i = 0; i < (size_t)C * P; i++)
                 h[i] += a[i];
         }
         if (l + 1 < dec->n_levels) {
             W *= 2;
             H *= 2;
-            conv3x3(dec, pool, &dec->up[l], h, H, W, 1, a);
+            conv3x3(dec, pool, dec->up[l], h, H, W, a);
             float *t = h;
             h = a;
             a = t;
         }
     }
-    int C = dec->conv_out.cin;
+    int C = dec->conv_out->cin;
     size_t P = (size_t)W * H;
     gn_silu(dec, pool, &dec->norm_out, h, a, C, P);
-    conv3x3(dec, pool, &dec->conv_out, a, H, W, 0, b);
+    conv3x3(dec, pool, dec->conv_out, a, H, W, b);
 
     /* pixels of unfilled cells are transparent */
     int f = W / dec->gw;

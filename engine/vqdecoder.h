@@ -8,7 +8,8 @@
 
 typedef struct gft_vqdec gft_vqdec;
 
-/* Converts F16 conv weights to F32 once; NULL on out of memory. */
+/* A decoder over the model's prepared conv weights (dec_convs.h); NULL on
+ * out of memory. */
 gft_vqdec *gft_vqdec_new(const gft_model *m);
 void gft_vqdec_free(gft_vqdec *dec);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "test_model.h"
 
+#include "dec_convs.h"
 #include "loader.h"
 
 #include <math.h>
@@ -217,12 +218,11 @@ gft_model *tm_new(const tm_config *c, uint64_t seed)
     bias_tensor(&m->dec_conv_out_b, 4, &rng);
     /* push alpha up so that most pixels are visible, some not */
     ((float *)m->dec_conv_out_b.data)[3] = 0.4f;
-    if (!c->no_pack) {
-        char err[GFT_ERROR_SIZE];
-        if (gft_model_pack(m, err, sizeof err) != GFT_OK) {
-            tm_free(m);
-            return NULL;
-        }
+    char err[GFT_ERROR_SIZE];
+    if ((!c->no_pack && gft_model_pack(m, err, sizeof err) != GFT_OK) ||
+        gft_dec_convs_prepare(m, err, sizeof err) != GFT_OK) {
+        tm_free(m);
+        return NULL;
     }
     return m;
 }
@@ -245,6 +245,7 @@ void tm_free(gft_model *m)
     }
     free(m->layers);
     free(m->packed_buf);
+    gft_dec_convs_free(m->dec_convs);
     tm_tensor_free(&m->out_norm);
     tm_tensor_free(&m->head);
     tm_tensor_free(&m->vq_codebook);

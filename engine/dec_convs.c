@@ -43,7 +43,7 @@ static int prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, gf
     return ok;
 }
 
-void gft_dec_convs_drop_sources(const gft_model *m)
+static void drop_sources(const gft_model *m)
 {
     if (!m->dec_convs)
         return;
@@ -83,7 +83,7 @@ gft_status gft_dec_convs_prepare(gft_model *m, char *err, size_t err_size)
         return GFT_ERR_NOMEM;
     }
     m->dec_convs = d;
-    gft_dec_convs_drop_sources(m);
+    drop_sources(m);
     return GFT_OK;
 }
 

@@ -35,7 +35,4 @@ struct gft_dec_convs {
 gft_status gft_dec_convs_prepare(gft_model *m, char *err, size_t err_size);
 void gft_dec_convs_free(struct gft_dec_convs *d);
 
-/* Drops those pages again (after something read the whole file). */
-void gft_dec_convs_drop_sources(const gft_model *m);
-
 #endif

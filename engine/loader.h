@@ -26,9 +26,6 @@ gft_status gft_load_rerank(const gguf_file *f, gft_model *m, char *err, size_t e
  * layout, when this build has it and GFT_NO_INT8 is unset (or "0"). Their
  * mapped pages are dropped from memory after packing. */
 gft_status gft_model_pack(gft_model *m, char *err, size_t err_size);
-/* Drops them, and the decoder's transformed weights (engine/dec_convs.h),
- * again (after something read the whole file). */
-void gft_model_drop_packed_sources(const gft_model *m);
 /* Drops the whole pages inside [data, data + n_bytes) of a mapped file from
  * memory (they come back from the file if read); nothing for in-memory loads. */
 void gft_model_drop_pages(const gft_model *m, const void *data, size_t n_bytes);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Repacks the transformer's Q8_0 matrices for the int8 kernel at load time
  * (engine/kernels_q8i8.h) and lets the mapped originals go. */
-#include "dec_convs.h"
 #include "kernels_q8i8.h"
 #include "loader.h"
 
@@ -45,14 +44,6 @@ void gft_model_drop_pages(const gft_model *m, const void *data, size_t n_bytes)
     uintptr_t e = ((uintptr_t)data + n_bytes) / page * page;
     if (e > b)
         madvise((void *)b, e - b, MADV_DONTNEED); /* a hint: failure changes nothing */
-}
-
-void gft_model_drop_packed_sources(const gft_model *m)
-{
-    for (size_t i = 0; m->packed_buf && i < n_matrices(m); i++)
-        if (matrix_at(m, i)->packed)
-            gft_model_drop_pages(m, matrix_at(m, i)->data, matrix_at(m, i)->n_bytes);
-    gft_dec_convs_drop_sources(m);
 }
 
 gft_status gft_model_pack(gft_model *m, char *err, size_t err_size)

@@ -1,8 +1,7 @@
 /* Small shared helpers: error messages, status names, half floats, tensor
- * rows, the file fingerprint.
+ * rows.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gft_internal.h"
-#include "loader.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,34 +120,5 @@ void gft_tensor_row_f32(const gft_tensor *t, int64_t row, float *out)
         }
         break;
     }
-    }
-}
-
-void gft_model_fingerprint(const gft_model *model, char out[17])
-{
-    if (!model) {
-        memset(out, '0', 16);
-        out[16] = '\0';
-        return;
-    }
-    /* the cache is logically const: computing it twice gives the same bytes */
-    struct gft_model *m = (struct gft_model *)model;
-    if (atomic_load_explicit(&m->fingerprint_state, memory_order_acquire) == 2) {
-        memcpy(out, m->fingerprint, 17);
-        return;
-    }
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < m->size; i++) {
-        h ^= m->base[i];
-        h *= 0x100000001b3ull;
-    }
-    gft_model_drop_packed_sources(m); /* the hash read their pages back in */
-    char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-    memcpy(out, hex, 17);
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&m->fingerprint_state, &expected, 1)) {
-        memcpy(m->fingerprint, hex, 17);
-        atomic_store_explicit(&m->fingerprint_state, 2, memory_order_release);
     }
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The model file's fingerprint: FNV-1a 64 of every byte, computed once. */
+/* The model file's fingerprint (gft.h): FNV-1a 64 in eight lanes over the
+ * file's little-endian 64-bit words, folded with FNV-1a 64 over the lanes'
+ * bytes and the file size. One byte-serial FNV-1a chain runs at about 4
+ * cycles per byte (43 ms for the shipped file); eight word lanes are
+ * independent chains and run at memory speed. */
 #include "gft_internal.h"
 #include "loader.h"
 
@@ -7,31 +11,71 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Bytes hashed between residency checks. */
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+#define LANES 8
+
+/* Bytes hashed between page drops: a whole number of lane blocks. */
 #define CHUNK ((size_t)4 << 20)
 
-static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+typedef struct {
+    uint64_t h[LANES];
+} lanes;
+
+static uint64_t load_le64(const uint8_t *p)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
+    uint64_t w = 0;
+    for (int i = 7; i >= 0; i--)
+        w = w << 8 | p[i];
+    return w;
+}
+
+/* n: a multiple of LANES * 8 bytes. */
+static void lanes_blocks(lanes *s, const uint8_t *p, size_t n)
+{
+    for (size_t at = 0; at < n; at += LANES * 8)
+        for (int l = 0; l < LANES; l++)
+            s->h[l] = (s->h[l] ^ load_le64(p + at + (size_t)l * 8)) * FNV_PRIME;
+}
+
+/* The last, partial block: missing bytes are zero. */
+static void lanes_tail(lanes *s, const uint8_t *p, size_t n)
+{
+    uint8_t block[LANES * 8] = {0};
+    memcpy(block, p, n);
+    for (size_t l = 0; l < (n + 7) / 8; l++)
+        s->h[l] = (s->h[l] ^ load_le64(block + l * 8)) * FNV_PRIME;
+}
+
+static uint64_t fold(const lanes *s, uint64_t size)
+{
+    uint64_t h = FNV_BASIS;
+    for (int l = 0; l <= LANES; l++) {
+        uint64_t v = l < LANES ? s->h[l] : size;
+        for (int b = 0; b < 8; b++)
+            h = (h ^ (uint8_t)(v >> (8 * b))) * FNV_PRIME;
     }
     return h;
 }
 
-/* Hashes a mapped file chunk by chunk and drops each chunk's pages after:
- * the hash reads the whole file once, and that must not leave all of it
- * resident (the weights repacked or transformed at load are never read
- * again). Pages still in use come back from the page cache when read. */
-static uint64_t fnv1a_mapped(const gft_model *m)
+/* A mapped file is hashed in chunks whose pages are dropped after: the hash
+ * reads the whole file once, and that must not leave all of it resident (the
+ * weights repacked or transformed at load are never read again). Pages still
+ * in use come back from the page cache when read. */
+static uint64_t fingerprint_of(const gft_model *m)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t at = 0; at < m->size; at += CHUNK) {
-        size_t n = m->size - at < CHUNK ? m->size - at : CHUNK;
-        h = fnv1a(h, m->base + at, n);
+    lanes s;
+    for (int l = 0; l < LANES; l++)
+        s.h[l] = FNV_BASIS;
+    size_t whole = m->size / (LANES * 8) * (LANES * 8);
+    for (size_t at = 0; at < whole; at += CHUNK) {
+        size_t n = whole - at < CHUNK ? whole - at : CHUNK;
+        lanes_blocks(&s, m->base + at, n);
         gft_model_drop_pages(m, m->base + at, n);
     }
-    return h;
+    if (m->size > whole)
+        lanes_tail(&s, m->base + whole, m->size - whole);
+    return fold(&s, (uint64_t)m->size);
 }
 
 void gft_model_fingerprint(const gft_model *model, char out[17])
@@ -47,9 +91,8 @@ void gft_model_fingerprint(const gft_model *model, char out[17])
         memcpy(out, m->fingerprint, 17);
         return;
     }
-    uint64_t h = m->mapped ? fnv1a_mapped(m) : fnv1a(0xcbf29ce484222325ull, m->base, m->size);
     char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fingerprint_of(m));
     memcpy(out, hex, 17);
     int expected = 0;
     if (atomic_compare_exchange_strong(&m->fingerprint_state, &expected, 1)) {

@@ -111,8 +111,12 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info);
  * they were stopped, 0 when this BLAS has no such threads to stop. */
 int gft_blas_release_threads(void);
 
-/* 64-bit FNV-1a of the whole file as 16 lowercase hex digits plus NUL.
- * Reads the file once; cached after the first call (thread-safe). */
+/* The file's fingerprint as 16 lowercase hex digits plus NUL: eight lanes
+ * start at FNV-1a 64's offset basis; the file's little-endian 64-bit words
+ * (the last one zero-padded) go round-robin into them, each lane doing
+ * h = (h ^ word) * 0x100000001b3; the result is FNV-1a 64 over the bytes of
+ * the eight lanes and then of the file size, all little-endian. Reads the
+ * file once; cached after the first call (thread-safe). */
 void gft_model_fingerprint(const gft_model *model, char out[17]);
 
 /* ---- text ------------------------------------------------------------------ */

@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,20 @@ def tmp(name):
 def read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def fingerprint(data):
+    """gft_model_fingerprint (gft.h), written out independently: eight FNV-1a
+    64 lanes over the little-endian 64-bit words (round-robin, the last word
+    zero-padded), folded by byte-wise FNV-1a over the lanes and the size."""
+    prime, mask = 0x100000001B3, 0xFFFFFFFFFFFFFFFF
+    lanes = [0xCBF29CE484222325] * 8
+    for i, (w,) in enumerate(struct.iter_unpack("<Q", data + bytes(-len(data) % 8))):
+        lanes[i % 8] = ((lanes[i % 8] ^ w) * prime) & mask
+    h = 0xCBF29CE484222325
+    for b in struct.pack("<9Q", *lanes, len(data)):
+        h = ((h ^ b) * prime) & mask
+    return f"{h:016x}"
 
 
 def info_fields(model=None):
@@ -308,10 +323,8 @@ def case_info():
     check(f["file size"].split()[0] == str(os.path.getsize(MODEL)), f"file size: {f['file size']}")
     n_params = sum(prod(dims) for dims, _, _ in g.tensor_info.values())
     check(f["parameters"].split()[0] == str(n_params), f"parameters {f['parameters']} != {n_params}")
-    fnv = 0xCBF29CE484222325
-    for byte in read(MODEL):
-        fnv = ((fnv ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    check(f["fingerprint"] == f"{fnv:016x}", f"fingerprint {f['fingerprint']} != {fnv:016x}")
+    fnv = fingerprint(read(MODEL))
+    check(f["fingerprint"] == fnv, f"fingerprint {f['fingerprint']} != {fnv}")
     kv = g.kv
     check(f"{kv['gft.n_layer']} layers, width {kv['gft.n_embd']}, {kv['gft.n_head']} heads, "
           f"MLP width {kv['gft.n_ff']}" == f["transformer"], f"transformer: {f['transformer']}")

@@ -13,6 +13,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* gft_model_fingerprint's definition (gft.h): eight word lanes of FNV-1a,
+ * folded by byte FNV-1a over the lanes and the size. */
+static void reference_fingerprint(const uint8_t *bytes, size_t size, char out[17])
+{
+    uint64_t lane[8], h = 0xcbf29ce484222325ull;
+    for (int l = 0; l < 8; l++)
+        lane[l] = h;
+    for (size_t i = 0; i < (size + 7) / 8; i++) {
+        uint64_t w = 0;
+        for (size_t b = 0; b < 8; b++)
+            w |= (uint64_t)(8 * i + b < size ? bytes[8 * i + b] : 0) << (8 * b);
+        lane[i % 8] = (lane[i % 8] ^ w) * 0x100000001b3ull;
+    }
+    for (int l = 0; l < 9; l++)
+        for (int b = 0; b < 8; b++)
+            h = (h ^ (uint8_t)((l < 8 ? lane[l] : (uint64_t)size) >> (8 * b))) * 0x100000001b3ull;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Trailing bytes after the tensor data change the fingerprint, also when
+ * they leave a partial word or a partial block of eight words. */
+static void test_fingerprint_tails(const uint8_t *bytes, size_t size)
+{
+    static const size_t extra[] = {1, 7, 8, 9, 63, 64, 65};
+    uint8_t *copy = malloc(size + 65);
+    char prev[17] = "", want[17], got[17], err[GFT_ERROR_SIZE];
+    for (size_t k = 0; copy && k < sizeof extra / sizeof *extra; k++) {
+        memcpy(copy, bytes, size);
+        for (size_t i = 0; i < extra[k]; i++)
+            copy[size + i] = (uint8_t)(i * 37 + 1);
+        gft_model *m = NULL;
+        gft_status st = gft_model_load_from_memory(copy, size + extra[k], &m, err, sizeof err);
+        CHECK(st == GFT_OK, "%zu trailing bytes: %s", extra[k], err);
+        if (st != GFT_OK)
+            continue;
+        reference_fingerprint(copy, size + extra[k], want);
+        gft_model_fingerprint(m, got);
+        CHECK(strcmp(got, want) == 0, "%zu trailing bytes: fingerprint %s != %s", extra[k], got,
+              want);
+        CHECK(strcmp(got, prev) != 0, "%zu trailing bytes: same fingerprint as before", extra[k]);
+        memcpy(prev, got, sizeof prev);
+        gft_model_free(m);
+    }
+    free(copy);
+}
+
 static void test_f16(void)
 {
     CHECK(gft_f16_to_f32(0x3c00) == 1.0f, "1.0");
@@ -129,15 +175,13 @@ static void test_valid(uint32_t mt, uint32_t et, const char *want_type)
     check_rows(&m->vq_codebook, b, "vq.codebook");
     check_rows(&m->dec_conv_out_w, b, "dec.conv_out.weight");
 
-    /* fingerprint = FNV-1a 64 of the bytes, stable */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < size; i++)
-        h = (h ^ bytes[i]) * 0x100000001b3ull;
+    /* fingerprint, stable */
     char want[17], fp1[17], fp2[17];
-    snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
+    reference_fingerprint(bytes, size, want);
     gft_model_fingerprint(m, fp1);
     gft_model_fingerprint(m, fp2);
     CHECK(strcmp(fp1, want) == 0 && strcmp(fp2, want) == 0, "fingerprint %s != %s", fp1, want);
+    test_fingerprint_tails(bytes, size);
 
     /* params init takes the model's defaults */
     gft_generate_params p;

@@ -20,6 +20,7 @@ import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -44,13 +45,19 @@ def check(condition, message):
 
 
 def fnv1a64(path):
-    """The model fingerprint as gft_model_fingerprint() computes it."""
-    h = 0xCBF29CE484222325
+    """The model fingerprint as gft_model_fingerprint() computes it (gft.h):
+    eight FNV-1a lanes over the little-endian 64-bit words, round-robin,
+    folded by byte-wise FNV-1a over the lanes and the file size."""
+    prime, mask = 0x100000001B3, 0xFFFFFFFFFFFFFFFF
     with open(path, "rb") as f:
         data = f.read()
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    data_padded = data + bytes(-len(data) % 8)
+    lanes = [0xCBF29CE484222325] * 8
+    for i, (w,) in enumerate(struct.iter_unpack("<Q", data_padded)):
+        lanes[i % 8] = ((lanes[i % 8] ^ w) * prime) & mask
+    h = 0xCBF29CE484222325
+    for b in struct.pack("<9Q", *lanes, len(data)):
+        h = ((h ^ b) * prime) & mask
     return "%016x" % h
 
 

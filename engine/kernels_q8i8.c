@@ -200,39 +200,45 @@ static float dot_scalar(const uint8_t *group, int64_t nb, int j, const gft_qrows
 }
 
 #if VNNI_WIDTH == 512
-/* 16 outputs of one group for NR (1 or 2) rows starting at row r. The
+/* 16 outputs of one group for NR (1, 2 or 4) rows starting at row r. The
  * group's weights (n_in bytes per output) stay in L1 while the caller walks
- * its rows two at a time. */
+ * its rows. Each row sums its block's first and second 16 inputs in two
+ * accumulators: VPDPBUSD's latency is several cycles, and one chain per row
+ * left the unit idle at 1 or 2 rows. Integer sums wrap the same way in any
+ * order, so the split gives the same bits. */
 static inline __attribute__((always_inline)) void group_rows(const uint8_t *group, int64_t nb,
                                                              const gft_qrows *q, int r, int NR,
                                                              float *y, int64_t ldy,
                                                              gft_epilogue epi)
 {
-    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    const int8_t *xq[2];
-    const float *dx[2];
-    const int32_t *cx[2];
+    __m512 acc[4];
+    const int8_t *xq[4];
+    const float *dx[4];
+    const int32_t *cx[4];
     for (int i = 0; i < NR; i++) {
+        acc[i] = _mm512_setzero_ps();
         xq[i] = q->q + (r + i) * q->n;
         dx[i] = q->d + (r + i) * nb;
         cx[i] = q->c + (r + i) * nb;
     }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *blk = group + b * PACK_BLOCK;
-        __m512i s[2];
-        for (int i = 0; i < NR; i++)
-            s[i] = _mm512_set1_epi32(cx[i][b]);
+        __m512i s[4][2];
+        for (int i = 0; i < NR; i++) {
+            s[i][0] = _mm512_set1_epi32(cx[i][b]);
+            s[i][1] = _mm512_setzero_si512();
+        }
         for (int k = 0; k < 8; k++) {
             __m512i wv = _mm512_loadu_si512(blk + PACK_SCALES + 64 * k);
             for (int i = 0; i < NR; i++) {
                 int32_t x4;
                 memcpy(&x4, xq[i] + b * GFT_Q8_0_BLOCK + 4 * k, 4);
-                s[i] = _mm512_dpbusd_epi32(s[i], wv, _mm512_set1_epi32(x4));
+                s[i][k / 4] = _mm512_dpbusd_epi32(s[i][k / 4], wv, _mm512_set1_epi32(x4));
             }
         }
         __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)blk));
         for (int i = 0; i < NR; i++)
-            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[i]),
+            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s[i][0], s[i][1])),
                                      _mm512_mul_ps(dw, _mm512_set1_ps(dx[i][b])), acc[i]);
     }
     for (int i = 0; i < NR; i++) {
@@ -307,6 +313,13 @@ static void group_rows_2(const uint8_t *g, int64_t nb, const gft_qrows *q, int r
     group_rows(g, nb, q, r, 2, y, ldy, epi);
 }
 #endif
+#if VNNI_WIDTH == 512
+static void group_rows_4(const uint8_t *g, int64_t nb, const gft_qrows *q, int r, float *y,
+                         int64_t ldy, gft_epilogue epi)
+{
+    group_rows(g, nb, q, r, 4, y, ldy, epi);
+}
+#endif
 
 void gft_matmul_q8x16_range(const gft_tensor *w, const gft_qrows *q, int R, float *y, int64_t ldy,
                             int64_t o0, int64_t o1, gft_epilogue epi)
@@ -320,6 +333,10 @@ void gft_matmul_q8x16_range(const gft_tensor *w, const gft_qrows *q, int R, floa
 #if VNNI_WIDTH != 0
         if (o == g * GFT_Q8X16_OUTS && g_end <= o1) { /* a whole group */
             int r = 0;
+#if VNNI_WIDTH == 512
+            for (; r + 4 <= R; r += 4)
+                group_rows_4(group, nb, q, r, y + o, ldy, epi);
+#endif
             for (; r + 2 <= R; r += 2)
                 group_rows_2(group, nb, q, r, y + o, ldy, epi);
             if (r < R)

@@ -85,59 +85,95 @@ static int compare(const char *what, const float *got, const double *exact, cons
     return bad == 0;
 }
 
+/* One conv under test, run in bands of `rows` units (tile rows or input
+ * rows) over its `units`. */
+typedef struct {
+    const char *kind;
+    int units;
+    const float *bias, *in;
+    int h, w; /* the input map */
+    union {
+        gft_wino_conv wino;
+        gft_up_conv up;
+    } c;
+    size_t (*scratch_floats)(const void *c, int w, int rows);
+    void (*band)(const void *c, const float *bias, const float *in, int h, int w, int first, int n,
+                 float *scratch, float *out);
+} conv_case;
+
+static size_t wino_scratch(const void *c, int w, int rows)
+{
+    return gft_wino_scratch_floats(c, w, rows);
+}
+
+static void wino_band(const void *c, const float *bias, const float *in, int h, int w, int first,
+                      int n, float *scratch, float *out)
+{
+    gft_wino_band(c, bias, in, h, w, first, n, scratch, out);
+}
+
+static size_t up_scratch(const void *c, int w, int rows)
+{
+    return gft_up_scratch_floats(c, w, rows);
+}
+
+static void up_band(const void *c, const float *bias, const float *in, int h, int w, int first,
+                    int n, float *scratch, float *out)
+{
+    gft_up_band(c, bias, in, h, w, first, n, scratch, out);
+}
+
+/* Every band height, every output written, each within the bound. */
+static void check_bands(const conv_case *t, int cin, int cout, size_t n_out, const double *exact,
+                        const double *bound)
+{
+    float *out = malloc(n_out * sizeof *out);
+    for (int rows = 1; rows <= t->units; rows++) {
+        float *scratch = malloc(t->scratch_floats(&t->c, t->w, rows) * sizeof *scratch);
+        for (size_t i = 0; i < n_out; i++)
+            out[i] = NAN; /* every output must be written */
+        for (int first = 0; first < t->units; first += rows)
+            t->band(&t->c, t->bias, t->in, t->h, t->w, first,
+                    first + rows <= t->units ? rows : t->units - first, scratch, out);
+        char what[96];
+        snprintf(what, sizeof what, "%s %dx%d cin %d cout %d, bands of %d", t->kind, t->h, t->w,
+                 cin, cout, rows);
+        compare(what, out, exact, bound, n_out, cin);
+        free(scratch);
+    }
+    free(out);
+}
+
 static void test_winograd(int H, int W, int cin, int cout, uint64_t *rng)
 {
     size_t P = (size_t)H * W;
     float *w = random_floats((size_t)cout * cin * 9, rng), *b = random_floats(cout, rng);
-    float *in = random_floats(P * cin, rng), *out = malloc(P * cout * sizeof *out);
+    float *in = random_floats(P * cin, rng);
     double *exact = malloc(P * cout * sizeof *exact), *bound = malloc(P * cout * sizeof *bound);
     reference(w, b, in, cin, cout, H, W, 0, exact, bound);
-    gft_wino_conv c;
-    CHECK(gft_wino_init(&c, w, cin, cout), "wino init");
-    int th = (H + 1) / 2, plan = gft_wino_band_tile_rows(H, W);
-    CHECK(plan >= 1 && plan <= th, "%dx%d: %d tile rows per band", H, W, plan);
-    for (int rows = 1; rows <= th; rows++) {
-        float *scratch = malloc(gft_wino_scratch_floats(&c, W, rows) * sizeof *scratch);
-        for (size_t i = 0; i < P * cout; i++)
-            out[i] = NAN; /* every output must be written */
-        for (int ty = 0; ty < th; ty += rows)
-            gft_wino_band(&c, b, in, H, W, ty, ty + rows <= th ? rows : th - ty, scratch, out);
-        char what[96];
-        snprintf(what, sizeof what, "winograd %dx%d cin %d cout %d, bands of %d", H, W, cin, cout,
-                 rows);
-        compare(what, out, exact, bound, P * cout, cin);
-        free(scratch);
-    }
-    gft_wino_free(&c);
-    free(w), free(b), free(in), free(out), free(exact), free(bound);
+    conv_case t = {"winograd", (H + 1) / 2, b, in, H, W, {{0}}, wino_scratch, wino_band};
+    CHECK(gft_wino_init(&t.c.wino, w, cin, cout), "wino init");
+    int plan = gft_wino_band_tile_rows(H, W);
+    CHECK(plan >= 1 && plan <= t.units, "%dx%d: %d tile rows per band", H, W, plan);
+    check_bands(&t, cin, cout, P * cout, exact, bound);
+    gft_wino_free(&t.c.wino);
+    free(w), free(b), free(in), free(exact), free(bound);
 }
 
 static void test_upsample(int h, int w, int cin, int cout, uint64_t *rng)
 {
-    int H = 2 * h, W = 2 * w;
-    size_t P = (size_t)H * W;
+    size_t P = (size_t)4 * h * w;
     float *wt = random_floats((size_t)cout * cin * 9, rng), *b = random_floats(cout, rng);
-    float *in = random_floats((size_t)h * w * cin, rng), *out = malloc(P * cout * sizeof *out);
+    float *in = random_floats((size_t)h * w * cin, rng);
     double *exact = malloc(P * cout * sizeof *exact), *bound = malloc(P * cout * sizeof *bound);
-    reference(wt, b, in, cin, cout, H, W, 1, exact, bound);
-    gft_up_conv c;
-    CHECK(gft_up_init(&c, wt, cin, cout), "up init");
+    reference(wt, b, in, cin, cout, 2 * h, 2 * w, 1, exact, bound);
+    conv_case t = {"upsample", h, b, in, h, w, {{0}}, up_scratch, up_band};
+    CHECK(gft_up_init(&t.c.up, wt, cin, cout), "up init");
     int plan = gft_up_band_rows(cin, h, w);
     CHECK(plan >= 1 && plan <= h, "%dx%d: %d rows per band", h, w, plan);
-    for (int rows = 1; rows <= h; rows++) {
-        float *scratch = malloc(gft_up_scratch_floats(&c, w, rows) * sizeof *scratch);
-        for (size_t i = 0; i < P * cout; i++)
-            out[i] = NAN;
-        for (int y = 0; y < h; y += rows)
-            gft_up_band(&c, b, in, h, w, y, y + rows <= h ? rows : h - y, scratch, out);
-        char what[96];
-        snprintf(what, sizeof what, "upsample %dx%d cin %d cout %d, bands of %d", h, w, cin, cout,
-                 rows);
-        compare(what, out, exact, bound, P * cout, cin);
-        free(scratch);
-    }
-    gft_up_free(&c);
-    free(wt), free(b), free(in), free(out), free(exact), free(bound);
+    check_bands(&t, cin, cout, P * cout, exact, bound);
+    gft_up_free(&t.c.up);
+    free(wt), free(b), free(in), free(exact), free(bound);
 }
 
 static void test_im2col(int H, int W, int cin, int cout, uint64_t *rng)

@@ -96,7 +96,7 @@ typedef struct {
      * (this build has an int8 kernel; environment GFT_NO_INT8=1 at load time
      * turns it off); 0: F32 activations */
     int int8_kernel;
-    const char *int8_isa; /* "AVX-512 VNNI", "AVX-VNNI"; "none" when int8_kernel is 0 */
+    const char *int8_isa; /* "AVX-512 VNNI", "AVX-VNNI", "AVX2"; "none" when int8_kernel is 0 */
 } gft_model_info;
 
 void gft_model_get_info(const gft_model *model, gft_model_info *info);

@@ -1,5 +1,6 @@
 /* Q8_0 weights times int8 activations: the decode loop's matrix products on
- * CPUs with AVX-512 VNNI.
+ * CPUs with AVX-512 VNNI, AVX-VNNI, or AVX2 alone (the same integer sums from
+ * VPMADDUBSW and VPMADDWD).
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Why: at 2-8 rows the Q8_0 x F32 kernel is bound by arithmetic (16
@@ -41,11 +42,11 @@ struct gft_qrows {
     int64_t n; /* the quantised rows' length */
 };
 
-/* 1 when this build has the packed kernel (AVX-512 VNNI, or AVX-VNNI with
- * 256-bit vectors); 0 otherwise, and then nothing is packed and the Q8_0 x
- * F32 kernel runs. */
+/* 1 when this build has the packed kernel (AVX-512 VNNI; AVX-VNNI or AVX2
+ * with 256-bit vectors); 0 otherwise, and then nothing is packed and the
+ * Q8_0 x F32 kernel runs. */
 int gft_q8x16_available(void);
-/* "AVX-512 VNNI", "AVX-VNNI" or "none" */
+/* "AVX-512 VNNI", "AVX-VNNI", "AVX2" or "none" */
 const char *gft_q8x16_isa(void);
 
 /* Bytes of w packed, or 0 when w cannot be packed (not Q8_0, or outputs not a

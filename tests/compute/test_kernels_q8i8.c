@@ -90,6 +90,12 @@ static void test_products(int n_in, int n_out, gft_pool **pools, uint64_t *rng)
 {
     gft_tensor w;
     tm_tensor(&w, GFT_TYPE_Q8_0, n_in, n_out, 1, 1, 0.5f, rng);
+    /* extreme codes in some blocks: -128 (which a file may hold, though the
+     * exporter writes -127 .. 127) and 127, next to activations at +-127 */
+    gft_block_q8_0 *blocks = (gft_block_q8_0 *)w.data;
+    for (int64_t b = 0; b < (int64_t)n_in / 32 * n_out; b += 7)
+        for (int i = 0; i < 32; i++)
+            blocks[b].qs[i] = (int8_t)(i % 3 == 0 ? -128 : i % 3 == 1 ? 127 : -127);
     size_t sz = gft_q8x16_size(&w);
     CHECK(sz == (size_t)n_in / 32 * 34 * n_out, "packed size %zu", sz);
     void *packed = aligned_alloc(64, (sz + 63) / 64 * 64);

@@ -52,9 +52,8 @@ void gft_up_free(gft_up_conv *c)
     c->w = NULL;
 }
 
-int gft_up_band_rows(int cin, int h, int w)
+int gft_up_band_rows(int h, int w)
 {
-    (void)cin;
     int rows = (BAND_PIXELS + w - 1) / w, half = (h + 1) / 2;
     if (rows > half) /* at least two bands where the map has two rows */
         rows = half;

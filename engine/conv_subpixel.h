@@ -19,7 +19,7 @@ int gft_up_init(gft_up_conv *c, const float *w, int cin, int cout);
 void gft_up_free(gft_up_conv *c);
 
 /* Input rows per band: a function of the shape only. */
-int gft_up_band_rows(int cin, int h, int w);
+int gft_up_band_rows(int h, int w);
 
 /* Scratch floats that gft_up_band needs for `rows` input rows of width w. */
 size_t gft_up_scratch_floats(const gft_up_conv *c, int w, int rows);

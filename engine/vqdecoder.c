@@ -86,7 +86,7 @@ static band_plan plan_bands(const conv3 *c, int H, int W)
         p.scratch = gft_wino_scratch_floats(&c->wino, W, p.rows);
     } else if (c->kind == GFT_CONV_UPSAMPLE) {
         p.units = H / 2;
-        p.rows = gft_up_band_rows(c->cin, H / 2, W / 2);
+        p.rows = gft_up_band_rows(H / 2, W / 2);
         p.scratch = gft_up_scratch_floats(&c->up, W / 2, p.rows);
     } else {
         p.units = H;

@@ -149,12 +149,18 @@ void gft_pictures_from_result(const gft_result *result, GftPictures *pictures)
     }
 }
 
-void gft_output_size(const GftPluginSettings *s, int image_w, int image_h, int *w, int *h)
+void gft_output_size(const GftPluginSettings *s, int frame_w, int frame_h, int *w, int *h)
 {
-    gboolean have_image = image_w > 0 && image_h > 0;
+    gboolean have_frame = frame_w > 0 && frame_h > 0;
 
-    *w = s->width > 0 ? s->width : have_image ? image_w : GFT_DEFAULT_NEW_SIDE;
-    *h = s->height > 0 ? s->height : have_image ? image_h : GFT_DEFAULT_NEW_SIDE;
+    *w = s->width > 0 ? s->width : have_frame ? frame_w : GFT_DEFAULT_NEW_SIDE;
+    *h = s->height > 0 ? s->height : have_frame ? frame_h : GFT_DEFAULT_NEW_SIDE;
+}
+
+void gft_frame_centre(const GftFrame *frame, int w, int h, int *x, int *y)
+{
+    *x = frame->x + (frame->width - w) / 2;
+    *y = frame->y + (frame->height - h) / 2;
 }
 
 void gft_record_init(GftLayerRecord *record, const GftPluginSettings *resolved,
@@ -172,8 +178,8 @@ void gft_record_init(GftLayerRecord *record, const GftPluginSettings *resolved,
     record->model_name = g_strdup(m->info.name ? m->info.name : "");
 }
 
-gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int image_w,
-                        int image_h, GftPluginProgressFn progress, void *user_data,
+gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int frame_w,
+                        int frame_h, GftPluginProgressFn progress, void *user_data,
                         GftPluginRun *run, GError **error)
 {
     memset(run, 0, sizeof *run);
@@ -188,7 +194,7 @@ gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int 
         return FALSE;
     }
     gft_pictures_from_result(&run->result, &run->pictures);
-    gft_output_size(&run->resolved, image_w, image_h, &run->out_w, &run->out_h);
+    gft_output_size(&run->resolved, frame_w, frame_h, &run->out_w, &run->out_h);
     gft_record_init(&run->record, &run->resolved, &run->model, run->out_w, run->out_h);
     return TRUE;
 }

@@ -43,9 +43,20 @@ gboolean gft_plugin_generate(const GftLoadedModel *m, const GftPluginSettings *s
 /* The finished variations of result as pictures (pixels point into result). */
 void gft_pictures_from_result(const gft_result *result, GftPictures *pictures);
 
-/* The layers' size: the requested one, or for 0 the image's (image_w/h
+/* The layers' size: the requested one, or for 0 the frame's (frame_w/h
  * <= 0: no image, GFT_DEFAULT_NEW_SIDE). */
-void gft_output_size(const GftPluginSettings *s, int image_w, int image_h, int *w, int *h);
+void gft_output_size(const GftPluginSettings *s, int frame_w, int frame_h, int *w, int *h);
+
+/* The area new layers are centred on, in image pixels: the selection's
+ * bounding box when the image has a selection, else the whole canvas. A size
+ * of 0 stands for its size. */
+typedef struct {
+    int x, y, width, height;
+} GftFrame;
+
+/* The offsets that centre a w x h layer on frame (the halved difference
+ * rounded toward zero). */
+void gft_frame_centre(const GftFrame *frame, int w, int h, int *x, int *y);
 
 /* The parasite template for a run: resolved settings, the model's path,
  * fingerprint and name, and the layers' size. Clear with gft_record_clear. */
@@ -63,11 +74,11 @@ typedef struct {
 } GftPluginRun;
 
 /* Loads s->model, resolves a copy of s, generates and fills the pictures, the
- * layers' size (image_w/h: the target image's, <= 0 for none) and the record.
+ * layers' size (frame_w/h: the target frame's, <= 0 for no image) and the record.
  * On success clear run with gft_plugin_run_clear; on failure nothing is left
  * to clear. */
-gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int image_w,
-                        int image_h, GftPluginProgressFn progress, void *user_data,
+gboolean gft_plugin_run(const GftPluginSettings *s, const char *plugin_dir, int frame_w,
+                        int frame_h, GftPluginProgressFn progress, void *user_data,
                         GftPluginRun *run, GError **error);
 void gft_plugin_run_clear(GftPluginRun *run);
 

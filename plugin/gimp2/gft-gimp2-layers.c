@@ -53,9 +53,26 @@ static void attach_record(gint32 layer, const GftLayerRecord *record, guint64 se
 }
 
 /* A filled, scaled picture layer; parent/position as gimp_image_insert_layer. */
-static gint32 add_one(gint32 image, gint32 parent, gint position, const GftPictures *pictures,
-                      int index, const GftLayerRecord *record, int out_w, int out_h)
+GftFrame gft2_frame(gint32 image)
 {
+    GftFrame f = {0, 0, gimp_image_width(image), gimp_image_height(image)};
+    gboolean non_empty = FALSE;
+    gint x1, y1, x2, y2;
+
+    if (gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2) && non_empty && x2 > x1 &&
+        y2 > y1) {
+        GftFrame s = {x1, y1, x2 - x1, y2 - y1};
+        f = s;
+    }
+    return f;
+}
+
+static gint32 add_one(const Gft2Place *place, gint32 parent, gint position,
+                      const GftPictures *pictures, int index, const GftLayerRecord *record,
+                      int out_w, int out_h)
+{
+    gint32 image = place->image;
+    int x, y;
     GimpImageType type =
         gimp_image_base_type(image) == GIMP_GRAY ? GIMP_GRAYA_IMAGE : GIMP_RGBA_IMAGE;
     guint64 seed = pictures->seeds[index];
@@ -76,8 +93,8 @@ static gint32 add_one(gint32 image, gint32 parent, gint position, const GftPictu
 
     if (out_w != pictures->width || out_h != pictures->height)
         gimp_layer_scale(layer, out_w, out_h, FALSE); /* context's default interpolation */
-    gimp_layer_set_offsets(layer, (gimp_image_width(image) - out_w) / 2,
-                           (gimp_image_height(image) - out_h) / 2);
+    gft_frame_centre(&place->frame, out_w, out_h, &x, &y);
+    gimp_layer_set_offsets(layer, x, y);
     attach_record(layer, record, seed);
     return layer;
 }
@@ -91,7 +108,7 @@ gint32 gft2_add_pictures(const Gft2Place *place, const GftPictures *pictures,
 
     insert_point(place, &parent, &position);
     if (pictures->n == 1)
-        return add_one(place->image, parent, position, pictures, 0, record, out_w, out_h);
+        return add_one(place, parent, position, pictures, 0, record, out_w, out_h);
 
     group = gimp_layer_group_new(place->image);
     name = gft_short_prompt(record->settings.prompt, 60);
@@ -99,7 +116,7 @@ gint32 gft2_add_pictures(const Gft2Place *place, const GftPictures *pictures,
     g_free(name);
     gimp_image_insert_layer(place->image, group, parent, position);
     for (int i = 0; i < pictures->n; i++) /* first variation on top */
-        add_one(place->image, group, i, pictures, i, record, out_w, out_h);
+        add_one(place, group, i, pictures, i, record, out_w, out_h);
     return group;
 }
 
@@ -131,12 +148,14 @@ gint32 gft2_deliver(gint32 image, gint32 drawable, GimpRunMode run_mode,
                     const GftPictures *pictures, const GftLayerRecord *record, int out_w, int out_h)
 {
     gboolean new_image = image == -1;
-    Gft2Place place = {image, new_image ? -1 : gft2_anchor_layer(image, drawable)};
+    Gft2Place place = {image, new_image ? -1 : gft2_anchor_layer(image, drawable), {0}};
 
     if (new_image) {
         place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
         gimp_image_undo_disable(place.image);
+        place.frame = gft2_frame(place.image);
     } else {
+        place.frame = gft2_frame(image);
         gimp_image_undo_group_start(image);
         gft2_prepare_image(image);
     }

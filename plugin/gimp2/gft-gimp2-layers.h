@@ -11,11 +11,15 @@
 #include "gft-plugin-generate.h"
 
 /* Where new layers go: directly above `above` (in its group), or on top of
- * the layer stack when above is -1. */
+ * the layer stack when above is -1; centred on frame. */
 typedef struct {
     gint32 image;
     gint32 above;
+    GftFrame frame;
 } Gft2Place;
+
+/* The image's selection bounds when it has a selection, else its canvas. */
+GftFrame gft2_frame(gint32 image);
 
 /* The layer new results should go above: `drawable` when it is a layer of
  * image, else the active layer, else -1 (top of the stack). */
@@ -26,7 +30,7 @@ gint32 gft2_anchor_layer(gint32 image, gint32 drawable);
 void gft2_prepare_image(gint32 image);
 
 /* Adds the pictures, each scaled to out_w x out_h with GIMP's
- * default interpolation and centred on the canvas; several pictures go into
+ * default interpolation and centred on place->frame; several pictures go into
  * a layer group named after the prompt. record is the template for each
  * layer's parasite (its seed is replaced). Returns the top new item. */
 gint32 gft2_add_pictures(const Gft2Place *place, const GftPictures *pictures,

@@ -41,8 +41,8 @@ static const GimpParamDef generate_args[N_GENERATE_ARGS] = {
     {GIMP_PDB_FLOAT, "guidance", "Classifier-free guidance, 0 to 30, 1 = off; < 0: default"},
     {GIMP_PDB_INT32, "seed", "Seed of the first variation (-1: random)"},
     {GIMP_PDB_INT32, "variations", "Number of pictures, 1 to 16"},
-    {GIMP_PDB_INT32, "width", "Layer width in pixels (0: the image's width, 512 for new)"},
-    {GIMP_PDB_INT32, "height", "Layer height in pixels (0: the image's height, 512 for new)"},
+    {GIMP_PDB_INT32, "width", "Layer width (0: the selection's or the image's, 512 for new)"},
+    {GIMP_PDB_INT32, "height", "Layer height (0: the selection's or the image's, 512 for new)"},
     {GIMP_PDB_STRING, "model", "Model file (.gguf); \"\": the shipped model"},
     {GIMP_PDB_INT32, "target", "0: new layers in the image, 1: a new image"},
     {GIMP_PDB_INT32, "candidates",
@@ -160,6 +160,7 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
     gint32 drawable = n_params > 2 ? param[2].data.d_drawable : -1;
     GftPluginSettings s;
     GftPluginRun run;
+    GftFrame frame = {0, 0, 0, 0};
     char *dir;
     gboolean ok;
 
@@ -195,10 +196,11 @@ static gboolean run_generate(GimpRunMode run_mode, gint n_params, const GimpPara
     }
 #endif
 
+    if (image != -1)
+        frame = gft2_frame(image);
     dir = plugin_dir();
     gimp_progress_init(_("Generating from text..."));
-    ok = gft_plugin_run(&s, dir, image == -1 ? 0 : gimp_image_width(image),
-                        image == -1 ? 0 : gimp_image_height(image), on_progress, NULL, &run, error);
+    ok = gft_plugin_run(&s, dir, frame.width, frame.height, on_progress, NULL, &run, error);
     if (ok) {
         *out_image = gft2_deliver(image, drawable, run_mode, &run.pictures, &run.record, run.out_w,
                                   run.out_h);
@@ -229,7 +231,7 @@ static gboolean regenerate(gint32 layer, int mode, GimpRunMode run_mode, gint32 
     /* the record's size is concrete: the new layers match the old one */
     ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
     if (ok) {
-        Gft2Place place = {image, layer};
+        Gft2Place place = {image, layer, gft2_frame(image)};
         gimp_image_undo_group_start(image);
         gft2_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);

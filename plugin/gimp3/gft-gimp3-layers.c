@@ -65,9 +65,25 @@ static GimpLayer *new_picture_layer(GimpImage *image, const GftPictures *picture
     return layer;
 }
 
-static void fill_and_scale(GimpImage *image, GimpLayer *layer, const GftPictures *pictures,
+GftFrame gft3_frame(GimpImage *image)
+{
+    GftFrame f = {0, 0, gimp_image_get_width(image), gimp_image_get_height(image)};
+    gboolean non_empty = FALSE;
+    gint x1, y1, x2, y2;
+
+    if (gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2) && non_empty && x2 > x1 &&
+        y2 > y1) {
+        GftFrame s = {x1, y1, x2 - x1, y2 - y1};
+        f = s;
+    }
+    return f;
+}
+
+static void fill_and_scale(const Gft3Place *place, GimpLayer *layer, const GftPictures *pictures,
                            int index, int out_w, int out_h)
 {
+    int x, y;
+
     GeglBuffer *buffer = gimp_drawable_get_buffer(GIMP_DRAWABLE(layer));
 
     /* GEGL converts the sRGB RGBA bytes to the layer's format (grey too). */
@@ -78,8 +94,8 @@ static void fill_and_scale(GimpImage *image, GimpLayer *layer, const GftPictures
 
     if (out_w != pictures->width || out_h != pictures->height)
         gimp_layer_scale(layer, out_w, out_h, FALSE); /* context's default interpolation */
-    gimp_layer_set_offsets(layer, (gimp_image_get_width(image) - out_w) / 2,
-                           (gimp_image_get_height(image) - out_h) / 2);
+    gft_frame_centre(&place->frame, out_w, out_h, &x, &y);
+    gimp_layer_set_offsets(layer, x, y);
 }
 
 GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures,
@@ -93,7 +109,7 @@ GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures
         GimpLayer *layer = new_picture_layer(place->image, pictures, 0, prompt);
 
         insert(place, layer);
-        fill_and_scale(place->image, layer, pictures, 0, out_w, out_h);
+        fill_and_scale(place, layer, pictures, 0, out_w, out_h);
         attach_record(layer, record, pictures->seeds[0]);
         return layer;
     }
@@ -107,7 +123,7 @@ GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures
 
         /* first variation on top */
         gimp_image_insert_layer(place->image, layer, GIMP_LAYER(group), i);
-        fill_and_scale(place->image, layer, pictures, i, out_w, out_h);
+        fill_and_scale(place, layer, pictures, i, out_w, out_h);
         attach_record(layer, record, pictures->seeds[i]);
     }
     return GIMP_LAYER(group);
@@ -143,12 +159,14 @@ GimpImage *gft3_deliver(GimpImage *image, GimpDrawable **drawables, GimpRunMode 
                         int out_h)
 {
     gboolean new_image = image == NULL;
-    Gft3Place place = {image, new_image ? NULL : gft3_anchor_layer(image, drawables)};
+    Gft3Place place = {image, new_image ? NULL : gft3_anchor_layer(image, drawables), {0}};
 
     if (new_image) {
         place.image = gimp_image_new(out_w, out_h, GIMP_RGB);
         gimp_image_undo_disable(place.image);
+        place.frame = gft3_frame(place.image);
     } else {
+        place.frame = gft3_frame(image);
         gimp_image_undo_group_start(image);
         gft3_prepare_image(image);
     }

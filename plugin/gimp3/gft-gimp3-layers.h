@@ -11,11 +11,15 @@
 #include "gft-plugin-generate.h"
 
 /* Where new layers go: directly above `above` (in its group), or on top of
- * the layer stack when above is NULL. */
+ * the layer stack when above is NULL; centred on frame. */
 typedef struct {
     GimpImage *image;
     GimpLayer *above;
+    GftFrame frame;
 } Gft3Place;
+
+/* The image's selection bounds when it has a selection, else its canvas. */
+GftFrame gft3_frame(GimpImage *image);
 
 /* The layer new results should go above: the first selected drawable when
  * it is a layer of image, else NULL (top of the stack). */
@@ -26,7 +30,7 @@ GimpLayer *gft3_anchor_layer(GimpImage *image, GimpDrawable **drawables);
 void gft3_prepare_image(GimpImage *image);
 
 /* Adds the pictures, each scaled to out_w x out_h with GIMP's default
- * interpolation and centred on the canvas; several pictures go into a
+ * interpolation and centred on place->frame; several pictures go into a
  * layer group named after the prompt. record is the template for each
  * layer's parasite (its seed is replaced). Returns the top new item. */
 GimpLayer *gft3_add_pictures(const Gft3Place *place, const GftPictures *pictures,

@@ -120,11 +120,12 @@ static void add_generate_arguments(GimpProcedure *p)
     gimp_procedure_add_int_argument(p, "variations", _("_Variations"), _("Number of pictures"), 1,
                                     GFT_MAX_VARIATIONS, 1, rw);
     gimp_procedure_add_int_argument(p, "width", _("_Width"),
-                                    _("Layer width (0: the image's width, 512 for a new image)"), 0,
-                                    GFT_MAX_SIDE, 0, rw);
+                                    _("Layer width (0: the selection's or the image's width, 512 "
+                                      "for a new image)"),
+                                    0, GFT_MAX_SIDE, 0, rw);
     gimp_procedure_add_int_argument(p, "height", _("_Height"),
-                                    _("Layer height (0: the image's height, 512 for a new "
-                                      "image)"),
+                                    _("Layer height (0: the selection's or the image's height, "
+                                      "512 for a new image)"),
                                     0, GFT_MAX_SIDE, 0, rw);
     gimp_procedure_add_string_argument(p, "model", _("_Model"),
                                        _("Model file (.gguf); \"\": the shipped model"), "", rw);
@@ -254,9 +255,12 @@ static gboolean generate_now(const GftPluginSettings *s, GimpImage *image, GimpD
     GftPluginRun run;
     gboolean ok;
 
+    GftFrame frame = {0, 0, 0, 0};
+
+    if (image)
+        frame = gft3_frame(image);
     gimp_progress_init(_("Generating from text..."));
-    ok = gft_plugin_run(s, dir, image ? gimp_image_get_width(image) : 0,
-                        image ? gimp_image_get_height(image) : 0, on_progress, NULL, &run, error);
+    ok = gft_plugin_run(s, dir, frame.width, frame.height, on_progress, NULL, &run, error);
     if (ok) {
         *out_image = gft3_deliver(image, drawables, run_mode, &run.pictures, &run.record, run.out_w,
                                   run.out_h);
@@ -318,7 +322,7 @@ static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode, G
     /* the record's size is concrete: the new layers match the old one */
     ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
     if (ok) {
-        Gft3Place place = {image, GIMP_LAYER(drawable)};
+        Gft3Place place = {image, GIMP_LAYER(drawable), gft3_frame(image)};
         gimp_image_undo_group_start(image);
         gft3_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);

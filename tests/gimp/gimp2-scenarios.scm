@@ -51,6 +51,16 @@
   (gft-gen img bg "a grey owl" 5 2 32 32 0)
   (gft-save img "grey.xcf"))
 
+; selection: size 0 is the selection's bounding box, placed on it; a set
+; size is centred on it
+(let* ((img (car (gimp-image-new 120 90 RGB)))
+       (bg (gft-layer img RGB-IMAGE "bg")))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 20 10 60 41)
+  (gft-gen img bg "a yellow star" 13 1 0 0 0)
+  (gimp-image-set-active-layer img bg)
+  (gft-gen img bg "a yellow star" 14 1 32 32 0)
+  (gft-save img "selection.xcf"))
+
 ; indexed: converted to RGB in the same undo group
 (let* ((img (car (gimp-image-new 50 40 RGB)))
        (bg (gft-layer img RGB-IMAGE "bg")))

@@ -90,6 +90,16 @@ def scenarios():
     generate(img, [bg], "a grey owl", 5, 2, 32, 32, 0)
     save(img, "grey.xcf")
 
+    # selection: size 0 is the selection's bounding box, placed on it; a set
+    # size is centred on it
+    img = new_image(120, 90, Gimp.ImageBaseType.RGB)
+    bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 20, 10, 60, 41)
+    generate(img, [bg], "a yellow star", 13, 1, 0, 0, 0)
+    img.set_selected_layers([bg])
+    generate(img, [bg], "a yellow star", 14, 1, 32, 32, 0)
+    save(img, "selection.xcf")
+
     # indexed: converted to RGB in the same undo group
     img = new_image(50, 40, Gimp.ImageBaseType.RGB)
     bg = add_layer(img, "bg", Gimp.ImageType.RGB_IMAGE)

@@ -245,7 +245,7 @@ static void test_checks_and_sizes(void)
     g_clear_error(&error);
     s.candidates = 0;
 
-    gft_output_size(&s, 300, 200, &w, &h); /* 0 = the image's size */
+    gft_output_size(&s, 300, 200, &w, &h); /* 0 = the frame's size */
     g_assert_cmpint(w, ==, 300);
     g_assert_cmpint(h, ==, 200);
     gft_output_size(&s, 0, 0, &w, &h); /* no image */
@@ -255,6 +255,27 @@ static void test_checks_and_sizes(void)
     g_assert_cmpint(w, ==, 64);
     g_assert_cmpint(h, ==, 200);
     gft_plugin_settings_clear(&s);
+}
+
+/* Layers centre on the frame (the selection's bounds or the canvas), the
+ * halved difference rounded toward zero as before frames existed. */
+static void test_frame_centre(void)
+{
+    GftFrame canvas = {0, 0, 64, 48}, selection = {20, 10, 60, 41};
+    int x, y;
+
+    gft_frame_centre(&canvas, 32, 32, &x, &y);
+    g_assert_cmpint(x, ==, 16);
+    g_assert_cmpint(y, ==, 8);
+    gft_frame_centre(&selection, 60, 41, &x, &y); /* the frame's own size: at its corner */
+    g_assert_cmpint(x, ==, 20);
+    g_assert_cmpint(y, ==, 10);
+    gft_frame_centre(&selection, 32, 32, &x, &y);
+    g_assert_cmpint(x, ==, 34);
+    g_assert_cmpint(y, ==, 14); /* 10 + 9 / 2 */
+    gft_frame_centre(&canvas, 129, 49, &x, &y); /* larger than the frame */
+    g_assert_cmpint(x, ==, -32);
+    g_assert_cmpint(y, ==, 0);
 }
 
 static void test_resolve(void)
@@ -373,6 +394,7 @@ int main(int argc, char **argv)
     g_test_add_func("/plugin/record-round-trip", test_record_round_trip);
     g_test_add_func("/plugin/settings-text", test_settings_text);
     g_test_add_func("/plugin/checks-and-sizes", test_checks_and_sizes);
+    g_test_add_func("/plugin/frame-centre", test_frame_centre);
     g_test_add_func("/plugin/resolve", test_resolve);
     g_test_add_func("/plugin/missing-model", test_missing_model);
     g_test_add_func("/plugin/candidates-run", test_candidates_run);

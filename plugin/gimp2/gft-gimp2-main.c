@@ -231,7 +231,11 @@ static gboolean regenerate(gint32 layer, int mode, GimpRunMode run_mode, gint32 
     /* the record's size is concrete: the new layers match the old one */
     ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
     if (ok) {
-        Gft2Place place = {image, layer, gft2_frame(image)};
+        /* over the old layer: the same size, so the same place */
+        Gft2Place place = {image, layer, {0}};
+        gimp_drawable_offsets(layer, &place.frame.x, &place.frame.y);
+        place.frame.width = gimp_drawable_width(layer);
+        place.frame.height = gimp_drawable_height(layer);
         gimp_image_undo_group_start(image);
         gft2_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);

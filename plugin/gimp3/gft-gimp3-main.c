@@ -322,7 +322,11 @@ static gboolean regenerate(GimpImage *image, GimpDrawable *drawable, int mode, G
     /* the record's size is concrete: the new layers match the old one */
     ok = gft_plugin_run(&old.settings, dir, 0, 0, on_progress, NULL, &run, error);
     if (ok) {
-        Gft3Place place = {image, GIMP_LAYER(drawable), gft3_frame(image)};
+        /* over the old layer: the same size, so the same place */
+        Gft3Place place = {image, GIMP_LAYER(drawable), {0}};
+        gimp_drawable_get_offsets(drawable, &place.frame.x, &place.frame.y);
+        place.frame.width = gimp_drawable_get_width(drawable);
+        place.frame.height = gimp_drawable_get_height(drawable);
         gimp_image_undo_group_start(image);
         gft3_add_pictures(&place, &run.pictures, &run.record, run.out_w, run.out_h);
         gimp_image_undo_group_end(image);

@@ -59,6 +59,10 @@
   (gft-gen img bg "a yellow star" 13 1 0 0 0)
   (gimp-image-set-active-layer img bg)
   (gft-gen img bg "a yellow star" 14 1 32 32 0)
+  ; regenerate, with nothing selected: over the old layer, not the canvas centre
+  (gimp-selection-none img)
+  (plug-in-generate-from-text-regenerate RUN-NONINTERACTIVE img
+                                         (vector-ref (cadr (gimp-image-get-layers img)) 0) 0)
   (gft-save img "selection.xcf"))
 
 ; indexed: converted to RGB in the same undo group

@@ -98,6 +98,11 @@ def scenarios():
     generate(img, [bg], "a yellow star", 13, 1, 0, 0, 0)
     img.set_selected_layers([bg])
     generate(img, [bg], "a yellow star", 14, 1, 32, 32, 0)
+    # regenerate, with nothing selected: over the old layer, not the canvas centre
+    Gimp.Selection.none(img)
+    first = [lay for lay in img.get_layers() if lay.get_name().endswith("(seed 13)")]
+    if first:
+        regenerate(img, first[0], 0)
     save(img, "selection.xcf")
 
     # indexed: converted to RGB in the same undo group

@@ -292,12 +292,14 @@ def check_scenarios(images, results, fp, rerank_fp):
     if check(img is not None, "selection.xcf missing (run with a selection failed)"):
         top = top_level(img)
         names = [plain_name(i["name"]) for i in top]
-        expected = ["a yellow star (seed 13)", "a yellow star (seed 14)", "bg"]
+        expected = ["a yellow star (seed 13)"] * 2 + ["a yellow star (seed 14)", "bg"]
         if check(names == expected, "selection: layer order %r, expected %r" % (names, expected)):
-            check_generated(top[0], "selection, size 0", "a yellow star", 13, 60, 41, RGBA_IMAGE,
+            check_generated(top[1], "selection, size 0", "a yellow star", 13, 60, 41, RGBA_IMAGE,
                             fp, x=20, y=10)
-            check_generated(top[1], "selection, 32x32", "a yellow star", 14, 32, 32, RGBA_IMAGE,
+            check_generated(top[2], "selection, 32x32", "a yellow star", 14, 32, 32, RGBA_IMAGE,
                             fp, x=34, y=14)
+            check_generated(top[0], "selection, regenerated", "a yellow star", 13, 60, 41,
+                            RGBA_IMAGE, fp, x=20, y=10)
 
     img = images.get("indexed.xcf")
     if check(img is not None, "indexed.xcf missing (indexed image run failed)"):

@@ -190,62 +190,6 @@ float gft_half_to_float(uint16_t h)
     return f;
 }
 
-float gft_gelu(float x)
-{
-    return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
-}
-
-#if defined(__AVX512F__)
-/* exp(x) for x <= 0: Cody-Waite reduction by ln 2, degree-7 Taylor polynomial
- * on |r| <= ln2/2 (error below 1e-8 relative), scaled by 2^n. */
-static inline __m512 exp_neg_avx512(__m512 x)
-{
-    x = _mm512_max_ps(x, _mm512_set1_ps(-100.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
-/* GELU 0.5 x (1 + erf(x / sqrt 2)) in place, erf by Abramowitz & Stegun
- * 7.1.26 (absolute error <= 1.5e-7). Tails use masks so every element goes
- * through the same lanes' arithmetic wherever the range starts. */
-static void gelu_avx512(float *y, int64_t n)
-{
-    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
-    for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        __m512 x = _mm512_maskz_loadu_ps(m, y + i);
-        __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752440f));
-        __m512 a = _mm512_abs_ps(z);
-        __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), one));
-        __m512 poly = _mm512_set1_ps(1.061405429f);
-        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
-        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
-        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
-        poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
-        poly = _mm512_mul_ps(poly, t);
-        __m512 e = exp_neg_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a));
-        __m512 erf_abs = _mm512_fnmadd_ps(poly, e, one);
-        /* erf is odd: copy z's sign */
-        __m512 erf = _mm512_castsi512_ps(_mm512_or_si512(
-            _mm512_castps_si512(erf_abs),
-            _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u))));
-        __m512 g = _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_add_ps(one, erf));
-        _mm512_mask_storeu_ps(y + i, m, g);
-    }
-}
-#endif
-
 static inline float apply_epi(gft_epilogue epi, float old, float s)
 {
     switch (epi) {
@@ -471,17 +415,11 @@ static inline void prefetch_rows(const uint8_t *base, size_t rb, int64_t o, int6
         __builtin_prefetch(p, 0, 2);
 }
 
-/* GELU in place over outputs [o0, o1) of R rows (vectorised with AVX-512). */
+/* GELU in place over outputs [o0, o1) of R rows (gft_gelu_inplace). */
 static void gelu_rows(float *y, int64_t ldy, int R, int64_t o0, int64_t o1)
 {
-    for (int r = 0; r < R; r++) {
-#if defined(__AVX512F__)
-        gelu_avx512(y + r * ldy + o0, o1 - o0);
-#else
-        for (int64_t o = o0; o < o1; o++)
-            y[r * ldy + o] = gft_gelu(y[r * ldy + o]);
-#endif
-    }
+    for (int r = 0; r < R; r++)
+        gft_gelu_inplace(y + r * ldy + o0, o1 - o0);
 }
 
 void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, float *y,
@@ -493,12 +431,10 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
     size_t rb = row_bytes(w);
     int64_t n_in = w->ne[0];
     const uint8_t *base = w->data;
-#if defined(__AVX512F__)
     /* GELU in a vectorised pass over the outputs (erff per element is slow) */
     int gelu_after = epi == GFT_EPI_GELU;
     if (gelu_after)
         epi = GFT_EPI_STORE;
-#endif
     for (int g0 = 0; g0 < R; g0 += ROW_GROUP) {
         int g1 = g0 + ROW_GROUP < R ? g0 + ROW_GROUP : R;
         int64_t o = o0;
@@ -518,10 +454,8 @@ void gft_matmul_range(const gft_tensor *w, const float *x, int64_t ldx, int R, f
             }
         }
     }
-#if defined(__AVX512F__)
     if (gelu_after)
         gelu_rows(y, ldy, R, o0, o1);
-#endif
 }
 
 typedef struct {
@@ -595,45 +529,6 @@ void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *ou
     float inv = (float)(1.0 / sqrt(ss / (double)n + eps));
     for (int64_t i = 0; i < n; i++)
         out[i] = x[i] * inv * g[i];
-}
-
-void gft_softmax(float *x, int64_t n)
-{
-#if defined(__AVX512F__)
-    /* Vectorised: exp by exp_neg_avx512 (error ~1e-7 relative, as expf's
-     * float rounding), the sum in 16 lanes then folded as v_sum does. The
-     * tail is masked, so each element's arithmetic never depends on n. */
-    __m512 mv = _mm512_set1_ps(-INFINITY);
-    for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        mv = _mm512_mask_max_ps(mv, m, mv, _mm512_maskz_loadu_ps(m, x + i));
-    }
-    __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(mv)), acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        __m512 e = exp_neg_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), mx));
-        _mm512_mask_storeu_ps(x + i, m, e);
-        acc = _mm512_mask_add_ps(acc, m, acc, e);
-    }
-    __m512 inv = _mm512_set1_ps(1.0f / v_sum(acc));
-    for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
-    }
-#else
-    float mx = x[0];
-    for (int64_t i = 1; i < n; i++)
-        if (x[i] > mx)
-            mx = x[i];
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        x[i] = expf(x[i] - mx);
-        sum += x[i];
-    }
-    float inv = (float)(1.0 / sum);
-    for (int64_t i = 0; i < n; i++)
-        x[i] *= inv;
-#endif
 }
 
 void gft_f32_to_f16_row(const float *x, uint16_t *y, int64_t n)
@@ -905,29 +800,4 @@ void gft_mean_var(const float *x, size_t n, double *mean, double *var)
     }
     *mean = m;
     *var = n ? sq / (double)n : 0.0;
-}
-
-void gft_affine_silu(const float *x, float *y, size_t n, float mean, float inv, float w, float b)
-{
-    size_t i = 0;
-#if defined(__AVX512F__)
-    /* sigmoid(v) = 1 / (1 + e) for v >= 0, e / (1 + e) for v < 0, with
-     * e = exp(-|v|) <= 1, so the exponential never overflows */
-    const __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(inv), vw = _mm512_set1_ps(w);
-    const __m512 vb = _mm512_set1_ps(b), one = _mm512_set1_ps(1.0f);
-    for (; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        v = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, vm), vi), vw), vb);
-        __m512 e = exp_neg_avx512(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(v)));
-        __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e));
-        __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
-        r = _mm512_mask_mul_ps(r, neg, r, e);
-        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, r));
-    }
-#endif
-    for (; i < n; i++) {
-        float v = (x[i] - mean) * inv * w + b;
-        y[i] = v / (1.0f + expf(-v));
-    }
 }

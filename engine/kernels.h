@@ -42,11 +42,15 @@ void gft_matmul(gft_pool *pool, gft_qrows *q, const float *x, int64_t ldx, int R
 /* out = x / sqrt(mean(x^2) + eps) * g, n floats (out may equal x). */
 void gft_rmsnorm(const float *x, const float *g, int64_t n, float eps, float *out);
 
-/* exact GELU: 0.5 x (1 + erf(x / sqrt 2)) */
+/* engine/activations.c. exact GELU: 0.5 x (1 + erf(x / sqrt 2)) */
 float gft_gelu(float x);
+/* GELU in place over n floats: with AVX-512 or AVX2, erf by Abramowitz &
+ * Stegun 7.1.26 (absolute error <= 1.5e-7) in vectors, else gft_gelu; each
+ * element's result depends on its value only. */
+void gft_gelu_inplace(float *y, int64_t n);
 
 /* In place softmax over n floats (max-subtracted; the sum in index order, or
- * with AVX-512 in 16 lanes folded in a fixed order). */
+ * with AVX-512 / AVX2 in 16 / 8 lanes folded in a fixed order). */
 void gft_softmax(float *x, int64_t n);
 
 /* n floats to F16 (round to nearest even) */

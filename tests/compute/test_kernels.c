@@ -126,6 +126,27 @@ static void test_row_ops(uint64_t *rng)
         double ref = 0.5 * v * (1 + erf(v / sqrt(2.0)));
         CHECK(fabs(gft_gelu((float)v) - ref) <= 1e-6 * (1 + fabs(ref)), "gelu(%g)", v);
     }
+    /* the vector GELU: out to |x| = 15, where exp(-x^2 / 2) is clamped at
+     * exp(-100) and scaled by 2^-144 (subnormal); the same bits for an
+     * element wherever a range starts or ends */
+    enum { NG = 301 };
+    float gv[NG], gpart[NG];
+    for (int i = 0; i < NG; i++)
+        gv[i] = -15.0f + 0.1f * (float)i;
+    memcpy(gpart, gv, sizeof gv);
+    gft_gelu_inplace(gv, NG);
+    for (int i = 0; i < NG; i++) {
+        double v = -15.0 + 0.1 * i, ref = 0.5 * (float)v * (1 + erf((float)v / sqrt(2.0)));
+        CHECK(fabs(gv[i] - ref) <= 1e-6 * (1 + fabs(ref)), "gelu_inplace(%g): %g vs %g", v, gv[i],
+              ref);
+    }
+    for (int start = 0; start < 40; start += 3) {
+        float t[NG];
+        memcpy(t, gpart, sizeof t);
+        gft_gelu_inplace(t + start, NG - start - start % 7);
+        CHECK(memcmp(t + start, gv + start, (size_t)(NG - start - start % 7) * sizeof *t) == 0,
+              "gelu_inplace bits from %d", start);
+    }
     float s[37];
     double mx = -1e300, sum = 0;
     for (int i = 0; i < 37; i++) {

@@ -5,6 +5,7 @@
  * element goes through the same arithmetic wherever its range starts or
  * ends (masked tails), so results never depend on how work is split. */
 #include "kernels.h"
+#include "vec_fold.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -105,14 +106,9 @@ static inline act_v v_where_negative(act_v v, act_v a, act_v b)
 {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), b, a);
 }
-/* lane l + lane l + 8, then + 4, + 2, + 1 */
 static inline float v_fold_sum(act_v a)
 {
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return gft_fold_sum16(a);
 }
 static inline float v_fold_max(act_v a)
 {
@@ -195,13 +191,9 @@ static inline act_v v_where_negative(act_v v, act_v a, act_v b)
 {
     return _mm256_blendv_ps(b, a, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
 }
-/* lane l + lane l + 4, then + 2, + 1 */
 static inline float v_fold_sum(act_v a)
 {
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return gft_fold_sum8(a);
 }
 static inline float v_fold_max(act_v a)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "kernels.h"
 #include "kernels_q8i8.h"
+#include "vec_fold.h"
 
 #include <math.h>
 #include <string.h>
@@ -34,11 +35,7 @@ static inline vf v_fma(vf a, vf b, vf c)
 }
 static inline float v_sum(vf a)
 {
-    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1));
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return gft_fold_sum16(a);
 }
 static inline vf v_set1(float a)
 {
@@ -76,10 +73,7 @@ static inline vf v_fma(vf a, vf b, vf c)
 }
 static inline float v_sum(vf a)
 {
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return gft_fold_sum8(a);
 }
 static inline vf v_set1(float a)
 {

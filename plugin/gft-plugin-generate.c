@@ -157,6 +157,20 @@ void gft_output_size(const GftPluginSettings *s, int frame_w, int frame_h, int *
     *h = s->height > 0 ? s->height : have_frame ? frame_h : GFT_DEFAULT_NEW_SIDE;
 }
 
+GftFrame gft_frame_of(int image_w, int image_h, gboolean has_selection, int x1, int y1, int x2,
+                      int y2)
+{
+    GftFrame f = {0, 0, image_w, image_h};
+
+    if (has_selection && x2 > x1 && y2 > y1) {
+        f.x = x1;
+        f.y = y1;
+        f.width = x2 - x1;
+        f.height = y2 - y1;
+    }
+    return f;
+}
+
 void gft_frame_centre(const GftFrame *frame, int w, int h, int *x, int *y)
 {
     *x = frame->x + (frame->width - w) / 2;

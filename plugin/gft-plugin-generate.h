@@ -54,6 +54,12 @@ typedef struct {
     int x, y, width, height;
 } GftFrame;
 
+/* The frame of an image_w x image_h image whose selection bounds (as
+ * gimp_selection_bounds gives them: x2, y2 exclusive) are x1..y2 when
+ * has_selection: the bounds when they hold pixels, else the canvas. */
+GftFrame gft_frame_of(int image_w, int image_h, gboolean has_selection, int x1, int y1, int x2,
+                      int y2);
+
 /* The offsets that centre a w x h layer on frame (the halved difference
  * rounded toward zero). */
 void gft_frame_centre(const GftFrame *frame, int w, int h, int *x, int *y);

@@ -55,16 +55,12 @@ static void attach_record(gint32 layer, const GftLayerRecord *record, guint64 se
 /* A filled, scaled picture layer; parent/position as gimp_image_insert_layer. */
 GftFrame gft2_frame(gint32 image)
 {
-    GftFrame f = {0, 0, gimp_image_width(image), gimp_image_height(image)};
     gboolean non_empty = FALSE;
-    gint x1, y1, x2, y2;
+    gint x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    gboolean ok = gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2);
 
-    if (gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2) && non_empty && x2 > x1 &&
-        y2 > y1) {
-        GftFrame s = {x1, y1, x2 - x1, y2 - y1};
-        f = s;
-    }
-    return f;
+    return gft_frame_of(gimp_image_width(image), gimp_image_height(image), ok && non_empty, x1, y1,
+                        x2, y2);
 }
 
 static gint32 add_one(const Gft2Place *place, gint32 parent, gint position,

@@ -67,16 +67,12 @@ static GimpLayer *new_picture_layer(GimpImage *image, const GftPictures *picture
 
 GftFrame gft3_frame(GimpImage *image)
 {
-    GftFrame f = {0, 0, gimp_image_get_width(image), gimp_image_get_height(image)};
     gboolean non_empty = FALSE;
-    gint x1, y1, x2, y2;
+    gint x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    gboolean ok = gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2);
 
-    if (gimp_selection_bounds(image, &non_empty, &x1, &y1, &x2, &y2) && non_empty && x2 > x1 &&
-        y2 > y1) {
-        GftFrame s = {x1, y1, x2 - x1, y2 - y1};
-        f = s;
-    }
-    return f;
+    return gft_frame_of(gimp_image_get_width(image), gimp_image_get_height(image), ok && non_empty,
+                        x1, y1, x2, y2);
 }
 
 static void fill_and_scale(const Gft3Place *place, GimpLayer *layer, const GftPictures *pictures,

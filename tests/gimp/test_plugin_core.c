@@ -272,10 +272,22 @@ static void test_frame_centre(void)
     g_assert_cmpint(y, ==, 10);
     gft_frame_centre(&selection, 32, 32, &x, &y);
     g_assert_cmpint(x, ==, 34);
-    g_assert_cmpint(y, ==, 14); /* 10 + 9 / 2 */
+    g_assert_cmpint(y, ==, 14);                 /* 10 + 9 / 2 */
     gft_frame_centre(&canvas, 129, 49, &x, &y); /* larger than the frame */
     g_assert_cmpint(x, ==, -32);
     g_assert_cmpint(y, ==, 0);
+
+    GftFrame f = gft_frame_of(120, 90, TRUE, 20, 10, 80, 51);
+    g_assert_cmpint(f.x, ==, 20);
+    g_assert_cmpint(f.y, ==, 10);
+    g_assert_cmpint(f.width, ==, 60);
+    g_assert_cmpint(f.height, ==, 41);
+    f = gft_frame_of(120, 90, FALSE, 20, 10, 80, 51); /* no selection: the canvas */
+    g_assert_cmpint(f.x + f.y, ==, 0);
+    g_assert_cmpint(f.width, ==, 120);
+    g_assert_cmpint(f.height, ==, 90);
+    f = gft_frame_of(120, 90, TRUE, 20, 10, 20, 51); /* empty bounds: the canvas */
+    g_assert_cmpint(f.width, ==, 120);
 }
 
 static void test_resolve(void)

@@ -197,10 +197,7 @@ static inline float v_fold_sum(act_v a)
 }
 static inline float v_fold_max(act_v a)
 {
-    __m128 q = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    q = _mm_max_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_max_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+    return gft_fold_max8(a);
 }
 #endif
 

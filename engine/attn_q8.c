@@ -19,39 +19,8 @@
 #define ATTN_WIDTH 0
 #endif
 
-#if ATTN_WIDTH == 256 && defined(__AVXVNNI__)
-/* acc + the 8 lanes' sums of 4 products of unsigned k and signed q bytes */
-static inline __m256i dot4(__m256i acc, __m256i k, __m256i q)
-{
-    return _mm256_dpbusd_avx_epi32(acc, k, q);
-}
-
-/* acc + the 8 lanes' sums of 2 products of int16 */
-static inline __m256i dot2(__m256i acc, __m256i a, __m256i b)
-{
-    return _mm256_dpwssd_avx_epi32(acc, a, b);
-}
-
-/* where a position's score sum starts: the +128 correction */
-#define SCORE_START(qsum128) (-(qsum128))
-#elif ATTN_WIDTH == 256
-/* AVX2 without VNNI (as in kernels_q8i8.c): K's byte xor 0x80 is the signed
- * code k; VPMADDUBSW takes |k| and q with k's sign (q is never -128), whose
- * pairs stay within int16, and VPMADDWD by ones sums them: sum k * q, without
- * the +128 term, so the sums start at 0. VPMADDWD is VPDPWSSD without the add. */
-static inline __m256i dot4(__m256i acc, __m256i k, __m256i q)
-{
-    __m256i ks = _mm256_xor_si256(k, _mm256_set1_epi8((char)0x80));
-    __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(ks), _mm256_sign_epi8(q, ks));
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-static inline __m256i dot2(__m256i acc, __m256i a, __m256i b)
-{
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
-}
-
-#define SCORE_START(qsum128) ((void)(qsum128), 0)
+#if ATTN_WIDTH == 256
+#include "dot_u8s8.h" /* VPDPBUSD / VPDPWSSD, or the same sums on AVX2 */
 #endif
 
 /* 127 * sum |W| must stay in int32: C * n_positions <= 16909320 */
@@ -210,14 +179,14 @@ static void scores_vec(const int8_t *q8, float dq, int32_t qsum128, const uint8_
     const int groups = n / 4;
     for (int b = 0; b * GFT_KBLK < n_pos; b++) {
         const uint8_t *kb = k + (size_t)b * blk;
-        __m256i a0 = _mm256_set1_epi32(SCORE_START(qsum128)), a1 = a0;
+        __m256i a0 = _mm256_set1_epi32(gft_u8s8_start(-qsum128)), a1 = a0;
         for (int g = 0; g < groups; g++) {
             int32_t x4;
             memcpy(&x4, q8 + 4 * g, 4);
             __m256i xb = _mm256_set1_epi32(x4);
             const __m256i *kg = (const __m256i *)(kb + (size_t)g * 64);
-            a0 = dot4(a0, _mm256_loadu_si256(kg), xb);
-            a1 = dot4(a1, _mm256_loadu_si256(kg + 1), xb);
+            a0 = gft_dot4(a0, gft_u8x32_load(kg), xb);
+            a1 = gft_dot4(a1, gft_u8x32_load(kg + 1), xb);
         }
         int p = b * GFT_KBLK, m = n_pos - p < GFT_KBLK ? n_pos - p : GFT_KBLK;
         float dkb[GFT_KBLK] = {0}, t[GFT_KBLK];
@@ -305,8 +274,8 @@ static inline __m256i pair_dot(__m256i acc, const int16_t *w, const int8_t *vp)
 {
     int32_t w2;
     memcpy(&w2, w, 4);
-    return dot2(acc, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)vp)),
-                _mm256_set1_epi32(w2));
+    return gft_dot2(acc, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)vp)),
+                    _mm256_set1_epi32(w2));
 }
 #endif
 

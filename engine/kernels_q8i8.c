@@ -2,6 +2,8 @@
 /* Q8_0 x int8 matrix products over the packed layout (kernels_q8i8.h). */
 #include "kernels_q8i8.h"
 
+#include "dot_u8s8.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,8 +15,8 @@
 
 /* 512: AVX-512 VNNI (Ice Lake and later Xeons, Zen 4); 256: AVX-VNNI
  * (Alder Lake and later desktops), or AVX2 alone (Haswell to Comet Lake, Zen 1
- * to 3), which makes the same integer sums without VPDPBUSD (INT8_AVX2, see
- * dot4 below); 0: no kernel, nothing is packed. */
+ * to 3), which makes the same integer sums without VPDPBUSD (INT8_AVX2,
+ * dot_u8s8.h); 0: no kernel, nothing is packed. */
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 #define VNNI_WIDTH 512
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
@@ -259,59 +261,6 @@ static inline __attribute__((always_inline)) void group_rows(const uint8_t *grou
 }
 
 #elif VNNI_WIDTH == 256
-/* A 32-byte chunk of packed weights, ready for dot4. */
-typedef struct {
-    __m256i w;
-#if defined(INT8_AVX2)
-    __m256i w_abs;
-#endif
-} wchunk;
-
-#if defined(INT8_AVX2)
-/* AVX2 has no VPDPBUSD. VPMADDUBSW multiplies unsigned by signed bytes and
- * adds pairs into int16 with saturation: (w + 128) * x would saturate, so it
- * takes |w| (the packed byte xor 0x80, then abs: at most 128) and x with w's
- * sign (x is never -128), whose pairs stay within 2 * 128 * 127 = 32512.
- * VPMADDWD by ones then sums the pairs into int32. That is sum w * x, without
- * the +128 term, so these sums start at 0 instead of the correction c: the
- * same integers as VPDPBUSD's. */
-static inline wchunk load_chunk(const uint8_t *p)
-{
-    wchunk c;
-    c.w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), _mm256_set1_epi8((char)0x80));
-    c.w_abs = _mm256_abs_epi8(c.w);
-    return c;
-}
-
-static inline __m256i dot4(__m256i acc, wchunk c, __m256i xb)
-{
-    __m256i pairs = _mm256_maddubs_epi16(c.w_abs, _mm256_sign_epi8(xb, c.w));
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-static inline __m256i sum_start(int32_t c)
-{
-    (void)c;
-    return _mm256_setzero_si256();
-}
-#else
-static inline wchunk load_chunk(const uint8_t *p)
-{
-    wchunk c = {_mm256_loadu_si256((const __m256i *)p)};
-    return c;
-}
-
-static inline __m256i dot4(__m256i acc, wchunk c, __m256i xb)
-{
-    return _mm256_dpbusd_avx_epi32(acc, c.w, xb);
-}
-
-static inline __m256i sum_start(int32_t c)
-{
-    return _mm256_set1_epi32(c);
-}
-#endif
-
 /* The same with 256-bit vectors: each group as two halves of 8 outputs. */
 static inline __attribute__((always_inline)) void group_rows(const uint8_t *group, int64_t nb,
                                                              const gft_qrows *q, int r, int NR,
@@ -332,16 +281,16 @@ static inline __attribute__((always_inline)) void group_rows(const uint8_t *grou
         const uint8_t *blk = group + b * PACK_BLOCK;
         __m256i s[2][2];
         for (int i = 0; i < NR; i++)
-            s[i][0] = s[i][1] = sum_start(cx[i][b]);
+            s[i][0] = s[i][1] = _mm256_set1_epi32(gft_u8s8_start(cx[i][b]));
         for (int k = 0; k < 8; k++) {
-            wchunk w0 = load_chunk(blk + PACK_SCALES + 64 * k);
-            wchunk w1 = load_chunk(blk + PACK_SCALES + 64 * k + 32);
+            gft_u8x32 w0 = gft_u8x32_load(blk + PACK_SCALES + 64 * k);
+            gft_u8x32 w1 = gft_u8x32_load(blk + PACK_SCALES + 64 * k + 32);
             for (int i = 0; i < NR; i++) {
                 int32_t x4;
                 memcpy(&x4, xq[i] + b * GFT_Q8_0_BLOCK + 4 * k, 4);
                 __m256i xb = _mm256_set1_epi32(x4);
-                s[i][0] = dot4(s[i][0], w0, xb);
-                s[i][1] = dot4(s[i][1], w1, xb);
+                s[i][0] = gft_dot4(s[i][0], w0, xb);
+                s[i][1] = gft_dot4(s[i][1], w1, xb);
             }
         }
         __m256 dw[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk)),

@@ -13,7 +13,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from .common import pick_device, premultiply
+from .common import all_cores, pick_device, premultiply
 from .train_vq import codebook_stats, encode_images, encode_premul
 
 MIN_SCALE = 0.75
@@ -139,7 +139,8 @@ def main(argv=None):
     images_t = torch.from_numpy(images)
     if dev.type == "cuda":
         images_t = images_t.to(dev)
-    codes, stats = encode_all(vq, images_t, dev, flip_ok=flip_ok, n_aug=a.n_aug, seed=a.seed)
+    with torch.no_grad(), all_cores(dev):  # inference: every core (the pipeline's stage does the same)
+        codes, stats = encode_all(vq, images_t, dev, flip_ok=flip_ok, n_aug=a.n_aug, seed=a.seed)
     codes = codes.to(torch.int16).cpu()
     if a.output.endswith(".xz"):
         stats["files"] = save_codes_xz(codes.numpy(), a.output)

@@ -42,13 +42,10 @@ META=${GFT_META:-$ROOT/.devdata/pack/meta.json.xz}
 JUDGE=${GFT_JUDGE:-$ROOT/training/runs/judge/judge-gpu2.pt}
 . training/device_common.sh
 mkdir -p "$OUT"
-JUDGE_ARGS=()
-[ "${1:-}" = "--dry-run" ] && JUDGE_ARGS=(--max-steps 2 --max-items 300 --variants 2 --batch 8)
 device_start device_cca "$MODEL" "$CODES" "$META" || exit 2
 if [ ! -f "$JUDGE" ]; then
   JUDGE=$OUT/judge-gpu2.pt
-  (cd training && "$PY" -m eval.judge_train --model "$MODEL" --codes "$CODES" --meta "$META" -o "$JUDGE" \
-    "${JUDGE_ARGS[@]}") 2>&1 | tee "$OUT/judge.log" || exit 3
+  device_train_judge "$MODEL" "$CODES" "$META" "$JUDGE" "${1:-}" 2>&1 | tee "$OUT/judge.log" || exit 3
   # the judge's minute comes out of the CCA run's wall clock and timeout
   [ "${1:-}" = "--dry-run" ] || EXTRA+=(--wall "$(( ${GFT_WALL:-520} - SECONDS ))")
 fi

@@ -14,3 +14,12 @@ device_start() {
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
   return 0
 }
+
+# device_train_judge MODEL CODES META OUT [--dry-run]: trains the CNN judge from the code grids
+# (eval.judge_train; about 40 s on an H200, a few steps with --dry-run) into OUT; log on stdout.
+device_train_judge() {
+  local model=$1 codes=$2 meta=$3 out=$4 args=()
+  [ "${5:-}" = "--dry-run" ] && args=(--max-steps 2 --max-items 300 --variants 2 --batch 8)
+  (cd training && "$PY" -m eval.judge_train --model "$model" --codes "$codes" --meta "$meta" -o "$out" \
+    "${args[@]}")
+}

@@ -39,10 +39,8 @@ JOBS=(
 device_start device_parallel "$MODEL" "$CODES" "$META" || exit 2
 mkdir -p "$OUT" "$WORK"
 JUDGE=$OUT/judge-gpu2.pt
-JUDGE_ARGS=()
-[ "$DRY" = "--dry-run" ] && JUDGE_ARGS=(--max-steps 2 --max-items 300 --variants 2 --batch 8)
-(cd training && "$PY" -m eval.judge_train --model "$MODEL" --codes "$CODES" --meta "$META" -o "$JUDGE" \
-  "${JUDGE_ARGS[@]}") > "$WORK/judge.log" 2>&1 || { cat "$WORK/judge.log"; exit 3; }
+device_train_judge "$MODEL" "$CODES" "$META" "$JUDGE" "$DRY" > "$WORK/judge.log" 2>&1 ||
+  { cat "$WORK/judge.log"; exit 3; }
 tail -n 2 "$WORK/judge.log"
 left=$(( TOTAL - SECONDS ))
 echo "judge trained in ${SECONDS}s; ${left}s left for ${#JOBS[@]} tunings"

@@ -46,6 +46,11 @@ ITEMS = [
     emoji("emoji:wave-dark", {"en": "waving hand: dark skin tone", "zh": "挥手: 较深肤色",
                               "de": "winkende Hand: dunkle Hautfarbe"}, {}),
     {"concept": "clipart:lamp", "style": "clipart", "labels": {"en": "desk lamp"}, "tags": {"en": ["light"]}},
+    # "stil" is Dutch for quiet, and the German style words' "Stil" ("Noto-Stil")
+    emoji("emoji:shush", {"en": "shushing face", "nl": "stil gezicht", "de": "Finger auf Lippen"},
+          {"en": ["quiet", "shush"], "nl": ["stil"], "de": ["leise"]}),
+    emoji("emoji:mute", {"en": "muted speaker", "nl": "luidspreker uit", "de": "durchgestrichener Lautsprecher"},
+          {"en": ["quiet", "speaker"], "nl": ["stil"], "de": ["leise"]}),
 ]
 
 
@@ -65,6 +70,11 @@ def test_build():
           "style words map to the canonical English style")
     check(all(s == lexicon.canonical(s) and len(s.encode()) <= lexicon.MAX_SOURCE_BYTES for s in lex),
           "sources are in canonical form")
+    check(lex.get("leise") == "quiet" and "stil" not in lex and lex.get("noto stil") == "noto emoji style",
+          "a word of another language's style words is not read as a tag: %r" % lex.get("stil"))
+    check(lexicon.translate("eine Katze im Noto-Stil", lex) == ("eine cat im noto emoji style", 2)
+          and lexicon.translate("Hund im Emoji-Stil", lex)[0] == "dog im emoji stil",
+          "style requests keep their style word: %r" % (lexicon.translate("Hund im Emoji-Stil", lex),))
     with_list = lexicon.build(ITEMS, english_word_list={"chien", "tete"})
     check("chien" in lex and "chien" not in with_list, "a word list's English words are left out")
     # English captions read as themselves
@@ -139,6 +149,11 @@ def test_model_file():
         before = open(src, "rb").read()
         lexicon.carry_over(bare, src)
         check(open(src, "rb").read() == before, "carry_over from a file without either changes nothing")
+        # --drop-frame-conflicts keeps the file's own lexicon minus the frame-word conflicts
+        lexicon.with_lexicon(src, dict(lex, stil="quiet", icono="flat icon", von="apple"), out)
+        check(lexicon.main(["--model", out, "--drop-frame-conflicts", "-o", out]) == 0
+              and lexicon.read(out) == dict(lex, icono="flat icon"),
+              "--drop-frame-conflicts drops 'stil' and 'von', keeps 'icono' (a style word read as its style)")
         check(lexicon.main(["--model", src, "--pair", "no equals sign", "-o", out]) == 1
               and lexicon.main(["--model", src, "--pair", "=red", "-o", out]) == 1,
               "a malformed --pair is refused")

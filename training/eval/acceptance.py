@@ -65,6 +65,18 @@ def print_table(result, prompts, row_format, header, values):
     print("%-20s" % "mean" + "".join("  " + row_format % values(result[l]["mean"]) for l in labels))
 
 
+def read_prompts(path):
+    """[(prompt, emoji)]: PROMPTS, or the 'PROMPT<tab>EMOJI' lines of the file at path."""
+    if not path:
+        return PROMPTS
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    bad = [r for r in rows if len(r) != 2 or not r[0] or not r[1]]
+    if bad or not rows:
+        raise SystemExit("acceptance: %s: want 'PROMPT<tab>EMOJI' lines, got %r" % (path, bad[:1] or "nothing"))
+    return [tuple(r) for r in rows]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engine", required=True)
@@ -79,13 +91,15 @@ def main(argv=None):
     ap.add_argument("--names", action="store_true",
                     help="with --cnn-judge: also list what the judge names each prompt's pictures (top-1, most often)")
     ap.add_argument("--keep", default=None, help="keep the generated PNGs under this folder")
+    ap.add_argument("--prompts", default=None, metavar="TSV",
+                    help="judge these prompts instead: one 'PROMPT<tab>EMOJI' per line (UTF-8)")
     ap.add_argument("-o", "--output", default=None)
     a = ap.parse_args(argv)
     images, items, _ = load_pack(a.pack)
     cnn = load_judge(a.cnn_judge) if a.cnn_judge else None
     judge = KNNJudge(torch.from_numpy(images), items)
     emap = emoji_concepts(items)
-    prompts = [(p, emap.get(e) or emap.get(e.replace("\ufe0f", ""))) for p, e in PROMPTS]
+    prompts = [(p, emap.get(e) or emap.get(e.replace("\ufe0f", ""))) for p, e in read_prompts(a.prompts)]
     missing = [p for p, c in prompts if c is None]
     if missing:
         raise SystemExit("acceptance: no real images for the concepts of %s" % missing)

@@ -17,7 +17,10 @@ engine applies to a prompt before tokenising it:
   other-language captions use the word, at least half have every word of the target in their
   English captions ("的", the Japanese label of 🎯, is left out, being everywhere in Chinese);
 * a phrase made only of words that English captions use, or of English words (a word list such
-  as Debian's wamerican), is left out, so English prompts are not changed ("chat" stays).
+  as Debian's wamerican), is left out, so English prompts are not changed ("chat" stays);
+* a word of the style words and caption templates of any language (``frame_words``) is read
+  only as its own style, if it is one: the Dutch tag "stil" ("quiet") is also the German
+  "Stil" of "Noto-Stil", so "im Clipart-Stil" must not read as "im clipart quiet".
 
 Matching works on the words of normalised text (``gft.text.split_words``: CJK code points are
 words of their own), so "红苹果", "红 苹果" and "紅蘋果"'s own entry all match whole words only.
@@ -31,7 +34,7 @@ import argparse
 import collections
 import sys
 
-from .captions import STYLE_WORDS, all_caption_texts
+from .captions import STYLE_WORDS, TEMPLATES, all_caption_texts
 from .gguf_writer import STRING, T_F16, T_F32, U32, GGUFFile, copy_of, run_file_tool
 from .text import MAX_NORM_BYTES, normalize, split_words
 
@@ -139,6 +142,22 @@ def _style_targets():
     return out
 
 
+def frame_words():
+    """The words of every language's style words and caption templates ("stil", "estilo",
+    "图", "von"): the frame around a concept's name in the training captions."""
+    phrases = [p for table in STYLE_WORDS.values() for ps in table.values() for p in ps]
+    phrases += [t.replace("{x}", " ") for table in TEMPLATES.values() for ts in table.values() for t in ts]
+    return {w for p in phrases for w in split_words(normalize(p))}
+
+
+def without_frame_conflicts(lexicon):
+    """The lexicon without its one-word entries that read a frame word (``frame_words``) as
+    something other than that word's own style phrase. Returns (kept, dropped sources)."""
+    frame, styles = frame_words(), _style_targets()
+    dropped = sorted(s for s, t in lexicon.items() if s in frame and styles.get(s) != t)
+    return {s: t for s, t in lexicon.items() if s not in dropped}, dropped
+
+
 def build(items, english_word_list=()):
     """{source (canonical form): English target (normalised)} from caption items. Sources made
     only of English words (the emoji's English captions, the style and template words, and
@@ -166,7 +185,7 @@ def build(items, english_word_list=()):
             if src in table and means(src, table[src]):
                 lexicon[src] = table[src]
                 break
-    return lexicon
+    return without_frame_conflicts(lexicon)[0]
 
 
 def translate(text, lexicon, max_words=None):
@@ -310,6 +329,9 @@ def main(argv=None):
     ap.add_argument("--prune-report", metavar="JSON", help="where to write what the pruning dropped")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
     src.add_argument("--none", action="store_true", help="remove the lexicon instead")
+    src.add_argument("--drop-frame-conflicts", action="store_true",
+                     help="instead of building one: keep the model's own lexicon minus the one-word entries "
+                          "that read a style or template word of some language as something else")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
 
@@ -325,6 +347,9 @@ def main(argv=None):
             lexicon = build(items, read_word_list(a.english_words) if a.english_words else ())
             if a.prune_codes:
                 lexicon = pruned(lexicon, items, a.model, a.prune_codes, a.prune_report)
+        elif a.drop_frame_conflicts:
+            lexicon, dropped = without_frame_conflicts(read(a.model))
+            print("dropped: %s" % (", ".join(dropped) or "none"), file=sys.stderr)
         else:
             lexicon = {}
         with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)

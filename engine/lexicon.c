@@ -1,7 +1,8 @@
 /* Reading a prompt through the model's lexicon: other languages' words and
  * phrases become the English the model knows best, and some English words the
  * wording it draws best (docs/model-format.md,
- * "Prompt lexicon"). training/gft/lexicon.py's translate() is the reference.
+ * "Prompt lexicon"); a leading article goes ("a red apple" -> "red apple").
+ * training/gft/lexicon.py's translate() is the reference.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
 #include "text.h"
@@ -25,13 +26,20 @@ static void on_word(void *user, const uint8_t *w, size_t len)
     wl->words[wl->n++] = (span){w, len};
 }
 
-/* The index of source key[0..len) or -1. */
-static int64_t find_source(const gft_lexicon *lx, const uint8_t *key, size_t len)
+/* A sorted phrase table: the lexicon's sources or its leading words. */
+typedef struct {
+    const uint8_t *const *src;
+    const uint32_t *len;
+    uint32_t n, max_words;
+} phrase_table;
+
+/* The index of phrase key[0..len) in t or -1. */
+static int64_t find_phrase(const phrase_table *t, const uint8_t *key, size_t len)
 {
-    size_t lo = 0, hi = lx->n;
+    size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = gft_bytes_cmp(lx->src[mid], lx->src_len[mid], key, len);
+        int c = gft_bytes_cmp(t->src[mid], t->len[mid], key, len);
         if (c == 0)
             return (int64_t)mid;
         if (c < 0)
@@ -72,20 +80,20 @@ static void add_piece(joined *j, const uint8_t *p, size_t len)
     j->len += len;
 }
 
-/* The longest source that starts at word i: its index (or -1), *n_words set. */
-static int64_t longest_match(const gft_lexicon *lx, const word_list *wl, int i, int *n_words)
+/* The longest phrase of t that starts at word i: its index (or -1), *n_words set. */
+static int64_t longest_match(const phrase_table *t, const word_list *wl, int i, int *n_words)
 {
     uint8_t key[GFT_LEXICON_MAX_SOURCE];
-    /* end[n]: the key's length with words i .. i+n-1; a source of at most
+    /* end[n]: the key's length with words i .. i+n-1; a phrase of at most
      * GFT_LEXICON_MAX_SOURCE bytes has at most half as many words, plus one */
     size_t end[GFT_LEXICON_MAX_SOURCE / 2 + 2];
     size_t len = 0;
     int most = 0;
-    for (int n = 1; n <= (int)lx->max_words && i + n <= wl->n; n++) {
+    for (int n = 1; n <= (int)t->max_words && i + n <= wl->n; n++) {
         const span *w = &wl->words[i + n - 1];
         size_t need = w->len + (n > 1);
         if (len + need > sizeof key)
-            break; /* longer than any source */
+            break; /* longer than any phrase */
         if (n > 1)
             key[len++] = ' ';
         memcpy(key + len, w->p, w->len);
@@ -94,7 +102,7 @@ static int64_t longest_match(const gft_lexicon *lx, const word_list *wl, int i, 
         most = n;
     }
     for (int n = most; n >= 1; n--) {
-        int64_t at = find_source(lx, key, end[n]);
+        int64_t at = find_phrase(t, key, end[n]);
         if (at >= 0) {
             *n_words = n;
             return at;
@@ -124,7 +132,10 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
     word_list *wl = NULL;
     int count = 0;
     joined *j = NULL;
-    if (lx->n) {
+    const phrase_table sources = {lx->src, lx->src_len, lx->n, lx->max_words};
+    const phrase_table leading = {lx->leading, lx->leading_len, lx->n_leading,
+                                  lx->leading_max_words};
+    if (lx->n || lx->n_leading) {
         /* about 17 KiB together: off the stack, for hosts with small thread stacks */
         wl = malloc(sizeof *wl);
         j = malloc(sizeof *j);
@@ -138,7 +149,17 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
         size_t cursor = 0;
         for (int i = 0; i < wl->n;) {
             int n_words = 0;
-            int64_t at = longest_match(lx, wl, i, &n_words);
+            int64_t at = longest_match(&sources, wl, i, &n_words);
+            /* a leading word ("a", "eine", "一个") is dropped from the start
+             * when no source starts there and some word follows it */
+            if (at < 0 && i == 0 && longest_match(&leading, wl, 0, &n_words) >= 0 &&
+                n_words < wl->n) {
+                const span *last = &wl->words[n_words - 1];
+                cursor = (size_t)(last->p - base) + last->len;
+                i = n_words;
+                count++;
+                continue;
+            }
             if (at < 0) {
                 i++;
                 continue;

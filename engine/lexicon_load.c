@@ -1,5 +1,6 @@
-/* The optional prompt lexicon: gft.lexicon.sources, .targets and .target_ids
- * (docs/model-format.md, "Prompt lexicon"), checked before use.
+/* The optional prompt lexicon: gft.lexicon.sources, .targets and .target_ids,
+ * and the optional leading words gft.lexicon.leading (docs/model-format.md,
+ * "Prompt lexicon"), checked before use.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
 #include "text.h"
@@ -9,7 +10,9 @@
 #define KEY_SOURCES "gft.lexicon.sources"
 #define KEY_TARGETS "gft.lexicon.targets"
 #define KEY_TARGET_IDS "gft.lexicon.target_ids"
+#define KEY_LEADING "gft.lexicon.leading"
 #define MAX_ENTRIES 1000000u
+#define MAX_LEADING 4096u
 
 /* A source is words joined by single spaces: no space at either end, none
  * doubled. Returns its word count, or 0 when malformed. */
@@ -27,34 +30,70 @@ static uint32_t source_words(const uint8_t *s, uint64_t len)
     return words;
 }
 
-static gft_status load_sources(const gguf_kv *kv, gft_lexicon *lx, char *err, size_t err_size)
+/* Reads n phrases (sources or leading words) of the string array kv into
+ * src/src_len, checking their form and order; *max_words gets the most words
+ * in one phrase. */
+static gft_status load_phrases(const gguf_kv *kv, const char *key, uint32_t n, const uint8_t **src,
+                               uint32_t *src_len, uint32_t *max_words, char *err, size_t err_size)
 {
     gguf_string_iter it;
     gguf_string_iter_init(&it, kv);
-    for (uint32_t i = 0; i < lx->n; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         uint64_t len;
-        gguf_string_iter_next(&it, &lx->src[i], &len);
-        uint32_t words = len <= GFT_LEXICON_MAX_SOURCE ? source_words(lx->src[i], len) : 0;
+        gguf_string_iter_next(&it, &src[i], &len);
+        uint32_t words = len <= GFT_LEXICON_MAX_SOURCE ? source_words(src[i], len) : 0;
         if (!words) {
             gft_set_error(err, err_size,
-                          "key '" KEY_SOURCES "'[%u] (%llu bytes) is not 1-%d bytes of words "
+                          "key '%s'[%u] (%llu bytes) is not 1-%d bytes of words "
                           "joined by single spaces",
-                          i, (unsigned long long)len, GFT_LEXICON_MAX_SOURCE);
+                          key, i, (unsigned long long)len, GFT_LEXICON_MAX_SOURCE);
             return GFT_ERR_FORMAT;
         }
-        lx->src_len[i] = (uint32_t)len;
-        if (words > lx->max_words)
-            lx->max_words = words;
+        src_len[i] = (uint32_t)len;
+        if (words > *max_words)
+            *max_words = words;
         /* strictly increasing: lookups bisect, and a repeat would be ambiguous */
-        if (i && gft_bytes_cmp(lx->src[i - 1], lx->src_len[i - 1], lx->src[i], len) >= 0) {
+        if (i && gft_bytes_cmp(src[i - 1], src_len[i - 1], src[i], len) >= 0) {
             gft_set_error(err, err_size,
-                          "key '" KEY_SOURCES "' is not sorted by bytes without repeats at "
-                          "entry %u",
-                          i);
+                          "key '%s' is not sorted by bytes without repeats at entry %u", key, i);
             return GFT_ERR_FORMAT;
         }
     }
     return GFT_OK;
+}
+
+static gft_status load_sources(const gguf_kv *kv, gft_lexicon *lx, char *err, size_t err_size)
+{
+    return load_phrases(kv, KEY_SOURCES, lx->n, lx->src, lx->src_len, &lx->max_words, err,
+                        err_size);
+}
+
+/* gft.lexicon.leading, when the file has it. */
+static gft_status load_leading(const gguf_file *f, gft_model *m, char *err, size_t err_size)
+{
+    if (!gguf_find_kv(f, KEY_LEADING))
+        return GFT_OK;
+    static const uint32_t strings[] = {GGUF_STRING};
+    const gguf_kv *kv;
+    GFT_TRY(gft_kv_get_array(f, KEY_LEADING, strings, 1, &kv, err, err_size));
+    if (kv->arr_n > MAX_LEADING) {
+        gft_set_error(err, err_size, "key '" KEY_LEADING "' has %llu words (at most %u)",
+                      (unsigned long long)kv->arr_n, MAX_LEADING);
+        return GFT_ERR_FORMAT;
+    }
+    gft_lexicon *lx = &m->lex;
+    uint32_t n = (uint32_t)kv->arr_n;
+    lx->leading = gft_arena_alloc(m, sizeof *lx->leading * (n ? n : 1));
+    lx->leading_len = gft_arena_alloc(m, sizeof *lx->leading_len * (n ? n : 1));
+    if (!lx->leading || !lx->leading_len) {
+        gft_set_error(err, err_size, "out of memory for the lexicon's leading words");
+        return GFT_ERR_NOMEM;
+    }
+    gft_status st = load_phrases(kv, KEY_LEADING, n, lx->leading, lx->leading_len,
+                                 &lx->leading_max_words, err, err_size);
+    if (st == GFT_OK)
+        lx->n_leading = n;
+    return st;
 }
 
 static gft_status load_targets(const gguf_kv *kv, gft_lexicon *lx, char *err, size_t err_size)
@@ -89,7 +128,8 @@ static gft_status load_target_ids(const gguf_kv *kv, gft_lexicon *lx, char *err,
     return GFT_OK;
 }
 
-gft_status gft_load_lexicon(const gguf_file *f, gft_model *m, char *err, size_t err_size)
+static gft_status load_lexicon_tables(const gguf_file *f, gft_model *m, char *err,
+                                      size_t err_size)
 {
     static const char *const keys[3] = {KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS};
     int present = 0;
@@ -146,4 +186,10 @@ gft_status gft_load_lexicon(const gguf_file *f, gft_model *m, char *err, size_t 
     if (st != GFT_OK)
         lx->n = 0;
     return st;
+}
+
+gft_status gft_load_lexicon(const gguf_file *f, gft_model *m, char *err, size_t err_size)
+{
+    gft_status st = load_lexicon_tables(f, m, err, err_size);
+    return st == GFT_OK ? load_leading(f, m, err, err_size) : st;
 }

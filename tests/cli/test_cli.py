@@ -377,17 +377,19 @@ def check_readings(model):
     import random
     from gft import lexicon
     lex = lexicon.read(model)
+    leading = lexicon.read_leading(model)
     sources = sorted(lex)
     rng = random.Random(4)
-    texts = ["红苹果", "一个红苹果。", "Un chat noir", "chat bubble", "A Smiling FACE", "", "猫と犬"]
+    texts = ["红苹果", "一个红苹果。", "Un chat noir", "chat bubble", "A Smiling FACE", "", "猫と犬", "a", "the the sun",
+             "A button (blood type)", "eine Katze", "a la derecha"]
     for _ in range(40 if sources else 0):
         words = [s.replace(" ", rng.choice(["", " "])) if rng.random() < 0.6 else rng.choice(
-            ["a", "的", "big", "и", "zz"]) for s in rng.sample(sources, min(len(sources), rng.randint(1, 4)))]
+            ["a", "的", "big", "и", "zz", "une", "一只"]) for s in rng.sample(sources, min(len(sources), rng.randint(1, 4)))]
         texts.append(rng.choice(["", " ", ", "]).join(words))
     for text in texts:
         _, out, _ = run("tokenize", "-m", model, text, expect=0)
         lines = out.splitlines()
-        want, n = lexicon.translate(text, lex)
+        want, n = lexicon.translate(text, lex, leading=leading)
         check(lines[3:5] == [f"read as: {want}", f"lexicon phrases: {n}"],
               f"{text!r}: {lines[3:5]} != reference {[want, n]}")
 

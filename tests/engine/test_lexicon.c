@@ -41,6 +41,13 @@ static void reads_as(const gft_model *m, const char *text, const char *want, int
           out, n, want, want_n);
 }
 
+static void no_lexicon_keys(gb *b)
+{
+    gb_remove_kv(b, "gft.lexicon.sources");
+    gb_remove_kv(b, "gft.lexicon.targets");
+    gb_remove_kv(b, "gft.lexicon.target_ids");
+}
+
 static void test_reading(const gft_model *m)
 {
     gft_model_info info;
@@ -97,6 +104,60 @@ static void test_length_limit(const gft_model *m)
     CHECK(len == 1007, "result of %zu bytes", len);
     CHECK(strncmp(out, "a much longer phrase a much", 27) == 0 && out[len - 1] == 'e', "'%.40s'",
           out);
+}
+
+/* ---- leading words -------------------------------------------------------- */
+
+/* sorted by bytes: "a", "ein", "一 个" */
+static const char *const leading_words[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
+static const char *const *next_leading = leading_words;
+static size_t next_n_leading = 3;
+
+static void with_leading(gb *b)
+{
+    gb_kv_arr_str(b, "gft.lexicon.leading", next_leading, NULL, next_n_leading);
+}
+
+static void leading_only(gb *b)
+{
+    no_lexicon_keys(b);
+    with_leading(b);
+}
+
+static void test_leading(void)
+{
+    char err[GFT_ERROR_SIZE];
+    gft_status st;
+    uint8_t *bytes;
+    gft_model *m = load_tiny(with_leading, &bytes, err, sizeof err, &st);
+    CHECK(m && st == GFT_OK, "tiny model with leading words: %s", err);
+    if (m) {
+        gft_model_info info;
+        gft_model_get_info(m, &info);
+        CHECK(info.n_leading == 3, "n_leading %u", info.n_leading);
+        reads_as(m, "A red cat", "red cat", 1);         /* dropped; "red cat" reads as itself */
+        reads_as(m, "Ein chat noir!", "black cat", 2); /* dropped, then a phrase */
+        /* 一个红苹果。: a two-word leading word, then a phrase */
+        reads_as(m, "\xe4\xb8\x80\xe4\xb8\xaa\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c\xe3\x80\x82",
+                 "red apple", 2);
+        reads_as(m, "a", "a", 0);              /* nothing would follow */
+        reads_as(m, "a a cat", "a black cat", 2); /* only the first word goes */
+        reads_as(m, "red a cat", "red a black cat", 1); /* only at the start */
+        reads_as(m, "an apple", "an apple", 0);  /* whole words only */
+        /* a source that starts at the first word wins: 红 is not leading, but
+         * "chat noir" starting at word 0 is a source */
+        reads_as(m, "chat a", "cat a", 1);
+    }
+    gft_model_free(m);
+    free(bytes);
+
+    /* leading words without the three lexicon keys still apply */
+    m = load_tiny(leading_only, &bytes, err, sizeof err, &st);
+    CHECK(m && st == GFT_OK, "leading words only: %s", err);
+    if (m)
+        reads_as(m, "Ein chat noir", "chat noir", 1);
+    gft_model_free(m);
+    free(bytes);
 }
 
 /* ---- broken lexicons ---------------------------------------------------- */
@@ -202,6 +263,15 @@ static void test_broken(void)
         expect_refused(with_sources, bad_sources[i].want);
     }
 
+    static const char *const unsorted[] = {"ein", "a"}, *const spaced[] = {"a", "ein "};
+    next_leading = unsorted;
+    next_n_leading = 2;
+    expect_refused(with_leading, "'gft.lexicon.leading' is not sorted by bytes without repeats");
+    next_leading = spaced;
+    expect_refused(with_leading, "'gft.lexicon.leading'[1] (4 bytes)");
+    next_leading = leading_words;
+    next_n_leading = 3;
+
     /* without the three keys the prompt is read as typed */
     char err[GFT_ERROR_SIZE];
     gft_status st;
@@ -231,6 +301,7 @@ int main(void)
     }
     gft_model_free(m);
     free(bytes);
+    test_leading();
     test_broken();
     CHECK_DONE();
 }

@@ -109,6 +109,37 @@ def test_translate():
           "pieces past 1024 bytes are dropped: %d bytes, %d phrases" % (len(text.encode()), n))
 
 
+def test_leading():
+    """Leading words go from a prompt's start when no source starts there, as the engine drops
+    them (tests/engine/test_lexicon.c has the same cases)."""
+    lex = lexicon.build(ITEMS)
+    lead = ["a", "ein", "一 个"]
+    cases = {
+        "Ein roter Apfel": ("red apple", 2),
+        "一个红苹果。": ("red apple", 2),
+        "A red heart": ("red heart", 1),
+        "a": ("a", 0),
+        "a a chien": ("a dog", 2),
+        "red a chien": ("red a dog", 1),
+        "an apple": ("an apple", 0),
+    }
+    for text, want in cases.items():
+        got = lexicon.translate(text, lex, leading=lead)
+        check(got == want, "%r reads as %r (want %r)" % (text, got, want))
+    check(lexicon.translate("Ein roter Apfel", lex) == ("ein red apple", 1), "no leading words: kept")
+    own = dict(lex, **{"ein roter": "ein roter"})
+    check(lexicon.translate("ein roter Apfel", own, leading=lead) == ("ein roter apple", 1),
+          "a source that starts at the first word wins over a leading word")
+    check(lexicon.translate("Ein Apfel", {}, leading=lead) == ("apfel", 1), "leading words without a lexicon")
+    words = lexicon.leading_words()
+    check(words == sorted(words, key=lambda w: w.encode()) and "the" in words and "eine" in words
+          and "一 个" in words, "the default leading words are canonical and sorted: %s" % words[:5])
+    items = ITEMS + [emoji("emoji:a-button", {"en": "A button (blood type)", "de": "Blutgruppe A"}, {})]
+    guards = lexicon.leading_guards(items, words)
+    check(guards == {"a button blood type": "a button blood type"},
+          "English labels that start with a leading word read as themselves: %s" % guards)
+
+
 def test_model_file():
     from gft.export_gguf import main as export_main
     with tempfile.TemporaryDirectory() as d:
@@ -154,6 +185,19 @@ def test_model_file():
         check(lexicon.main(["--model", out, "--drop-frame-conflicts", "-o", out]) == 0
               and lexicon.read(out) == dict(lex, icono="flat icon"),
               "--drop-frame-conflicts drops 'stil' and 'von', keeps 'icono' (a style word read as its style)")
+        # leading words: written apart from the lexicon, kept when the lexicon is rewritten
+        check(lexicon.main(["--model", src, "--pair", "Chat=cat", "--leading", "default", "-o", out]) == 0
+              and lexicon.read_leading(out) == lexicon.leading_words(), "--leading default writes the list")
+        lexicon.with_lexicon(out, {"chien": "dog"}, out)
+        check(lexicon.read_leading(out) == lexicon.leading_words() and lexicon.read(out) == {"chien": "dog"},
+              "rewriting the lexicon keeps the leading words")
+        plain2 = os.path.join(d, "plain2.gguf")
+        check(export_main(["--random", "tiny", "--seed", "8", "-o", plain2]) == 0, "fourth tiny export")
+        lexicon.carry_over(out, plain2)
+        check(lexicon.read_leading(plain2) == lexicon.leading_words(), "carry_over copies the leading words")
+        check(lexicon.main(["--model", out, "--drop-frame-conflicts", "--leading", "none", "-o", out]) == 0
+              and lexicon.read_leading(out) == [] and "gft.lexicon.leading" not in GGUFFile(out).kv,
+              "--leading none removes them")
         check(lexicon.main(["--model", src, "--pair", "no equals sign", "-o", out]) == 1
               and lexicon.main(["--model", src, "--pair", "=red", "-o", out]) == 1,
               "a malformed --pair is refused")

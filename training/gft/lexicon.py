@@ -42,6 +42,24 @@ KEY_SOURCES = "gft.lexicon.sources"
 KEY_TARGETS = "gft.lexicon.targets"
 KEY_TARGET_IDS = "gft.lexicon.target_ids"
 KEYS = (KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS)
+# Leading words: dropped from the start of a prompt when no source starts there
+# ("ein roter Apfel" -> "red apple"). Kept apart from KEYS, so that rewriting the lexicon
+# (gft.readings) keeps them.
+KEY_LEADING = "gft.lexicon.leading"
+# Articles, and Chinese "one" + a measure word, of the languages people are likeliest to type
+# in. A reading leaves other languages' articles in front of an English reading ("une red
+# apple"), and those cost the concept: eval/results/articles-2026-11-28/.
+LEADING_WORDS = {
+    "en": ["a", "an", "the"],
+    "de": ["ein", "eine", "einen", "einem", "einer", "der", "die", "das", "den", "dem"],
+    "fr": ["un", "une", "le", "la", "les", "l", "des", "du"],
+    "es": ["un", "una", "unos", "unas", "el", "la", "los", "las"],
+    "it": ["il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "l"],
+    "pt": ["o", "a", "os", "as", "um", "uma"],
+    "nl": ["een", "de", "het"],
+    "zh": ["一个", "一只", "一颗", "一块", "一张", "一朵", "一条", "一杯", "一辆", "一片", "一头", "一座",
+           "一棵", "一把", "一本", "一台", "一位"],
+}
 MIN_JACCARD = 0.5
 MIN_SHARED = 2
 MIN_ONE_WORD_SHARE = 0.5
@@ -188,16 +206,48 @@ def build(items, english_word_list=()):
     return without_frame_conflicts(lexicon)[0]
 
 
-def translate(text, lexicon, max_words=None):
+def leading_words():
+    """The default leading words (LEADING_WORDS), canonical and sorted by bytes."""
+    return sorted({canonical(w) for ws in LEADING_WORDS.values() for w in ws}, key=lambda w: w.encode())
+
+
+def leading_guards(items, leading):
+    """{label: label} for the English emoji labels that start with a leading word ("a button
+    blood type", "o button blood type"): as sources read as themselves they keep their words."""
+    out = {}
+    for c in multilingual_concepts(items).values():
+        label = canonical(c["labels"]["en"])
+        words = label.split(" ")
+        if 0 < _leading_match(words, set(leading)) < len(words):
+            out[label] = label
+    return out
+
+
+def _leading_match(words, leading):
+    """The number of words of the longest leading word at the start of words (0: none)."""
+    most = max((w.count(" ") + 1 for w in leading), default=0)
+    for n in range(min(most, len(words)), 0, -1):
+        if " ".join(words[:n]) in leading:
+            return n
+    return 0
+
+
+def translate(text, lexicon, max_words=None, leading=()):
     """-> (text read through the lexicon, number of phrases read otherwise: a source read as
     itself does not count). The result is normalised; when no phrase is read otherwise it is
     normalize(text). Pieces that would take it past
-    MAX_NORM_BYTES are dropped, as the engine does."""
+    MAX_NORM_BYTES are dropped, as the engine does. leading: words dropped from the start when
+    no source starts there and another word follows (each drop counts as a phrase)."""
     norm = normalize(text)
     if max_words is None:
         max_words = max((s.count(" ") + 1 for s in lexicon), default=0)
     spans = _word_spans(norm)
     pieces, cursor, i, count = [], 0, 0, 0
+    words = [norm[a:b] for a, b in spans]
+    if leading and not any(" ".join(words[:n]) in lexicon for n in range(1, min(max_words, len(words)) + 1)):
+        n = _leading_match(words, set(leading))
+        if 0 < n < len(words):
+            cursor, i, count = spans[n - 1][1], n, 1
     while i < len(spans):
         for n in range(min(max_words, len(spans) - i), 0, -1):
             key = " ".join(norm[a:b] for a, b in spans[i:i + n])
@@ -243,6 +293,21 @@ def add_keys(writer, lexicon):
     writer.add_array(KEY_TARGET_IDS, U32, [index[lexicon[s]] for s in sources])
 
 
+def read_leading(path_or_file):
+    """The leading words a model file holds ([] when none)."""
+    f = GGUFFile(path_or_file) if isinstance(path_or_file, str) else path_or_file
+    return list(f.kv.get(KEY_LEADING, []))
+
+
+def with_leading(src_path, words, out_path):
+    """Copies a model file with `words` as its leading words (none when empty); everything
+    else is copied byte for byte, in order."""
+    w = copy_of(src_path, keep_key=lambda key: key != KEY_LEADING)
+    if words:
+        w.add_array(KEY_LEADING, STRING, sorted({canonical(x) for x in words}, key=lambda x: x.encode()))
+    w.write_replacing(out_path)
+
+
 def read(path_or_file):
     """The lexicon a model file holds ({} when none)."""
     f = GGUFFile(path_or_file) if isinstance(path_or_file, str) else path_or_file
@@ -266,8 +331,8 @@ def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
 
 
 def carry_over(start, path):
-    """Gives the model file at path the prompt lexicon of the model file `start` (a path or a
-    GGUFFile), and F16 embeddings when start's are, so that a file exported from start's weights
+    """Gives the model file at path the prompt lexicon and leading words of the model file
+    `start` (a path or a GGUFFile), and F16 embeddings when start's are, so that a file exported from start's weights
     reads prompts as start does (gft.cca_file's judged pictures and candidate). No-op when
     start has neither."""
     f = GGUFFile(start) if isinstance(start, str) else start
@@ -275,6 +340,8 @@ def carry_over(start, path):
     lex = read(f)
     if lex or f16:
         with_lexicon(path, lex, path, f16_embeddings=f16)
+    if read_leading(f):
+        with_leading(path, read_leading(f), path)
 
 
 def pruned(lexicon, items, model_path, codes_path, report_path=None):
@@ -328,6 +395,12 @@ def main(argv=None):
                          "words the model reads better as typed (gft.lexicon_prune)")
     ap.add_argument("--prune-report", metavar="JSON", help="where to write what the pruning dropped")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
+    ap.add_argument("--leading", choices=("default", "none", "keep"), default="keep",
+                    help="the leading words (articles) a reading drops from a prompt's start: LEADING_WORDS, none, "
+                         "or those the file has (default)")
+    ap.add_argument("--leading-meta", metavar="META",
+                    help="with --leading default and no --meta: the pack's meta.json.xz, for the guards (English "
+                         "emoji labels that start with a leading word read as themselves: 'a button blood type')")
     src.add_argument("--none", action="store_true", help="remove the lexicon instead")
     src.add_argument("--drop-frame-conflicts", action="store_true",
                      help="instead of building one: keep the model's own lexicon minus the one-word entries "
@@ -352,8 +425,17 @@ def main(argv=None):
             print("dropped: %s" % (", ".join(dropped) or "none"), file=sys.stderr)
         else:
             lexicon = {}
+        if a.leading == "default" and (a.meta or a.leading_meta):
+            from .dataset import DatasetError, load_meta
+            try:
+                guard_items = load_meta(a.meta or a.leading_meta)[0]
+            except DatasetError as e:
+                raise ValueError(str(e)) from e
+            lexicon = dict(lexicon, **leading_guards(guard_items, leading_words()))
         with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)
-        return f"wrote {a.output}: lexicon of {len(lexicon)} phrases"
+        if a.leading != "keep":
+            with_leading(a.output, leading_words() if a.leading == "default" else [], a.output)
+        return f"wrote {a.output}: lexicon of {len(lexicon)} phrases, {len(read_leading(a.output))} leading words"
     return run_file_tool("lexicon", work)
 
 

@@ -128,8 +128,7 @@ static gft_status load_target_ids(const gguf_kv *kv, gft_lexicon *lx, char *err,
     return GFT_OK;
 }
 
-static gft_status load_lexicon_tables(const gguf_file *f, gft_model *m, char *err,
-                                      size_t err_size)
+static gft_status load_lexicon_tables(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     static const char *const keys[3] = {KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS};
     int present = 0;

@@ -137,9 +137,10 @@ cp "$RUN/cca3/cand.gguf" "$MODEL"
 step "prompt lexicon: other languages' labels and tags read as English (gft.lexicon)"
 # the model itself drops the frequent words it reads better as typed (gft.lexicon_prune, on the
 # code grids); the embedding tables go F16 to keep the file under 40 MB; the word list is
-# Debian's wamerican
+# Debian's wamerican; the leading words (articles) a reading drops from a prompt's start go in too
 (cd training && OPENBLAS_NUM_THREADS=2 "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" \
-  --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings -o "$MODEL")
+  --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings \
+  --leading default -o "$MODEL")
 
 step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions, 64 px), best of 4"
 # trained on captions read through the file's lexicon, as the engine reads prompts before it

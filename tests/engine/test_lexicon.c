@@ -135,15 +135,15 @@ static void test_leading(void)
         gft_model_info info;
         gft_model_get_info(m, &info);
         CHECK(info.n_leading == 3, "n_leading %u", info.n_leading);
-        reads_as(m, "A red cat", "red cat", 1);         /* dropped; "red cat" reads as itself */
+        reads_as(m, "A red cat", "red cat", 1);        /* dropped; "red cat" reads as itself */
         reads_as(m, "Ein chat noir!", "black cat", 2); /* dropped, then a phrase */
         /* 一个红苹果。: a two-word leading word, then a phrase */
         reads_as(m, "\xe4\xb8\x80\xe4\xb8\xaa\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c\xe3\x80\x82",
                  "red apple", 2);
-        reads_as(m, "a", "a", 0);              /* nothing would follow */
-        reads_as(m, "a a cat", "a black cat", 2); /* only the first word goes */
+        reads_as(m, "a", "a", 0);                       /* nothing would follow */
+        reads_as(m, "a a cat", "a black cat", 2);       /* only the first word goes */
         reads_as(m, "red a cat", "red a black cat", 1); /* only at the start */
-        reads_as(m, "an apple", "an apple", 0);  /* whole words only */
+        reads_as(m, "an apple", "an apple", 0);         /* whole words only */
         /* a source that starts at the first word wins: 红 is not leading, but
          * "chat noir" starting at word 0 is a source */
         reads_as(m, "chat a", "cat a", 1);

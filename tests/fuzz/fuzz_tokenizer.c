@@ -1,5 +1,6 @@
 /* libFuzzer target: arbitrary bytes as a prompt, over a fixed tiny model
- * (normalising, BPE, the prefix, unknown words, the prompt lexicon).
+ * (normalising, BPE, the prefix, unknown words, the prompt lexicon and its
+ * leading words).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gft_internal.h"
 #include "tiny_model.h"
@@ -13,8 +14,13 @@ static gft_model *tiny(void)
 {
     static gft_model *model;
     if (!model) {
+        /* the tiny model, with leading words so that their path is fuzzed too */
+        static const char *const leading[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
+        gb *b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
+        gb_kv_arr_str(b, "gft.lexicon.leading", leading, NULL, 3);
         size_t n;
-        uint8_t *bytes = tiny_model_bytes(&n); /* kept for the process lifetime */
+        uint8_t *bytes = gb_serialize(b, &n); /* kept for the process lifetime */
+        gb_free(b);
         char err[GFT_ERROR_SIZE];
         if (gft_model_load_from_memory(bytes, n, &model, err, sizeof err) != GFT_OK)
             abort(); /* the fixed model must load: a bug in the builder or loader */

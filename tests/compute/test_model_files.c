@@ -39,6 +39,10 @@ static void test_candidates(gft_model *m, gft_context *ctx)
     p.n_candidates = n_cand;
     p.n_threads = 2;
     gft_result all, one, plain;
+    /* generation reads the prompt through the lexicon ("a red apple" -> "red
+     * apple"); the reranker is asked about the same reading */
+    char reading[GFT_READING_SIZE];
+    gft_translate_prompt(m, p.prompt, reading, sizeof reading);
     CHECK(gen(ctx, &p, &all) == GFT_OK, "best of 3, 3 variations");
     CHECK(all.n_candidates == n_cand, "result n_candidates %d", all.n_candidates);
     int32_t *tokens = malloc(sizeof(int32_t) * (size_t)N * n_cand * 3);
@@ -56,7 +60,7 @@ static void test_candidates(gft_model *m, gft_context *ctx)
             float score;
             const int32_t *t = tokens + ((size_t)v * n_cand + c) * N;
             CHECK(gft_decode_tokens(ctx, t, premul, rgba) == GFT_OK &&
-                      gft_rerank_scores(ctx, p.prompt, premul, 1, &score) == GFT_OK,
+                      gft_rerank_scores(ctx, reading, premul, 1, &score) == GFT_OK,
                   "decode and score candidate %d", c);
             if (score > best) {
                 best = score;
@@ -154,7 +158,9 @@ int main(int argc, char **argv)
     int32_t *tok = malloc(sizeof(int32_t) * N);
     memcpy(tok, ctx->gen_tokens, sizeof(int32_t) * N);
     float *logits = malloc(sizeof(float) * (size_t)N * K);
-    CHECK(gft_eval_logits(ctx, p.prompt, tok, N - 1, logits) == GFT_OK, "eval: %s",
+    char reading[GFT_READING_SIZE]; /* what generation encoded ("red heart") */
+    gft_translate_prompt(m, p.prompt, reading, sizeof reading);
+    CHECK(gft_eval_logits(ctx, reading, tok, N - 1, logits) == GFT_OK, "eval: %s",
           gft_context_last_error(ctx));
     int mismatches = 0;
     for (int j = 0; j < N; j++) {

@@ -3,10 +3,10 @@
 lexicon (gft.lexicon.translate, as the engine reads it), then drawn twice by `gft generate
 --literal` at the file's defaults (best of 4): the reading as it is, and the reading without its
 first word when that word is an article or a Chinese "one + measure word". The CNN judge names
-the pictures (top-1 / top-5 / rank of the intended concept), seeds 100-115.
+the pictures (top-1 / top-5 / rank of the intended concept), seeds 100-115 (or FIRST_SEED on).
 
   cd training && python3 eval/results/articles-2026-11-28/articles_check.py ../build/cli/gft \\
-      ../models/gft-emoji.gguf runs/judge/judge-gpu2.pt ../.devdata/pack/meta.json.xz
+      ../models/gft-emoji.gguf runs/judge/judge-gpu2.pt ../.devdata/pack/meta.json.xz [FIRST_SEED]
 """
 import json
 import sys
@@ -43,12 +43,12 @@ def without_article(text):
     return text
 
 
-def main(engine, model, judge_path, meta):
+def main(engine, model, judge_path, meta, first_seed="100"):
     judge, index = load_judge(judge_path)
     emap = emoji_concepts(load_meta(meta)[0])
     lex = lexicon.read(model)
     sampling = sampling_defaults(GGUFFile(model).kv)
-    seeds = list(range(100, 116))
+    seeds = list(range(int(first_seed), int(first_seed) + 16))
     prompts = [(p, e) for p, e, _ in PARAPHRASES] + EXTRA
     rows, sums = [], {"as read": [0.0] * 3, "no article": [0.0] * 3}
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,9 +74,10 @@ def main(engine, model, judge_path, meta):
     n = len(rows)
     mean = {k: [round(v / n, 4) for v in s] for k, s in sums.items()}
     print("mean of %d prompts: as read %s, no article %s" % (n, mean["as read"], mean["no article"]))
+    name = "articles_check.json" if seeds[0] == 100 else "articles_check-%d.json" % seeds[0]
     json.dump(dict(rows=rows, mean=mean, seeds=[seeds[0], seeds[-1]]), open(
-        "eval/results/articles-2026-11-28/articles_check.json", "w"), ensure_ascii=False, indent=1)
+        "eval/results/articles-2026-11-28/" + name, "w"), ensure_ascii=False, indent=1)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -51,7 +51,7 @@ static void print_info(const char *path, const gft_model *model)
     else
         printf("prompt lexicon:    none (prompts are read as typed)\n");
     if (i.n_leading)
-        printf("leading words:     %u articles dropped from a prompt's start\n", i.n_leading);
+        printf("leading words:     %u articles a reading drops\n", i.n_leading);
     printf("reranker:          %s\n",
            i.has_reranker ? "yes (best of K: --candidates)" : "none (one sample per image)");
     printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g, candidates %d\n",

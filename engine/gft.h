@@ -88,7 +88,7 @@ typedef struct {
     uint32_t image_width, image_height; /* decoder output size in pixels */
     uint32_t n_known_words;
     uint32_t n_lexicon;      /* prompt lexicon phrases (0: prompts are read as typed) */
-    uint32_t n_leading;      /* leading words a reading drops ("a", "eine"); 0: none */
+    uint32_t n_leading;      /* articles a reading drops ("a", "eine"); 0: none */
     int32_t background_code; /* code of empty patches, drawn untempered; -1: none */
     gft_sampling defaults;   /* the model's tuned sampling defaults */
     int has_reranker;        /* 1: the file holds a reranker (best of K works) */
@@ -144,9 +144,9 @@ int gft_unknown_words(const gft_model *model, const char *text, char *out, size_
  * to the English the model knows best ("红苹果" -> "red apple"), and English
  * words it maps to the wording the model draws best ("cat" -> "katze"); the
  * longest match wins, left to right, and the rest of the text stays as it is.
- * When no phrase starts at the first word and the file lists that word as a
- * leading word (an article: "a", "eine", "一个"), it is dropped, if another
- * word follows ("ein roter Apfel" -> "red apple"); a drop counts as a phrase.
+ * Where no phrase starts at a word and the file lists it as an article
+ * ("a", "eine", "一个"), it is dropped, unless no word would be left ("ein
+ * roter Apfel" -> "red apple"); each drop counts as a phrase.
  * Writes the normalised result into out (always NUL-terminated, truncated at
  * a code point to out_size) and returns how many phrases were read otherwise
  * (a source read as itself does not count): 0 when none was or the model has

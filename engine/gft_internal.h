@@ -108,9 +108,9 @@ typedef struct {
     const uint8_t **tgt; /* [n_targets] English phrases */
     uint32_t *tgt_len;   /* [n_targets] */
     uint32_t max_words;  /* the most words in one source */
-    /* Leading words (gft.lexicon.leading; optional): articles and the like
-     * that a reading drops from the start of a prompt when no source starts
-     * there ("ein roter Apfel" -> "red apple"). Same form and order as src. */
+    /* Articles (gft.lexicon.leading; optional) that a reading drops where no
+     * source starts, unless no word would be left ("ein roter Apfel" -> "red
+     * apple"). Same form and order as src. */
     uint32_t n_leading;
     const uint8_t **leading;
     uint32_t *leading_len;

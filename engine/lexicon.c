@@ -1,7 +1,7 @@
 /* Reading a prompt through the model's lexicon: other languages' words and
  * phrases become the English the model knows best, and some English words the
  * wording it draws best (docs/model-format.md,
- * "Prompt lexicon"); a leading article goes ("a red apple" -> "red apple").
+ * "Prompt lexicon"); articles go ("a picture of a cat" -> "picture of cat").
  * training/gft/lexicon.py's translate() is the reference.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
@@ -26,7 +26,7 @@ static void on_word(void *user, const uint8_t *w, size_t len)
     wl->words[wl->n++] = (span){w, len};
 }
 
-/* A sorted phrase table: the lexicon's sources or its leading words. */
+/* A sorted phrase table: the lexicon's sources or its articles. */
 typedef struct {
     const uint8_t *const *src;
     const uint32_t *len;
@@ -147,19 +147,23 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
         gft_for_each_word(norm, len, on_word, wl);
         const uint8_t *base = (const uint8_t *)norm;
         size_t cursor = 0;
+        int kept = 0; /* a word before i stays in the reading */
         for (int i = 0; i < wl->n;) {
             int n_words = 0;
             int64_t at = longest_match(&sources, wl, i, &n_words);
-            /* a leading word ("a", "eine", "一个") is dropped from the start
-             * when no source starts there and some word follows it */
-            if (at < 0 && i == 0 && longest_match(&leading, wl, 0, &n_words) >= 0 &&
-                n_words < wl->n) {
-                const span *last = &wl->words[n_words - 1];
+            /* an article ("a", "eine", "一个") where no source starts is
+             * dropped, unless the reading would be left without a word */
+            if (at < 0 && longest_match(&leading, wl, i, &n_words) >= 0 &&
+                (kept || i + n_words < wl->n)) {
+                size_t start = (size_t)(wl->words[i].p - base);
+                add_piece(j, base + cursor, start - cursor);
+                const span *last = &wl->words[i + n_words - 1];
                 cursor = (size_t)(last->p - base) + last->len;
-                i = n_words;
+                i += n_words;
                 count++;
                 continue;
             }
+            kept = 1;
             if (at < 0) {
                 i++;
                 continue;

@@ -137,7 +137,7 @@ cp "$RUN/cca3/cand.gguf" "$MODEL"
 step "prompt lexicon: other languages' labels and tags read as English (gft.lexicon)"
 # the model itself drops the frequent words it reads better as typed (gft.lexicon_prune, on the
 # code grids); the embedding tables go F16 to keep the file under 40 MB; the word list is
-# Debian's wamerican; the leading words (articles) a reading drops from a prompt's start go in too
+# Debian's wamerican; the articles a reading drops (leading words) go in too
 (cd training && OPENBLAS_NUM_THREADS=2 "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" \
   --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings \
   --leading default -o "$MODEL")

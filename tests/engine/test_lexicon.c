@@ -140,13 +140,15 @@ static void test_leading(void)
         /* 一个红苹果。: a two-word leading word, then a phrase */
         reads_as(m, "\xe4\xb8\x80\xe4\xb8\xaa\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c\xe3\x80\x82",
                  "red apple", 2);
-        reads_as(m, "a", "a", 0);                       /* nothing would follow */
-        reads_as(m, "a a cat", "a black cat", 2);       /* only the first word goes */
-        reads_as(m, "red a cat", "red a black cat", 1); /* only at the start */
-        reads_as(m, "an apple", "an apple", 0);         /* whole words only */
-        /* a source that starts at the first word wins: 红 is not leading, but
-         * "chat noir" starting at word 0 is a source */
-        reads_as(m, "chat a", "cat a", 1);
+        reads_as(m, "a", "a", 0);                     /* nothing would follow */
+        reads_as(m, "a a cat", "black cat", 3);       /* every article goes */
+        reads_as(m, "red a cat", "red black cat", 2); /* not only at the start */
+        reads_as(m, "a ein", "ein", 1);               /* one stays: the reading needs a word */
+        reads_as(m, "chat noir ein", "black cat", 2); /* the last goes when a word was kept */
+        reads_as(m, "an apple", "an apple", 0);       /* whole words only */
+        /* a source that starts at a word wins over an article there: "red
+         * cat" keeps its words */
+        reads_as(m, "a red cat a", "red cat", 2);
     }
     gft_model_free(m);
     free(bytes);

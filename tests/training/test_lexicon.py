@@ -110,8 +110,8 @@ def test_translate():
 
 
 def test_leading():
-    """Leading words go from a prompt's start when no source starts there, as the engine drops
-    them (tests/engine/test_lexicon.c has the same cases)."""
+    """Articles (leading words) go wherever no source starts, unless no word would be left, as
+    the engine drops them (tests/engine/test_lexicon.c has the same cases)."""
     lex = lexicon.build(ITEMS)
     lead = ["a", "ein", "一 个"]
     cases = {
@@ -119,8 +119,10 @@ def test_leading():
         "一个红苹果。": ("red apple", 2),
         "A red heart": ("red heart", 1),
         "a": ("a", 0),
-        "a a chien": ("a dog", 2),
-        "red a chien": ("red a dog", 1),
+        "a a chien": ("dog", 3),
+        "red a chien": ("red dog", 2),
+        "a ein": ("ein", 1),
+        "chien ein": ("dog", 2),
         "an apple": ("an apple", 0),
     }
     for text, want in cases.items():
@@ -129,15 +131,18 @@ def test_leading():
     check(lexicon.translate("Ein roter Apfel", lex) == ("ein red apple", 1), "no leading words: kept")
     own = dict(lex, **{"ein roter": "ein roter"})
     check(lexicon.translate("ein roter Apfel", own, leading=lead) == ("ein roter apple", 1),
-          "a source that starts at the first word wins over a leading word")
+          "a source that starts at a word wins over an article there")
+    check(lexicon.translate("Bild von einem Apfel", lex, leading=lead + ["einem"]) == ("bild von apple", 2),
+          "an article inside the prompt goes too")
     check(lexicon.translate("Ein Apfel", {}, leading=lead) == ("apfel", 1), "leading words without a lexicon")
     words = lexicon.leading_words()
     check(words == sorted(words, key=lambda w: w.encode()) and "the" in words and "eine" in words
           and "一 个" in words, "the default leading words are canonical and sorted: %s" % words[:5])
     items = ITEMS + [emoji("emoji:a-button", {"en": "A button (blood type)", "de": "Blutgruppe A"}, {})]
+    items.append(emoji("emoji:kiss", {"en": "face blowing a kiss", "de": "Kussmund"}, {}))
     guards = lexicon.leading_guards(items, words)
-    check(guards == {"a button blood type": "a button blood type"},
-          "English labels that start with a leading word read as themselves: %s" % guards)
+    check(guards == {"a button blood type": "a button blood type", "face blowing a kiss": "face blowing a kiss"},
+          "English labels that hold an article read as themselves: %s" % guards)
 
 
 def test_model_file():

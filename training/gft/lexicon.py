@@ -42,8 +42,9 @@ KEY_SOURCES = "gft.lexicon.sources"
 KEY_TARGETS = "gft.lexicon.targets"
 KEY_TARGET_IDS = "gft.lexicon.target_ids"
 KEYS = (KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS)
-# Leading words: dropped from the start of a prompt when no source starts there
-# ("ein roter Apfel" -> "red apple"). Kept apart from KEYS, so that rewriting the lexicon
+# Leading words (articles): dropped from a prompt wherever no source starts, unless no word
+# would be left ("ein roter Apfel" -> "red apple", "a picture of a cat" -> "picture of cat").
+# The key's name says where they were first dropped: at the start only. Kept apart from KEYS, so that rewriting the lexicon
 # (gft.readings) keeps them.
 KEY_LEADING = "gft.lexicon.leading"
 # Articles, and Chinese "one" + a measure word, of the languages people are likeliest to type
@@ -55,8 +56,8 @@ LEADING_WORDS = {
     "fr": ["un", "une", "le", "la", "les", "l", "des", "du"],
     "es": ["un", "una", "unos", "unas", "el", "la", "los", "las"],
     "it": ["il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "l"],
-    "pt": ["o", "a", "os", "as", "um", "uma"],
-    "nl": ["een", "de", "het"],
+    "pt": ["o", "a", "os", "um", "uma"],  # not "as": an English word
+    "nl": ["een", "het"],  # not "de": the Spanish, French and Portuguese "of"
     "zh": ["一" + m for m in "个只颗块张朵条杯辆片头座棵把本台位根匹架艘枚盒碗盘瓶双件顶支枝串轮"],
 }
 MIN_JACCARD = 0.5
@@ -211,13 +212,13 @@ def leading_words():
 
 
 def leading_guards(items, leading):
-    """{label: label} for the English emoji labels that start with a leading word ("a button
-    blood type", "o button blood type"): as sources read as themselves they keep their words."""
-    out = {}
+    """{label: label} for the English emoji labels that hold a leading word ("a button blood
+    type", "o button blood type"): as sources read as themselves they keep their words."""
+    out, lead = {}, set(leading)
     for c in multilingual_concepts(items).values():
         label = canonical(c["labels"]["en"])
         words = label.split(" ")
-        if 0 < _leading_match(words, set(leading)) < len(words):
+        if len(words) > 1 and any(_leading_match(words[i:], lead) for i in range(len(words))):
             out[label] = label
     return out
 
@@ -235,19 +236,24 @@ def translate(text, lexicon, max_words=None, leading=()):
     """-> (text read through the lexicon, number of phrases read otherwise: a source read as
     itself does not count). The result is normalised; when no phrase is read otherwise it is
     normalize(text). Pieces that would take it past
-    MAX_NORM_BYTES are dropped, as the engine does. leading: words dropped from the start when
-    no source starts there and another word follows (each drop counts as a phrase)."""
+    MAX_NORM_BYTES are dropped, as the engine does. leading: articles, dropped wherever no source
+    starts, unless no word of the reading would be left (each drop counts as a phrase)."""
     norm = normalize(text)
     if max_words is None:
         max_words = max((s.count(" ") + 1 for s in lexicon), default=0)
     spans = _word_spans(norm)
     pieces, cursor, i, count = [], 0, 0, 0
     words = [norm[a:b] for a, b in spans]
-    if leading and not any(" ".join(words[:n]) in lexicon for n in range(1, min(max_words, len(words)) + 1)):
-        n = _leading_match(words, set(leading))
-        if 0 < n < len(words):
-            cursor, i, count = spans[n - 1][1], n, 1
+    leading, kept = set(leading), False  # kept: a word before i stays in the reading
     while i < len(spans):
+        if leading and not any(" ".join(words[i:i + n]) in lexicon
+                               for n in range(1, min(max_words, len(words) - i) + 1)):
+            n = _leading_match(words[i:], leading)
+            if n and (kept or i + n < len(words)):  # an article goes, unless no word would be left
+                pieces.append(norm[cursor:spans[i][0]].strip(" "))
+                cursor, i, count = spans[i + n - 1][1], i + n, count + 1
+                continue
+        kept = True
         for n in range(min(max_words, len(spans) - i), 0, -1):
             key = " ".join(norm[a:b] for a, b in spans[i:i + n])
             if key in lexicon:
@@ -395,7 +401,7 @@ def main(argv=None):
     ap.add_argument("--prune-report", metavar="JSON", help="where to write what the pruning dropped")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
     ap.add_argument("--leading", choices=("default", "none", "keep"), default="keep",
-                    help="the leading words (articles) a reading drops from a prompt's start: LEADING_WORDS, none, "
+                    help="the articles (leading words) a reading drops: LEADING_WORDS, none, "
                          "or those the file has (default)")
     ap.add_argument("--leading-meta", metavar="META",
                     help="with --leading default and no --meta: the pack's meta.json.xz, for the guards (English "

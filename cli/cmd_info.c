@@ -50,8 +50,8 @@ static void print_info(const char *path, const gft_model *model)
         printf("prompt lexicon:    %u phrases of other languages read as English\n", i.n_lexicon);
     else
         printf("prompt lexicon:    none (prompts are read as typed)\n");
-    if (i.n_leading)
-        printf("leading words:     %u articles a reading drops\n", i.n_leading);
+    if (i.n_articles)
+        printf("articles:          %u that a reading drops\n", i.n_articles);
     printf("reranker:          %s\n",
            i.has_reranker ? "yes (best of K: --candidates)" : "none (one sample per image)");
     printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g, candidates %d\n",

@@ -88,7 +88,7 @@ typedef struct {
     uint32_t image_width, image_height; /* decoder output size in pixels */
     uint32_t n_known_words;
     uint32_t n_lexicon;      /* prompt lexicon phrases (0: prompts are read as typed) */
-    uint32_t n_leading;      /* articles a reading drops ("a", "eine"); 0: none */
+    uint32_t n_articles;     /* articles a reading drops ("a", "eine"); 0: none */
     int32_t background_code; /* code of empty patches, drawn untempered; -1: none */
     gft_sampling defaults;   /* the model's tuned sampling defaults */
     int has_reranker;        /* 1: the file holds a reranker (best of K works) */

@@ -108,13 +108,13 @@ typedef struct {
     const uint8_t **tgt; /* [n_targets] English phrases */
     uint32_t *tgt_len;   /* [n_targets] */
     uint32_t max_words;  /* the most words in one source */
-    /* Articles (gft.lexicon.leading; optional) that a reading drops where no
+    /* Articles (gft.lexicon.articles; optional) that a reading drops where no
      * source starts, unless no word would be left ("ein roter Apfel" -> "red
      * apple"). Same form and order as src. */
-    uint32_t n_leading;
-    const uint8_t **leading;
-    uint32_t *leading_len;
-    uint32_t leading_max_words;
+    uint32_t n_articles;
+    const uint8_t **articles;
+    uint32_t *article_len;
+    uint32_t article_max_words;
 } gft_lexicon;
 
 struct gft_model {

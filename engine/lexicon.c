@@ -133,9 +133,9 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
     int count = 0;
     joined *j = NULL;
     const phrase_table sources = {lx->src, lx->src_len, lx->n, lx->max_words};
-    const phrase_table leading = {lx->leading, lx->leading_len, lx->n_leading,
-                                  lx->leading_max_words};
-    if (lx->n || lx->n_leading) {
+    const phrase_table articles = {lx->articles, lx->article_len, lx->n_articles,
+                                   lx->article_max_words};
+    if (lx->n || lx->n_articles) {
         /* about 17 KiB together: off the stack, for hosts with small thread stacks */
         wl = malloc(sizeof *wl);
         j = malloc(sizeof *j);
@@ -152,29 +152,27 @@ int gft_translate_prompt(const gft_model *model, const char *text, char *out, si
             int n_words = 0;
             int64_t at = longest_match(&sources, wl, i, &n_words);
             /* an article ("a", "eine", "一个") where no source starts is
-             * dropped, unless the reading would be left without a word */
-            if (at < 0 && longest_match(&leading, wl, i, &n_words) >= 0 &&
-                (kept || i + n_words < wl->n)) {
-                size_t start = (size_t)(wl->words[i].p - base);
-                add_piece(j, base + cursor, start - cursor);
-                const span *last = &wl->words[i + n_words - 1];
-                cursor = (size_t)(last->p - base) + last->len;
-                i += n_words;
+             * dropped: read as nothing, unless no word would be left */
+            int drop = at < 0 && longest_match(&articles, wl, i, &n_words) >= 0 &&
+                       (kept || i + n_words < wl->n);
+            if (at < 0 && !drop) {
+                kept = 1;
+                i++;
+                continue;
+            }
+            /* emit the text before the match, then its target (none for an article) */
+            size_t start = (size_t)(wl->words[i].p - base);
+            add_piece(j, base + cursor, start - cursor);
+            const span *last = &wl->words[i + n_words - 1];
+            cursor = (size_t)(last->p - base) + last->len;
+            i += n_words;
+            if (drop) {
                 count++;
                 continue;
             }
             kept = 1;
-            if (at < 0) {
-                i++;
-                continue;
-            }
-            size_t start = (size_t)(wl->words[i].p - base);
-            add_piece(j, base + cursor, start - cursor);
             uint32_t t = lx->tgt_of[at];
             add_piece(j, lx->tgt[t], lx->tgt_len[t]);
-            const span *last = &wl->words[i + n_words - 1];
-            cursor = (size_t)(last->p - base) + last->len;
-            i += n_words;
             /* a source read as itself ("red apple" beside "apple" -> "red apple")
              * only keeps the longest match whole: it changes nothing */
             if (gft_bytes_cmp(lx->src[at], lx->src_len[at], lx->tgt[t], lx->tgt_len[t]) != 0)

@@ -1,5 +1,5 @@
 /* The optional prompt lexicon: gft.lexicon.sources, .targets and .target_ids,
- * and the optional leading words gft.lexicon.leading (docs/model-format.md,
+ * and the optional articles gft.lexicon.articles (docs/model-format.md,
  * "Prompt lexicon"), checked before use.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
@@ -10,9 +10,9 @@
 #define KEY_SOURCES "gft.lexicon.sources"
 #define KEY_TARGETS "gft.lexicon.targets"
 #define KEY_TARGET_IDS "gft.lexicon.target_ids"
-#define KEY_LEADING "gft.lexicon.leading"
+#define KEY_ARTICLES "gft.lexicon.articles"
 #define MAX_ENTRIES 1000000u
-#define MAX_LEADING 4096u
+#define MAX_ARTICLES 4096u
 
 /* A source is words joined by single spaces: no space at either end, none
  * doubled. Returns its word count, or 0 when malformed. */
@@ -30,7 +30,7 @@ static uint32_t source_words(const uint8_t *s, uint64_t len)
     return words;
 }
 
-/* Reads n phrases (sources or leading words) of the string array kv into
+/* Reads n phrases (sources or articles) of the string array kv into
  * src/src_len, checking their form and order; *max_words gets the most words
  * in one phrase. */
 static gft_status load_phrases(const gguf_kv *kv, const char *key, uint32_t n, const uint8_t **src,
@@ -68,31 +68,31 @@ static gft_status load_sources(const gguf_kv *kv, gft_lexicon *lx, char *err, si
                         err_size);
 }
 
-/* gft.lexicon.leading, when the file has it. */
-static gft_status load_leading(const gguf_file *f, gft_model *m, char *err, size_t err_size)
+/* gft.lexicon.articles, when the file has it. */
+static gft_status load_articles(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
-    if (!gguf_find_kv(f, KEY_LEADING))
+    if (!gguf_find_kv(f, KEY_ARTICLES))
         return GFT_OK;
     static const uint32_t strings[] = {GGUF_STRING};
     const gguf_kv *kv;
-    GFT_TRY(gft_kv_get_array(f, KEY_LEADING, strings, 1, &kv, err, err_size));
-    if (kv->arr_n > MAX_LEADING) {
-        gft_set_error(err, err_size, "key '" KEY_LEADING "' has %llu words (at most %u)",
-                      (unsigned long long)kv->arr_n, MAX_LEADING);
+    GFT_TRY(gft_kv_get_array(f, KEY_ARTICLES, strings, 1, &kv, err, err_size));
+    if (kv->arr_n > MAX_ARTICLES) {
+        gft_set_error(err, err_size, "key '" KEY_ARTICLES "' has %llu words (at most %u)",
+                      (unsigned long long)kv->arr_n, MAX_ARTICLES);
         return GFT_ERR_FORMAT;
     }
     gft_lexicon *lx = &m->lex;
     uint32_t n = (uint32_t)kv->arr_n;
-    lx->leading = gft_arena_alloc(m, sizeof *lx->leading * (n ? n : 1));
-    lx->leading_len = gft_arena_alloc(m, sizeof *lx->leading_len * (n ? n : 1));
-    if (!lx->leading || !lx->leading_len) {
-        gft_set_error(err, err_size, "out of memory for the lexicon's leading words");
+    lx->articles = gft_arena_alloc(m, sizeof *lx->articles * (n ? n : 1));
+    lx->article_len = gft_arena_alloc(m, sizeof *lx->article_len * (n ? n : 1));
+    if (!lx->articles || !lx->article_len) {
+        gft_set_error(err, err_size, "out of memory for the lexicon's articles");
         return GFT_ERR_NOMEM;
     }
-    gft_status st = load_phrases(kv, KEY_LEADING, n, lx->leading, lx->leading_len,
-                                 &lx->leading_max_words, err, err_size);
+    gft_status st = load_phrases(kv, KEY_ARTICLES, n, lx->articles, lx->article_len,
+                                 &lx->article_max_words, err, err_size);
     if (st == GFT_OK)
-        lx->n_leading = n;
+        lx->n_articles = n;
     return st;
 }
 
@@ -190,5 +190,5 @@ static gft_status load_lexicon_tables(const gguf_file *f, gft_model *m, char *er
 gft_status gft_load_lexicon(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     gft_status st = load_lexicon_tables(f, m, err, err_size);
-    return st == GFT_OK ? load_leading(f, m, err, err_size) : st;
+    return st == GFT_OK ? load_articles(f, m, err, err_size) : st;
 }

@@ -295,6 +295,6 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->image_height = hp->image_height;
     info->n_known_words = model->tok.n_known;
     info->n_lexicon = model->lex.n;
-    info->n_leading = model->lex.n_leading;
+    info->n_articles = model->lex.n_articles;
     info->defaults = hp->defaults;
 }

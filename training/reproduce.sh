@@ -140,7 +140,7 @@ step "prompt lexicon: other languages' labels and tags read as English (gft.lexi
 # Debian's wamerican; the articles a reading drops (leading words) go in too
 (cd training && OPENBLAS_NUM_THREADS=2 "$PY" -m gft.lexicon --model "$MODEL" --meta "$PACK/meta.json.xz" \
   --prune-codes "$RUN/codes.npy.xz" --prune-report "$RUN/lexicon-prune.json" --f16-embeddings \
-  --leading default -o "$MODEL")
+  --articles default -o "$MODEL")
 
 step "reranker: $RR_STEPS steps (real images and $RR_RECON reconstructions, 64 px), best of 4"
 # trained on captions read through the file's lexicon, as the engine reads prompts before it

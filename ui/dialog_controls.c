@@ -451,7 +451,7 @@ void gft_dialog_update_prompt_notes(GftDialog *d)
         gtk_widget_hide(d->literal);
         return;
     }
-    gtk_widget_set_visible(d->literal, d->info.n_lexicon > 0 || d->info.n_leading > 0);
+    gtk_widget_set_visible(d->literal, d->info.n_lexicon > 0 || d->info.n_articles > 0);
     prompt = buffer_text(d->prompt_buffer);
     if (as_typed) {
         gtk_widget_hide(d->reading_box); /* the model reads the prompt itself */

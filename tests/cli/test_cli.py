@@ -377,7 +377,7 @@ def check_readings(model):
     import random
     from gft import lexicon
     lex = lexicon.read(model)
-    leading = lexicon.read_leading(model)
+    articles = lexicon.read_articles(model)
     sources = sorted(lex)
     rng = random.Random(4)
     texts = ["红苹果", "一个红苹果。", "Un chat noir", "chat bubble", "A Smiling FACE", "", "猫と犬", "a", "the the sun",
@@ -389,7 +389,7 @@ def check_readings(model):
     for text in texts:
         _, out, _ = run("tokenize", "-m", model, text, expect=0)
         lines = out.splitlines()
-        want, n = lexicon.translate(text, lex, leading=leading)
+        want, n = lexicon.translate(text, lex, articles=articles)
         check(lines[3:5] == [f"read as: {want}", f"lexicon phrases: {n}"],
               f"{text!r}: {lines[3:5]} != reference {[want, n]}")
 

@@ -106,38 +106,38 @@ static void test_length_limit(const gft_model *m)
           out);
 }
 
-/* ---- leading words -------------------------------------------------------- */
+/* ---- articles ------------------------------------------------------------ */
 
 /* sorted by bytes: "a", "ein", "一 个" */
-static const char *const leading_words[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
-static const char *const *next_leading = leading_words;
-static size_t next_n_leading = 3;
+static const char *const article_words[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
+static const char *const *next_articles = article_words;
+static size_t next_n_articles = 3;
 
-static void with_leading(gb *b)
+static void with_articles(gb *b)
 {
-    gb_kv_arr_str(b, "gft.lexicon.leading", next_leading, NULL, next_n_leading);
+    gb_kv_arr_str(b, "gft.lexicon.articles", next_articles, NULL, next_n_articles);
 }
 
-static void leading_only(gb *b)
+static void articles_only(gb *b)
 {
     no_lexicon_keys(b);
-    with_leading(b);
+    with_articles(b);
 }
 
-static void test_leading(void)
+static void test_articles(void)
 {
     char err[GFT_ERROR_SIZE];
     gft_status st;
     uint8_t *bytes;
-    gft_model *m = load_tiny(with_leading, &bytes, err, sizeof err, &st);
-    CHECK(m && st == GFT_OK, "tiny model with leading words: %s", err);
+    gft_model *m = load_tiny(with_articles, &bytes, err, sizeof err, &st);
+    CHECK(m && st == GFT_OK, "tiny model with articles: %s", err);
     if (m) {
         gft_model_info info;
         gft_model_get_info(m, &info);
-        CHECK(info.n_leading == 3, "n_leading %u", info.n_leading);
+        CHECK(info.n_articles == 3, "n_articles %u", info.n_articles);
         reads_as(m, "A red cat", "red cat", 1);        /* dropped; "red cat" reads as itself */
         reads_as(m, "Ein chat noir!", "black cat", 2); /* dropped, then a phrase */
-        /* 一个红苹果。: a two-word leading word, then a phrase */
+        /* 一个红苹果。: a two-word article, then a phrase */
         reads_as(m, "\xe4\xb8\x80\xe4\xb8\xaa\xe7\xba\xa2\xe8\x8b\xb9\xe6\x9e\x9c\xe3\x80\x82",
                  "red apple", 2);
         reads_as(m, "a", "a", 0);                     /* nothing would follow */
@@ -153,9 +153,9 @@ static void test_leading(void)
     gft_model_free(m);
     free(bytes);
 
-    /* leading words without the three lexicon keys still apply */
-    m = load_tiny(leading_only, &bytes, err, sizeof err, &st);
-    CHECK(m && st == GFT_OK, "leading words only: %s", err);
+    /* articles without the three lexicon keys still apply */
+    m = load_tiny(articles_only, &bytes, err, sizeof err, &st);
+    CHECK(m && st == GFT_OK, "articles only: %s", err);
     if (m)
         reads_as(m, "Ein chat noir", "chat noir", 1);
     gft_model_free(m);
@@ -259,13 +259,13 @@ static void test_broken(void)
     }
 
     static const char *const unsorted[] = {"ein", "a"}, *const spaced[] = {"a", "ein "};
-    next_leading = unsorted;
-    next_n_leading = 2;
-    expect_refused(with_leading, "'gft.lexicon.leading' is not sorted by bytes without repeats");
-    next_leading = spaced;
-    expect_refused(with_leading, "'gft.lexicon.leading'[1] (4 bytes)");
-    next_leading = leading_words;
-    next_n_leading = 3;
+    next_articles = unsorted;
+    next_n_articles = 2;
+    expect_refused(with_articles, "'gft.lexicon.articles' is not sorted by bytes without repeats");
+    next_articles = spaced;
+    expect_refused(with_articles, "'gft.lexicon.articles'[1] (4 bytes)");
+    next_articles = article_words;
+    next_n_articles = 3;
 
     /* without the three keys the prompt is read as typed */
     char err[GFT_ERROR_SIZE];
@@ -296,7 +296,7 @@ int main(void)
     }
     gft_model_free(m);
     free(bytes);
-    test_leading();
+    test_articles();
     test_broken();
     CHECK_DONE();
 }

@@ -1,6 +1,6 @@
 /* libFuzzer target: arbitrary bytes as a prompt, over a fixed tiny model
  * (normalising, BPE, the prefix, unknown words, the prompt lexicon and its
- * leading words).
+ * articles).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "gft_internal.h"
 #include "tiny_model.h"
@@ -14,10 +14,10 @@ static gft_model *tiny(void)
 {
     static gft_model *model;
     if (!model) {
-        /* the tiny model, with leading words so that their path is fuzzed too */
-        static const char *const leading[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
+        /* the tiny model, with articles so that their path is fuzzed too */
+        static const char *const articles[] = {"a", "ein", "\xe4\xb8\x80 \xe4\xb8\xaa"};
         gb *b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
-        gb_kv_arr_str(b, "gft.lexicon.leading", leading, NULL, 3);
+        gb_kv_arr_str(b, "gft.lexicon.articles", articles, NULL, 3);
         size_t n;
         uint8_t *bytes = gb_serialize(b, &n); /* kept for the process lifetime */
         gb_free(b);

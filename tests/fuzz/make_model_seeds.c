@@ -44,11 +44,11 @@ int main(int argc, char **argv)
     rc |= write_file(argv[1], "tiny-q8-rerank.gguf", p, n);
     free(p);
     gb_free(b);
-    static const char *const leading[] = {"a", "ein", "the"};
+    static const char *const articles[] = {"a", "ein", "the"};
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
-    gb_kv_arr_str(b, "gft.lexicon.leading", leading, NULL, 3);
+    gb_kv_arr_str(b, "gft.lexicon.articles", articles, NULL, 3);
     p = gb_serialize(b, &n);
-    rc |= write_file(argv[1], "tiny-q8-leading.gguf", p, n);
+    rc |= write_file(argv[1], "tiny-q8-articles.gguf", p, n);
     free(p);
     gb_free(b);
     return rc;

@@ -109,8 +109,8 @@ def test_translate():
           "pieces past 1024 bytes are dropped: %d bytes, %d phrases" % (len(text.encode()), n))
 
 
-def test_leading():
-    """Articles (leading words) go wherever no source starts, unless no word would be left, as
+def test_articles():
+    """Articles go wherever no source starts, unless no word would be left, as
     the engine drops them (tests/engine/test_lexicon.c has the same cases)."""
     lex = lexicon.build(ITEMS)
     lead = ["a", "ein", "一 个"]
@@ -126,21 +126,21 @@ def test_leading():
         "an apple": ("an apple", 0),
     }
     for text, want in cases.items():
-        got = lexicon.translate(text, lex, leading=lead)
+        got = lexicon.translate(text, lex, articles=lead)
         check(got == want, "%r reads as %r (want %r)" % (text, got, want))
-    check(lexicon.translate("Ein roter Apfel", lex) == ("ein red apple", 1), "no leading words: kept")
+    check(lexicon.translate("Ein roter Apfel", lex) == ("ein red apple", 1), "no articles: kept")
     own = dict(lex, **{"ein roter": "ein roter"})
-    check(lexicon.translate("ein roter Apfel", own, leading=lead) == ("ein roter apple", 1),
+    check(lexicon.translate("ein roter Apfel", own, articles=lead) == ("ein roter apple", 1),
           "a source that starts at a word wins over an article there")
-    check(lexicon.translate("Bild von einem Apfel", lex, leading=lead + ["einem"]) == ("bild von apple", 2),
+    check(lexicon.translate("Bild von einem Apfel", lex, articles=lead + ["einem"]) == ("bild von apple", 2),
           "an article inside the prompt goes too")
-    check(lexicon.translate("Ein Apfel", {}, leading=lead) == ("apfel", 1), "leading words without a lexicon")
-    words = lexicon.leading_words()
+    check(lexicon.translate("Ein Apfel", {}, articles=lead) == ("apfel", 1), "articles without a lexicon")
+    words = lexicon.article_list()
     check(words == sorted(words, key=lambda w: w.encode()) and "the" in words and "eine" in words
-          and "一 个" in words, "the default leading words are canonical and sorted: %s" % words[:5])
+          and "一 个" in words, "the default articles are canonical and sorted: %s" % words[:5])
     items = ITEMS + [emoji("emoji:a-button", {"en": "A button (blood type)", "de": "Blutgruppe A"}, {})]
     items.append(emoji("emoji:kiss", {"en": "face blowing a kiss", "de": "Kussmund"}, {}))
-    guards = lexicon.leading_guards(items, words)
+    guards = lexicon.article_guards(items, words)
     check(guards == {"a button blood type": "a button blood type", "face blowing a kiss": "face blowing a kiss"},
           "English labels that hold an article read as themselves: %s" % guards)
 
@@ -190,19 +190,19 @@ def test_model_file():
         check(lexicon.main(["--model", out, "--drop-frame-conflicts", "-o", out]) == 0
               and lexicon.read(out) == dict(lex, icono="flat icon"),
               "--drop-frame-conflicts drops 'stil' and 'von', keeps 'icono' (a style word read as its style)")
-        # leading words: written apart from the lexicon, kept when the lexicon is rewritten
-        check(lexicon.main(["--model", src, "--pair", "Chat=cat", "--leading", "default", "-o", out]) == 0
-              and lexicon.read_leading(out) == lexicon.leading_words(), "--leading default writes the list")
+        # articles: written apart from the lexicon, kept when the lexicon is rewritten
+        check(lexicon.main(["--model", src, "--pair", "Chat=cat", "--articles", "default", "-o", out]) == 0
+              and lexicon.read_articles(out) == lexicon.article_list(), "--articles default writes the list")
         lexicon.with_lexicon(out, {"chien": "dog"}, out)
-        check(lexicon.read_leading(out) == lexicon.leading_words() and lexicon.read(out) == {"chien": "dog"},
-              "rewriting the lexicon keeps the leading words")
+        check(lexicon.read_articles(out) == lexicon.article_list() and lexicon.read(out) == {"chien": "dog"},
+              "rewriting the lexicon keeps the articles")
         plain2 = os.path.join(d, "plain2.gguf")
         check(export_main(["--random", "tiny", "--seed", "8", "-o", plain2]) == 0, "fourth tiny export")
         lexicon.carry_over(out, plain2)
-        check(lexicon.read_leading(plain2) == lexicon.leading_words(), "carry_over copies the leading words")
-        check(lexicon.main(["--model", out, "--drop-frame-conflicts", "--leading", "none", "-o", out]) == 0
-              and lexicon.read_leading(out) == [] and "gft.lexicon.leading" not in GGUFFile(out).kv,
-              "--leading none removes them")
+        check(lexicon.read_articles(plain2) == lexicon.article_list(), "carry_over copies the articles")
+        check(lexicon.main(["--model", out, "--drop-frame-conflicts", "--articles", "none", "-o", out]) == 0
+              and lexicon.read_articles(out) == [] and "gft.lexicon.articles" not in GGUFFile(out).kv,
+              "--articles none removes them")
         check(lexicon.main(["--model", src, "--pair", "no equals sign", "-o", out]) == 1
               and lexicon.main(["--model", src, "--pair", "=red", "-o", out]) == 1,
               "a malformed --pair is refused")

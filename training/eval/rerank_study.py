@@ -93,9 +93,10 @@ def main(argv=None):
     null = torch.tensor(null_prefix(cfg.text_ctx), dtype=torch.long)
     Ks = [int(k) for k in a.k.split(",")]
     lexicon = lexicon_mod.read(a.model)  # prompts are read through it, as the engine reads them
+    articles = lexicon_mod.read_articles(a.model)
     per_prompt, t0 = {}, time.time()
     for n_p, (prompt, concept) in enumerate(prompts):
-        reading = lexicon_mod.translate(prompt, lexicon, None, lexicon_mod.read_leading(a.model))[0] if lexicon else prompt
+        reading = lexicon_mod.translate(prompt, lexicon, articles=articles)[0] if lexicon else prompt
         ids = torch.tensor([m.tokenizer.prefix(reading, cfg.text_ctx)] * a.n, dtype=torch.long)
         gen = torch.Generator().manual_seed(a.seed + n_p)
         toks = generate(m.gft, ids, null, guidance=s["guidance"], temperature=s["temperature"], top_k=s["top_k"],

@@ -42,15 +42,14 @@ KEY_SOURCES = "gft.lexicon.sources"
 KEY_TARGETS = "gft.lexicon.targets"
 KEY_TARGET_IDS = "gft.lexicon.target_ids"
 KEYS = (KEY_SOURCES, KEY_TARGETS, KEY_TARGET_IDS)
-# Leading words (articles): dropped from a prompt wherever no source starts, unless no word
-# would be left ("ein roter Apfel" -> "red apple", "a picture of a cat" -> "picture of cat").
-# The key's name says where they were first dropped: at the start only. Kept apart from KEYS, so that rewriting the lexicon
-# (gft.readings) keeps them.
-KEY_LEADING = "gft.lexicon.leading"
+# Articles: dropped from a prompt wherever no source starts, unless no word would be left
+# ("ein roter Apfel" -> "red apple", "a picture of a cat" -> "picture of cat"). Kept apart from
+# KEYS, so that rewriting the lexicon (gft.readings) keeps them.
+KEY_ARTICLES = "gft.lexicon.articles"
 # Articles, and Chinese "one" + a measure word, of the languages people are likeliest to type
 # in. A reading leaves other languages' articles in front of an English reading ("une red
 # apple"), and those cost the concept: eval/results/articles-2026-11-28/.
-LEADING_WORDS = {
+ARTICLES = {
     "en": ["a", "an", "the"],
     "de": ["ein", "eine", "einen", "einem", "einer", "der", "die", "das", "den", "dem"],
     "fr": ["un", "une", "le", "la", "les", "l", "des", "du"],
@@ -206,65 +205,71 @@ def build(items, english_word_list=()):
     return without_frame_conflicts(lexicon)[0]
 
 
-def leading_words():
-    """The default leading words (LEADING_WORDS), canonical and sorted by bytes."""
-    return sorted({canonical(w) for ws in LEADING_WORDS.values() for w in ws}, key=lambda w: w.encode())
+def article_list():
+    """The default articles (ARTICLES), canonical and sorted by bytes."""
+    return sorted({canonical(w) for ws in ARTICLES.values() for w in ws}, key=lambda w: w.encode())
 
 
-def leading_guards(items, leading):
-    """{label: label} for the English emoji labels that hold a leading word ("a button blood
-    type", "o button blood type"): as sources read as themselves they keep their words."""
-    out, lead = {}, set(leading)
+def article_guards(items, articles):
+    """{label: label} for the English emoji labels that hold an article ("a button blood type",
+    "face blowing a kiss"): as sources read as themselves they keep their words."""
+    table = _phrases(articles)
+    out = {}
     for c in multilingual_concepts(items).values():
         label = canonical(c["labels"]["en"])
         words = label.split(" ")
-        if len(words) > 1 and any(_leading_match(words[i:], lead) for i in range(len(words))):
+        if len(words) > 1 and any(_longest(table, words, i) for i in range(len(words))):
             out[label] = label
     return out
 
 
-def _leading_match(words, leading):
-    """The number of words of the longest leading word at the start of words (0: none)."""
-    most = max((w.count(" ") + 1 for w in leading), default=0)
-    for n in range(min(most, len(words)), 0, -1):
-        if " ".join(words[:n]) in leading:
+def _phrases(phrases):
+    """(set of phrases, most words in one): a table for _longest."""
+    phrases = set(phrases)
+    return phrases, max((p.count(" ") + 1 for p in phrases), default=0)
+
+
+def _longest(table, words, i):
+    """The number of words of the longest phrase of table at words[i:] (0: none)."""
+    phrases, most = table
+    for n in range(min(most, len(words) - i), 0, -1):
+        if " ".join(words[i:i + n]) in phrases:
             return n
     return 0
 
 
-def translate(text, lexicon, max_words=None, leading=()):
+def translate(text, lexicon, max_words=None, articles=()):
     """-> (text read through the lexicon, number of phrases read otherwise: a source read as
     itself does not count). The result is normalised; when no phrase is read otherwise it is
     normalize(text). Pieces that would take it past
-    MAX_NORM_BYTES are dropped, as the engine does. leading: articles, dropped wherever no source
-    starts, unless no word of the reading would be left (each drop counts as a phrase)."""
+    MAX_NORM_BYTES are dropped, as the engine does. articles: dropped wherever no source starts,
+    unless no word of the reading would be left (each drop counts as a phrase)."""
     norm = normalize(text)
     if max_words is None:
         max_words = max((s.count(" ") + 1 for s in lexicon), default=0)
     spans = _word_spans(norm)
-    pieces, cursor, i, count = [], 0, 0, 0
     words = [norm[a:b] for a, b in spans]
-    leading, kept = set(leading), False  # kept: a word before i stays in the reading
+    sources, articles = (lexicon, max_words), _phrases(articles)
+    pieces, cursor, i, count = [], 0, 0, 0
+    kept = False  # a word before i stays in the reading
     while i < len(spans):
-        if leading and not any(" ".join(words[i:i + n]) in lexicon
-                               for n in range(1, min(max_words, len(words) - i) + 1)):
-            n = _leading_match(words[i:], leading)
-            if n and (kept or i + n < len(words)):  # an article goes, unless no word would be left
-                pieces.append(norm[cursor:spans[i][0]].strip(" "))
-                cursor, i, count = spans[i + n - 1][1], i + n, count + 1
-                continue
+        n = _longest(sources, words, i)
+        drop = not n and _longest(articles, words, i)
+        drop = drop if drop and (kept or i + drop < len(words)) else 0
+        if not n and not drop:
+            kept, i = True, i + 1
+            continue
+        n = n or drop
+        # the text before the match, then its target (none for an article)
+        pieces.append(norm[cursor:spans[i][0]].strip(" "))
+        key = " ".join(words[i:i + n])
+        cursor, i = spans[i + n - 1][1], i + n
+        if drop:
+            count += 1
+            continue
         kept = True
-        for n in range(min(max_words, len(spans) - i), 0, -1):
-            key = " ".join(norm[a:b] for a, b in spans[i:i + n])
-            if key in lexicon:
-                pieces.append(norm[cursor:spans[i][0]].strip(" "))
-                pieces.append(lexicon[key].strip(" "))
-                cursor = spans[i + n - 1][1]
-                i += n
-                count += lexicon[key] != key  # a source read as itself only keeps the match whole
-                break
-        else:
-            i += 1
+        pieces.append(lexicon[key].strip(" "))
+        count += lexicon[key] != key  # a source read as itself only keeps the match whole
     if not count:
         return norm, 0
     pieces.append(norm[cursor:].strip(" "))
@@ -298,18 +303,18 @@ def add_keys(writer, lexicon):
     writer.add_array(KEY_TARGET_IDS, U32, [index[lexicon[s]] for s in sources])
 
 
-def read_leading(path_or_file):
-    """The leading words a model file holds ([] when none)."""
+def read_articles(path_or_file):
+    """The articles a model file holds ([] when none)."""
     f = GGUFFile(path_or_file) if isinstance(path_or_file, str) else path_or_file
-    return list(f.kv.get(KEY_LEADING, []))
+    return list(f.kv.get(KEY_ARTICLES, []))
 
 
-def with_leading(src_path, words, out_path):
-    """Copies a model file with `words` as its leading words (none when empty); everything
+def with_articles(src_path, words, out_path):
+    """Copies a model file with `words` as its articles (none when empty); everything
     else is copied byte for byte, in order."""
-    w = copy_of(src_path, keep_key=lambda key: key != KEY_LEADING)
+    w = copy_of(src_path, keep_key=lambda key: key != KEY_ARTICLES)
     if words:
-        w.add_array(KEY_LEADING, STRING, sorted({canonical(x) for x in words}, key=lambda x: x.encode()))
+        w.add_array(KEY_ARTICLES, STRING, sorted({canonical(x) for x in words}, key=lambda x: x.encode()))
     w.write_replacing(out_path)
 
 
@@ -336,7 +341,7 @@ def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
 
 
 def carry_over(start, path):
-    """Gives the model file at path the prompt lexicon and leading words of the model file
+    """Gives the model file at path the prompt lexicon and articles of the model file
     `start` (a path or a GGUFFile), and F16 embeddings when start's are, so that a file exported from start's weights
     reads prompts as start does (gft.cca_file's judged pictures and candidate). No-op when
     start has neither."""
@@ -345,8 +350,8 @@ def carry_over(start, path):
     lex = read(f)
     if lex or f16:
         with_lexicon(path, lex, path, f16_embeddings=f16)
-    if read_leading(f):
-        with_leading(path, read_leading(f), path)
+    if read_articles(f):
+        with_articles(path, read_articles(f), path)
 
 
 def pruned(lexicon, items, model_path, codes_path, report_path=None):
@@ -385,6 +390,15 @@ def pairs(entries):
     return out
 
 
+def meta_items(path):
+    """The caption items of a pack's meta.json.xz; a bad pack is a ValueError with a message."""
+    from .dataset import DatasetError, load_meta
+    try:
+        return load_meta(path)[0]
+    except DatasetError as e:
+        raise ValueError(str(e)) from e
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
@@ -400,12 +414,12 @@ def main(argv=None):
                          "words the model reads better as typed (gft.lexicon_prune)")
     ap.add_argument("--prune-report", metavar="JSON", help="where to write what the pruning dropped")
     ap.add_argument("--f16-embeddings", action="store_true", help="store F32 embedding tables as F16")
-    ap.add_argument("--leading", choices=("default", "none", "keep"), default="keep",
-                    help="the articles (leading words) a reading drops: LEADING_WORDS, none, "
+    ap.add_argument("--articles", choices=("default", "none", "keep"), default="keep",
+                    help="the articles a reading drops: ARTICLES, none, "
                          "or those the file has (default)")
-    ap.add_argument("--leading-meta", metavar="META",
-                    help="with --leading default and no --meta: the pack's meta.json.xz, for the guards (English "
-                         "emoji labels that start with a leading word read as themselves: 'a button blood type')")
+    ap.add_argument("--articles-meta", metavar="META",
+                    help="with --articles default and no --meta: the pack's meta.json.xz, for the guards (English "
+                         "emoji labels that hold an article read as themselves: 'a button blood type')")
     src.add_argument("--none", action="store_true", help="remove the lexicon instead")
     src.add_argument("--drop-frame-conflicts", action="store_true",
                      help="instead of building one: keep the model's own lexicon minus the one-word entries "
@@ -417,11 +431,7 @@ def main(argv=None):
         if a.pair:
             lexicon = pairs(a.pair)
         elif a.meta:
-            from .dataset import DatasetError, load_meta
-            try:
-                items = load_meta(a.meta)[0]
-            except DatasetError as e:
-                raise ValueError(str(e)) from e
+            items = meta_items(a.meta)
             lexicon = build(items, read_word_list(a.english_words) if a.english_words else ())
             if a.prune_codes:
                 lexicon = pruned(lexicon, items, a.model, a.prune_codes, a.prune_report)
@@ -430,17 +440,13 @@ def main(argv=None):
             print("dropped: %s" % (", ".join(dropped) or "none"), file=sys.stderr)
         else:
             lexicon = {}
-        if a.leading == "default" and (a.meta or a.leading_meta):
-            from .dataset import DatasetError, load_meta
-            try:
-                guard_items = load_meta(a.meta or a.leading_meta)[0]
-            except DatasetError as e:
-                raise ValueError(str(e)) from e
-            lexicon = dict(lexicon, **leading_guards(guard_items, leading_words()))
+        if a.articles == "default" and (a.meta or a.articles_meta):
+            items = items if a.meta else meta_items(a.articles_meta)
+            lexicon = dict(lexicon, **article_guards(items, article_list()))
         with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)
-        if a.leading != "keep":
-            with_leading(a.output, leading_words() if a.leading == "default" else [], a.output)
-        return f"wrote {a.output}: lexicon of {len(lexicon)} phrases, {len(read_leading(a.output))} leading words"
+        if a.articles != "keep":
+            with_articles(a.output, article_list() if a.articles == "default" else [], a.output)
+        return f"wrote {a.output}: lexicon of {len(lexicon)} phrases, {len(read_articles(a.output))} articles"
     return run_file_tool("lexicon", work)
 
 

@@ -116,11 +116,11 @@ def prepare_images(images_u8, codes, decoder, codebook, n_recon, seed=5, log=pri
 
 
 def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, batch=256, lr=2e-3,
-          max_steps=None, lexicon=None, p_reading=1.0, leading=()):
+          max_steps=None, lexicon=None, p_reading=1.0, articles=()):
     """Contrastive training (symmetric InfoNCE). Returns the number of steps. lexicon: when
     given, a caption is read through it first with probability p_reading, as the engine reads
     prompts before scoring (the rest stay as typed, so words the lexicon leaves alone keep
-    being learnt in every language). leading: the file's leading words, dropped as the engine
+    being learnt in every language). articles: the file's articles, dropped as the engine
     drops them."""
     from eval.judge import _augment, base_concept
 
@@ -141,7 +141,7 @@ def train(model, tok, real, recon, has_recon, items, *, budget_s, seed, log, bat
         fi = model.image(x)
         texts = [sample_caption(items[r], rng) for r in rows.tolist()]
         if lexicon:  # p_reading 1 makes no extra draws
-            texts = [lexicon_mod.translate(t, lexicon, max_words, leading)[0] if p_reading >= 1 or rng.random() < p_reading
+            texts = [lexicon_mod.translate(t, lexicon, max_words, articles)[0] if p_reading >= 1 or rng.random() < p_reading
                      else t for t in texts]
         ft = model.embed_texts(tok, texts)
         logits = model.log_scale.exp().clamp(max=100) * fi @ ft.T
@@ -224,7 +224,7 @@ def main(argv=None):
         raise SystemExit("rerank: --readings: %s holds no prompt lexicon" % a.model)
     steps = train(model, m.tokenizer, real, recon, has_recon, items, budget_s=a.budget, seed=a.seed, log=log,
                   batch=a.batch, max_steps=a.max_steps, lexicon=lexicon, p_reading=a.readings,
-                  leading=lexicon_mod.read_leading(a.model) if a.readings else ())
+                  articles=lexicon_mod.read_articles(a.model) if a.readings else ())
     save(model, a.output)
     log("saved %s after %d steps (captions %.2f English, %.2f of the rest in %s)"
         % (a.output, steps, captions.P_ENGLISH, captions.P_PREFERRED, "/".join(captions.PREFERRED_LANGS)))

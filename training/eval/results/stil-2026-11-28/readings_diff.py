@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Which evaluation prompts read otherwise under two model files' lexicons (and leading words): the acceptance
+"""Which evaluation prompts read otherwise under two model files' lexicons (and articles): the acceptance
 prompts, the hand-written sets of eval/prompts.py (contact sheet included) and the judged prompt
 sets of gft.cca_file in full. Prints each changed prompt with both readings.
 
@@ -26,8 +26,8 @@ def main(old, new, meta):
     texts += [p for rows in sets.values() for p, _, _ in rows]
     texts = sorted(set(texts))
     a, b = lexicon.read(old), lexicon.read(new)
-    la, lb = lexicon.read_leading(old), lexicon.read_leading(new)
-    changed = [(t, lexicon.translate(t, a, leading=la)[0], lexicon.translate(t, b, leading=lb)[0]) for t in texts]
+    la, lb = lexicon.read_articles(old), lexicon.read_articles(new)
+    changed = [(t, lexicon.translate(t, a, articles=la)[0], lexicon.translate(t, b, articles=lb)[0]) for t in texts]
     changed = [c for c in changed if c[1] != c[2]]
     print("%d evaluation prompts, %d read otherwise" % (len(texts), len(changed)))
     for t, x, y in changed:

@@ -167,9 +167,11 @@ def with_word_readings(lexicon, readings, guarded=(), articles=()):
         out.pop(key, None)
         if reading != key:
             out[key] = reading
+    most = lambda lex: max((s.count(" ") + 1 for s in lex), default=0)
+    n_before, n_after = most(lexicon), most(out)  # once, not per phrase
     for phrase in (p for p in guarded if p not in readings):
-        before = lexicon_mod.translate(phrase, lexicon, articles=articles)[0]
-        if lexicon_mod.translate(phrase, out, articles=articles)[0] != before and len(phrase.encode()) <= lexicon_mod.MAX_SOURCE_BYTES:
+        before = lexicon_mod.translate(phrase, lexicon, n_before, articles)[0]
+        if lexicon_mod.translate(phrase, out, n_after, articles)[0] != before and len(phrase.encode()) <= lexicon_mod.MAX_SOURCE_BYTES:
             out[phrase] = before
     return out
 

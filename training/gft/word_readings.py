@@ -29,7 +29,9 @@ judge, as gft.readings does for English keys:
 * **Search.** Each candidate draws --seeds-1 pictures (one sample each, `gft generate --literal
   -k 1`). The best by top-5 share + mean rank, if it beats the incumbent, draws --seeds-2 fresh
   seeds beside the incumbent and wins only when its top-5 share there is --min-gain or more above
-  and its mean rank at most --rank-slack below.
+  and its mean rank at most --rank-slack below, or its top-5 share is no lower and its mean rank
+  --min-rank-gain or more above (decide). The choice is made again from the report's figures on
+  every run, so other bars need no new pictures.
 * **Lexicon.** A won reading becomes the key's entry (the entry goes when the key as typed wins).
   Every label and tag of the languages whose reading the new entries would change keeps its
   reading by an entry of its own ("熊猫" stays "panda" when "猫" reads "katze").
@@ -136,9 +138,9 @@ def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GR
     return sorted(out, key=lambda k: (not k["label"], 0 if k["label"] else -len(k["concepts"])))
 
 
-def search_key(drawer, key, seed, seeds_1, seeds_2, min_gain, rank_slack):
-    """One key's record: each candidate's (top-5, rank) on the first seeds, the best challenger's
-    and the incumbent's on fresh seeds, and the chosen reading."""
+def search_key(drawer, key, seed, seeds_1, seeds_2):
+    """One key's record: each candidate's (top-5, rank) on the first seeds and, when the best of
+    them beats the incumbent there, its and the incumbent's on fresh seeds (decide() chooses)."""
     first = list(range(seed, seed + seeds_1))
     fresh = list(range(seed + seeds_1, seed + seeds_1 + seeds_2))
     incumbent = key["candidates"][0]
@@ -147,11 +149,27 @@ def search_key(drawer, key, seed, seeds_1, seeds_2, min_gain, rank_slack):
     rec = dict(key=key["key"], lang=key["lang"], concepts=key["concepts"], primary=key["primary"], tried=tried,
                incumbent=incumbent, chosen=incumbent)
     if best != incumbent and sum(tried[best]) > sum(tried[incumbent]):
-        mine, theirs = drawer.judged(best, key["concepts"], fresh), drawer.judged(incumbent, key["concepts"], fresh)
-        rec["fresh"] = {best: mine, incumbent: theirs}
-        if mine[0] >= theirs[0] + min_gain - 1e-9 and mine[1] >= theirs[1] - rank_slack:
-            rec["chosen"] = best
+        rec["fresh"] = {best: drawer.judged(best, key["concepts"], fresh),
+                        incumbent: drawer.judged(incumbent, key["concepts"], fresh)}
     return rec
+
+
+def decide(rec, min_gain, rank_slack, min_rank_gain):
+    """The reading a record chooses: the challenger of its fresh round when, on those seeds, its
+    top-5 share is min_gain or more above the incumbent's and its mean rank at most rank_slack
+    below, or its top-5 share is no lower and its mean rank min_rank_gain or more above (single
+    samples of a weak word are rarely in the top 5, but the judge's rank still tells them
+    apart); else the incumbent."""
+    fresh = rec.get("fresh")
+    if not fresh:
+        return rec["incumbent"]
+    (best, mine), theirs = next((t, v) for t, v in fresh.items() if t != rec["incumbent"]), fresh[rec["incumbent"]]
+    eps = 1e-3  # the figures are stored rounded to 4 places
+    if mine[0] >= theirs[0] + min_gain - eps and mine[1] >= theirs[1] - rank_slack - eps:
+        return best
+    if mine[0] >= theirs[0] - eps and mine[1] >= theirs[1] + min_rank_gain - eps:
+        return best
+    return rec["incumbent"]
 
 
 def changes(report):
@@ -203,11 +221,15 @@ def main(argv=None):
                     help="tags naming fewer concepts are no keys (most tags of one emoji say how it looks)")
     ap.add_argument("--max-keys", type=int, default=0, help="search only the first N keys (0: all)")
     ap.add_argument("--labels-only", action="store_true", help="search labels only, not tags")
+    ap.add_argument("--keys-from", metavar="REPORT",
+                    help="search only the keys that this earlier report searched (to repeat a run)")
     ap.add_argument("--seed", type=int, default=3000)
     ap.add_argument("--seeds-1", type=int, default=4, help="seeds per candidate in the first round")
     ap.add_argument("--seeds-2", type=int, default=12, help="fresh seeds for the best candidate and the incumbent")
     ap.add_argument("--min-gain", type=float, default=1 / 12, help="top-5 share the reading must gain on them")
     ap.add_argument("--rank-slack", type=float, default=0.02, help="mean rank the reading may lose on them")
+    ap.add_argument("--min-rank-gain", type=float, default=0.05,
+                    help="or: mean rank the reading must gain on them, at no lower top-5 share")
     ap.add_argument("--budget", type=float, default=0, help="seconds of search (0: no limit)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--search-only", action="store_true", help="write the report only, no model file")
@@ -229,9 +251,12 @@ def main(argv=None):
         keys = word_keys(items, drawer.class_index, lexicon, english, langs, tuple(a.groups.split(",")),
                          a.max_concepts, lexicon_mod.read_articles(a.model), a.min_tag_concepts)
         keys = [k for k in keys if k["label"] or not a.labels_only]
+        if a.keys_from:
+            with open(a.keys_from, encoding="utf-8") as f:
+                wanted = {(r["lang"], r["key"]) for r in json.load(f)["keys"]}
+            keys = [k for k in keys if (k["lang"], k["key"]) in wanted]
         keys = keys[:a.max_keys] if a.max_keys else keys
-        report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2,
-                      min_gain=a.min_gain, rank_slack=a.rank_slack, keys=[])
+        report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2, keys=[])
         if os.path.exists(a.report):
             with open(a.report, encoding="utf-8") as f:
                 report = json.load(f)
@@ -250,13 +275,16 @@ def main(argv=None):
             if a.budget and time.time() - t0 > a.budget:
                 log("word_readings: budget spent after %d of %d keys" % (len(report["keys"]), len(keys)))
                 break
-            rec = search_key(drawer, key, report["seed"], report["seeds_1"], report["seeds_2"], report["min_gain"],
-                             report["rank_slack"])
+            rec = search_key(drawer, key, report["seed"], report["seeds_1"], report["seeds_2"])
+            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
             report["keys"].append(rec)
             save(report)
             if rec["chosen"] != rec["incumbent"]:
                 log("word_readings: [%d/%d] %s %r: %r -> %r %s" % (n + 1, len(keys), rec["lang"], rec["key"],
                                                                  rec["incumbent"], rec["chosen"], rec["fresh"]))
+        for rec in report["keys"]:
+            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
+        report.update(min_gain=a.min_gain, rank_slack=a.rank_slack, min_rank_gain=a.min_rank_gain)
         readings = changes(report)
         report["applied"] = readings
         save(report)

@@ -15,6 +15,8 @@
 #   -> the reranker (gft.rerank, 64 px, captions read through the lexicon, RR_STEPS steps on two
 #      CPU threads, seed 1) embedded with gft.rerank_gguf, default best of 4
 #   -> judge-picked readings of English keys, added to the lexicon (gft.readings, the C engine)
+#   -> judged readings of other languages' everyday words (gft.word_readings, the C engine)
+#   -> colour words of other languages (gft.colour_words)
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -53,10 +55,12 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
 READ_ARGS=(--keys-from "$ROOT/training/eval/results/synonyms-2026-11-27/report.json" --wordnet /usr/share/wordnet)
+WORD_ARGS=(--keys-from "$ROOT/training/eval/results/word-readings-2026-11-28/report.json")
 if [ "$DRY" = 1 ]; then
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
   JUDGE_STEPS=2 JUDGE_ARGS=(--batch 8) CCA3_STEPS=2 CCA3_EVERY=1 CCA3_BATCH=2 CCA3_PROMPTS=1 CCA3_SEEDS=1
   READ_ARGS=(--groups symbols --max-keys 3 --seeds-1 1 --seeds-2 1 --wordnet /usr/share/wordnet)
+  WORD_ARGS=(--groups symbols --max-keys 3 --seeds-1 1 --seeds-2 1)
   RUN=${RUN:-$ROOT/training/runs/reproduce-dry}
   MODEL=${MODEL:-$RUN/model.gguf}
   PACK=$RUN/pack
@@ -160,6 +164,17 @@ rm -f "$RUN/readings.json"
 (cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.readings --engine "$GFT_CLI" --model "$MODEL" \
   --meta "$PACK/meta.json.xz" --judge "$RUN/judge/judge.pt" --report "$RUN/readings.json" \
   "${READ_ARGS[@]}" -o "$MODEL")
+
+step "judged readings of other languages' everyday words (gft.word_readings)"
+# labels and broad tags of zh, ja, de, fr and es that the lexicon leaves as typed or reads through
+# another language; drawn as gft.readings draws (seeds 3000 on), decided on 12 fresh seeds
+rm -f "$RUN/word-readings.json"
+(cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.word_readings --engine "$GFT_CLI" --model "$MODEL" \
+  --meta "$PACK/meta.json.xz" --judge "$RUN/judge/judge.pt" --report "$RUN/word-readings.json" \
+  "${WORD_ARGS[@]}" -o "$MODEL")
+
+step "colour words of other languages (gft.colour_words)"
+(cd training && "$PY" -m gft.colour_words --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

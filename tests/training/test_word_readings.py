@@ -12,7 +12,7 @@ import tempfile
 
 from gft import lexicon, word_readings
 from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
-from test_lexicon import ITEMS
+from test_lexicon import ITEMS, emoji
 
 GROUPS = {"apple": "food-drink", "green-apple": "food-drink", "cat": "animals-nature", "cat2": "animals-nature",
           "dog": "animals-nature", "dog2": "animals-nature"}
@@ -54,6 +54,14 @@ def test_keys_and_candidates():
     few, _ = keys_by_name(max_concepts=1)
     check(all(len(k["concepts"]) <= 1 for k in few) and ("zh", "猫") not in {(k["lang"], k["key"]) for k in few},
           "keys naming more than max_concepts are left out")
+    lights = [emoji("emoji:fire", {"en": "fire", "fr": "feu"}, {"en": ["flame"], "fr": ["feu"]}),
+              emoji("emoji:light", {"en": "traffic light", "fr": "feu tricolore"}, {"en": ["signal"], "fr": ["feu"]}),
+              emoji("emoji:light2", {"en": "vertical light", "fr": "feu vertical"}, {"en": ["signal"], "fr": ["feu"]})]
+    lights = [dict(it, group="travel-places") for it in lights]
+    feu = word_readings.word_keys(lights, {it["concept"]: i for i, it in enumerate(lights)}, {}, set(), langs=("fr",),
+                                  groups=("travel-places",))
+    check([k["candidates"] for k in feu if k["key"] == "feu"] == [["feu", "fire"]],
+          "a label's candidates name its own concept only ('feu' is no 'signal'): %s" % feu)
     shared = [dict(it, tags=dict(it["tags"], fr=it["tags"]["fr"] + ["hund"])) if it["concept"] == "emoji:dog2" else it
               for it in WORLD]
     both = word_readings.word_keys(shared, INDEX, LEXICON, ENGLISH, langs=("de", "fr"),

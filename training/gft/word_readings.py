@@ -24,7 +24,8 @@ judge, as gft.readings does for English keys:
   then tags; a key two languages share belongs to the first.
 * **Candidates.** The reading the engine gives now (the incumbent), the key as typed, the English
   label of its primary concept (the one labelled as the key; for a tag, its concept when it names
-  one) and the English label or tag whose set of concepts is most like the key's; both
+  one) and the English label or tag whose set of concepts is most like the key's (for a label, only
+  when it names the primary concept: "feu" of 🔥 is no "signal" for the traffic lights); both
   English phrases are read through the lexicon, so "猫" may become "katze", as "cat" is read.
 * **Search.** Each candidate draws --seeds-1 pictures (one sample each, `gft generate --literal
   -k 1`). The best by top-5 share + mean rank, if it beats the incumbent, draws --seeds-2 fresh
@@ -128,9 +129,12 @@ def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GR
                 primary = (labelled.get(key) or sorted(bases, key=lambda b: (
                     len(known[b]["labels"]["en"].encode()), known[b]["labels"]["en"], b)))[0]
                 incumbent = lexicon_mod.translate(key, lexicon, articles=articles)[0]
-                # a broad tag's primary is one of many concepts ("grün": 🐸), so it gets no label
+                # a label names its concept, so only a name of that concept may read it ("feu", 🔥, is
+                # no "signal" for the traffic lights tagged feu); a broad tag's primary is one of many
+                # concepts ("grün": 🐸), so it gets only the phrase most like all of them
                 own = [normalize(known[primary]["labels"]["en"])] if is_label or len(bases) == 1 else []
-                found = own + [_most_like(bases, english)]
+                like = _most_like(bases, english)
+                found = own + ([like] if like and (not is_label or primary in english[like]) else [])
                 cands = [incumbent, key] + [lexicon.get(lexicon_mod.canonical(p), p) for p in found if p]
                 out.append(dict(key=key, lang=lang, label=is_label, concepts=sorted(bases), primary=primary,
                                 candidates=[t for i, t in enumerate(cands) if t not in cands[:i]]))
@@ -285,8 +289,9 @@ def main(argv=None):
         for rec in report["keys"]:
             rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
         report.update(min_gain=a.min_gain, rank_slack=a.rank_slack, min_rank_gain=a.min_rank_gain)
-        readings = changes(report)
-        report["applied"] = readings
+        allowed = {k["key"]: k["candidates"] for k in keys}
+        readings = {k: r for k, r in changes(report).items() if r in allowed.get(k, ())}
+        report["applied"] = readings  # keys of this key list only, each with a reading it may take now
         save(report)
         if a.search_only:
             return "word_readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),

@@ -29,7 +29,7 @@ def world():
                            {"en": [en, "circle"], "de": [tag, "Kreis", "geometrisch"], "fr": ["cercle"]}))
         items.append(emoji("emoji:%s-square" % en, {"en": en + " square", "de": de.split()[0].replace("er", "es") + " Quadrat"},
                            {"en": [en, "square"], "de": [tag, "Quadrat", "geometrisch"]}))
-    items.append(emoji("emoji:rose", {"en": "rose", "de": "Rose", "fr": "rose"}, {"en": ["flower"]}))
+    items.append(emoji("emoji:rose", {"en": "rose", "de": "Rose", "fr": "rose", "es": "rosa"}, {"en": ["flower"]}))
     items.append(emoji("emoji:cape", {"en": "flag: Cape Verde", "de": "Flagge: Cabo Verde"}, {}))
     items[-1]["group"] = "flags"
     return items
@@ -75,7 +75,25 @@ def test_entries_and_what_stays_out():
     check("rose" in left_out and "rose" not in entries, "a word of the English captions stays out (the flower)")
     check("roses" in left_out, "a made form that is an English word built on a caption word stays out")
     check("ピ ン ク" in left_out and "template" in left_out["ピ ン ク"], "a style or template word stays out: %s" % left_out)
-    check("rosa" in entries and entries["rosa"] == "pink", "a word of one colour is an entry")
+    check(entries.get("rosa") == "pink" and entries.get("grün") == "green", "a word of one colour is an entry")
+    with_es, left_es = colour_words.colour_entries(items, captions, set(), ("de", "es"))
+    check("rosa" not in with_es and "name" in left_es.get("rosa", ""),
+          "a colour word that names a thing in one of the languages stays out (Spanish 🌹): %s" % left_es)
+
+
+def test_recoloured():
+    items = world() + [emoji("emoji:apple", {"en": "red apple", "de": "roter Apfel", "ja": "赤いりんご"},
+                             {"de": ["Apfel"], "ja": ["りんご"]})]
+    lex = {"apple": "red apple", "apfel": "red apple", "り ん ご": "red apple", "roter apfel": "red apple",
+           "katze": "katze"}
+    got = colour_words.recoloured(lex, items, colour_words.english_caption_words(items), set(), ("de", "ja"))
+    check(got.get("blauer apfel") == "blue apple" and got.get("apfel blau") == "apple blue",
+          "a colour word before or after a word read with another colour: %s" % sorted(got)[:8])
+    check(got.get("青 い り ん ご") == "blue apple" and got.get("緑 の り ん ご") == "green apple",
+          "Japanese, with and without の")
+    check("roter apfel" not in got and not any("katze" in k for k in got),
+          "phrases the lexicon has, and words read without a colour, get none")
+    check(not any(k.startswith("blauer") and "り" in k for k in got), "colour words pair with their own language")
 
 
 def test_model_file():

@@ -13,17 +13,24 @@ heart", "orange book"), for each colour of BASIC_COLOURS and each language:
   "blauer Punkt": "roter", "blauer"; "赤い丸", "緑の丸": "赤い", "緑の");
 * the tags that a colour's circle and square share and no other colour's circle has ("红", "红色",
   "rot", "rouge").
-Then the forms a colour adjective takes before or after a noun (INFLECTIONS): German -e -er -es -en
--em on the stem ("roter": "rot", "rote", "roten"), Spanish -o to -a -os -as, else -s or -es ("rojo": "roja"; "azul":
-"azules"), French -e -s -es ("vert": "verte"; "blanc": "blanche"), Chinese X to X色 ("蓝": "蓝色").
-A word of the English captions stays out, so English prompts keep what the model learnt ("rose"
-is the French pink and the English flower; "orange" and "violet" are English colours already), as
-do words of two colours and style or template words (flags' names are no English words: "Cape
-Verde"). Other English words found in the data are
-not kept out: the English "rouge" and "rot" are in no English caption, so the model cannot draw
-them as English anyway. A made form is kept out when it is an English word built on a word of
-the captions ("roses", "pinker"). Adding the entries leaves the reading of every label and tag of
-the languages and of English as it was (gft.word_readings.with_word_readings).
+Then the forms a colour adjective takes before or after a noun (INFLECTIONS): German -e -er -es
+-en -em on the stem ("roter": "rot", "rote", "roten"), Spanish -o to -a -os -as, else -s or -es
+("rojo": "roja"; "azul": "azules"), French -e -s -es ("vert": "verte"; "blanc": "blanche"),
+Chinese X to X色 ("蓝": "蓝色").
+
+What stays out:
+* a word of the English captions, so English prompts keep what the model learnt ("rose" is the
+  French pink and the English flower; "orange" and "violet" are English colours already);
+  flags' names are no English words ("Cape Verde");
+* a made form that is an English word built on a word of the captions ("roses", "pinker");
+* a word of two colours, and a style or template word;
+* a word that names a thing in one of the languages, with its forms ("rosa" is also the
+  Spanish 🌹, "rosas" its plural).
+Other English words are not kept out: the English "rouge" and "rot" are in no English caption,
+so the model cannot draw them as English anyway. A colour word next to a word read with another
+colour gets an entry of the pair ("青いりんご" -> "blue apple", not "blue red apple": recoloured).
+Adding the entries leaves the reading of every label and tag of the languages and of English as
+it was (gft.word_readings.with_word_readings).
 
   cd training && python3 -m gft.colour_words --model ../models/gft-emoji.gguf \\
       --meta ../.devdata/pack/meta.json.xz -o ../models/gft-emoji.gguf
@@ -134,7 +141,7 @@ def colour_entries(items, caption_words=(), word_list=(), langs=LANGS):
     -er ("roses", "pinker": English words the model may know by their stem)."""
     found = found_words(items, langs)
     frame = lexicon_mod.frame_words()
-    colours_of, made = collections.defaultdict(set), set()
+    colours_of, made, base_of = collections.defaultdict(set), set(), {}
     for lang, table in found.items():
         for src, colours in table.items():
             colours_of[src] |= colours
@@ -144,8 +151,16 @@ def colour_entries(items, caption_words=(), word_list=(), langs=LANGS):
                     continue
                 colours_of[form] |= colours
                 made.add(form)
+                base_of.setdefault(form, src)
     for table in found.values():
         made -= set(table)
+    # a colour word that one of these languages uses as the name of a thing names that thing too
+    # ("rosa" is Spanish pink and the Spanish 🌹)
+    names = {}
+    for c in lexicon_mod.multilingual_concepts(items).values():
+        if not set(normalize(c["labels"]["en"]).split(" ")) & set(BASIC_COLOURS):
+            for lang in langs:
+                names.setdefault(lexicon_mod.canonical(c["labels"].get(lang, "")), (lang, c["labels"]["en"]))
     entries, left_out = {}, {}
     for src in sorted(colours_of, key=lambda s: s.encode()):
         words = src.split(" ")
@@ -158,9 +173,51 @@ def colour_entries(items, caption_words=(), word_list=(), langs=LANGS):
             left_out[src] = "a made form that is an English word built on a word of the captions"
         elif any(w in frame for w in words):
             left_out[src] = "a style or template word"
+        elif src in names or base_of.get(src) in names:
+            left_out[src] = "the %s name of %s, or a form of it" % names.get(src, names.get(base_of.get(src)))
         else:
             entries[src] = next(iter(colours_of[src]))
     return entries, left_out
+
+
+def recoloured(lexicon, items, caption_words=(), word_list=(), langs=LANGS):
+    """Entries for a colour word next to a word whose reading adds another colour: "apple" is read
+    as "red apple", so "青いりんご" would be read "blue red apple". For each reading of an English
+    key that adds a colour word, each source of a language read so ("りんご", "apfel") and each
+    colour word of that language: colour + source, source + colour (French and Spanish put it
+    after) and, in Chinese and Japanese, colour + 的/の + source, each read as the colour + the key
+    ("blue apple")."""
+    from .readings import adds_words
+    added = {}
+    for key, reading in lexicon.items():
+        if adds_words(key, reading) and set(reading.split(" ")) - set(key.split(" ")) & set(BASIC_COLOURS):
+            added.setdefault(reading, key)
+    out = {}
+    for lang in langs:
+        colours = colour_entries(items, caption_words, word_list, (lang,))[0]
+        own = set(phrases_of_lang(items, lang))
+        for src, target in lexicon.items():
+            if target not in added or src not in own or set(src.split(" ")) & set(colours):
+                continue
+            key = added[target]
+            for word, colour in colours.items():
+                joins = [(word + " " + src, colour + " " + key), (src + " " + word, key + " " + colour)]
+                joins += [(word + " " + p + " " + src, colour + " " + key) for p in PARTICLES if p in ("的", "の")
+                          and lang == {"的": "zh", "の": "ja"}[p]]
+                for phrase, reading in joins:
+                    if phrase not in lexicon and len(phrase.encode()) <= lexicon_mod.MAX_SOURCE_BYTES:
+                        out[phrase] = reading
+    return out
+
+
+def phrases_of_lang(items, lang):
+    """The labels and tags of one language (canonical form)."""
+    out = set()
+    for c in lexicon_mod.multilingual_concepts(items).values():
+        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
+            out.add(lexicon_mod.canonical(t))
+    out.discard("")
+    return out
 
 
 def main(argv=None):
@@ -192,13 +249,14 @@ def main(argv=None):
                 print("left out\t%s\t%s" % (src, why))
             return "%d colour words, %d left out" % (len(entries), len(left_out))
         lexicon = lexicon_mod.read(a.model)
+        both = dict(recoloured(lexicon, items, english_caption_words(items), word_list, langs), **entries)
         # every label and tag, English ones too ("flag cape verde"), reads as it did
-        out = with_word_readings(lexicon, entries, phrases_of(items, langs + ("en",)),
+        out = with_word_readings(lexicon, both, phrases_of(items, langs + ("en",)),
                                  lexicon_mod.read_articles(a.model))
         lexicon_mod.with_lexicon(a.model, out, a.output)
         changed = sum(1 for s, c in entries.items() if lexicon.get(s) != c)
-        return "wrote %s: %d colour words (%d new or changed), lexicon of %d phrases" % (a.output, len(entries),
-                                                                                         changed, len(out))
+        return "wrote %s: %d colour words (%d new or changed), %d colour + word phrases, lexicon of %d phrases" % (
+            a.output, len(entries), changed, len(both) - len(entries), len(out))
     return run_file_tool("colour_words", work)
 
 

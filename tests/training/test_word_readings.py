@@ -13,6 +13,7 @@ import tempfile
 from gft import lexicon, word_readings
 from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
 from test_lexicon import ITEMS, emoji
+from test_readings import ScriptedDrawer  # scores by (text, first seed)
 
 GROUPS = {"apple": "food-drink", "green-apple": "food-drink", "cat": "animals-nature", "cat2": "animals-nature",
           "dog": "animals-nature", "dog2": "animals-nature"}
@@ -67,17 +68,6 @@ def test_keys_and_candidates():
     both = word_readings.word_keys(shared, INDEX, LEXICON, ENGLISH, langs=("de", "fr"),
                                    groups=("food-drink", "animals-nature"))
     check([k["lang"] for k in both if k["key"] == "hund"] == ["de"], "a key two languages share is the first one's")
-
-
-class ScriptedDrawer:
-    """Scores by (text, first seed): the decision rule under test, not the engine."""
-
-    def __init__(self, scores):
-        self.scores, self.calls = scores, []
-
-    def judged(self, text, concepts, seeds):
-        self.calls.append((text, seeds[0], len(seeds)))
-        return self.scores.get((text, seeds[0]), (0.0, 0.5))
 
 
 def test_decision_rule():

@@ -319,6 +319,13 @@ def search(drawer, keys, items_by_concept, report, *, seed, seeds_1, seeds_2, mi
     return report
 
 
+def save_report(path, report):
+    """Writes a search report as JSON, whole or not at all (a stopped run leaves the last one)."""
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(report, f, ensure_ascii=False, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engine", required=True, help="the gft command")
@@ -378,11 +385,7 @@ def main(argv=None):
             with open(a.report, encoding="utf-8") as f:
                 report = json.load(f)
 
-        def save(r):
-            tmp = a.report + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(r, f, ensure_ascii=False, indent=1)
-            os.replace(tmp, a.report)
+        save = lambda r: save_report(a.report, r)
         log = lambda msg: print(msg, file=sys.stderr, flush=True)
         log("readings: %d keys, %d searched before" % (len(keys), len(report["keys"])))
         report = search(drawer, keys, by_concept, report, seed=report["seed"], seeds_1=report["seeds_1"],

@@ -241,7 +241,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if not a.search_only and not a.output:
         ap.error("-o is required unless --search-only")
-    from .readings import Drawer
+    from .readings import Drawer, save_report
 
     def work():
         items = lexicon_mod.meta_items(a.meta)
@@ -265,10 +265,7 @@ def main(argv=None):
             with open(a.report, encoding="utf-8") as f:
                 report = json.load(f)
 
-        def save(r):
-            with open(a.report + ".tmp", "w", encoding="utf-8") as f:
-                json.dump(r, f, ensure_ascii=False, indent=1)
-            os.replace(a.report + ".tmp", a.report)
+        save = lambda r: save_report(a.report, r)
         log = lambda msg: print(msg, file=sys.stderr, flush=True)
         done = {r["key"] for r in report["keys"]}
         log("word_readings: %d keys, %d searched before" % (len(keys), len(done)))

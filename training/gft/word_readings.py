@@ -95,7 +95,8 @@ def _most_like(bases, english):
 def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GROUPS, max_concepts=8, articles=(),
               min_tag_concepts=2):
     """[{key, lang, label, concepts, primary, candidates}] in search order (labels, then tags; in
-    language order; tags naming more concepts first): the words whose reading is searched. candidates[0] is the incumbent."""
+    language order; tags naming more concepts first): the words whose reading is searched.
+    candidates[0] is the incumbent."""
     known = _known_concepts(items, class_index, groups)
     english = _english_sets(known)
     # a reading names the classes of every English phrase that reads as it ("katze": those of "cat")

@@ -96,6 +96,24 @@ def test_recoloured():
     check(not any(k.startswith("blauer") and "り" in k for k in got), "colour words pair with their own language")
 
 
+def test_colour_check_bins():
+    """eval.colour_check names plain colours as a person would, and counts opaque pixels only."""
+    import torch
+    from eval.colour_check import COLOURS, colour_bins, colour_shares
+    plain = {"red": (1, 0, 0), "orange": (1, 0.5, 0), "yellow": (1, 0.9, 0.1), "green": (0.1, 0.6, 0.1),
+             "blue": (0.1, 0.3, 0.9), "purple": (0.5, 0.1, 0.8), "pink": (1, 0.4, 0.7), "brown": (0.5, 0.3, 0.1),
+             "black": (0.05, 0.05, 0.05), "white": (1, 1, 1), "grey": (0.5, 0.5, 0.5)}
+    got = colour_bins(torch.tensor(list(plain.values())))
+    check([COLOURS[i] for i in got] == list(plain), "plain colours: %s" % [COLOURS[i] for i in got])
+    img = torch.zeros(1, 4, 2, 2)
+    img[0, :, 0, 0] = torch.tensor([0.1, 0.3, 0.9, 1.0])  # opaque blue (premultiplied, alpha 1)
+    img[0, :, 0, 1] = torch.tensor([0.05, 0.15, 0.45, 0.5])  # half-transparent: not counted
+    img[0, :, 1, 0] = torch.tensor([1.0, 0.0, 0.0, 1.0])  # opaque red
+    shares = colour_shares(img)[0]
+    check(abs(shares[COLOURS.index("blue")] - 0.5) < 1e-6 and abs(shares[COLOURS.index("red")] - 0.5) < 1e-6,
+          "shares over the opaque pixels only: %s" % shares.tolist())
+
+
 def test_model_file():
     from test_training import gft_cli
     engine = gft_cli()

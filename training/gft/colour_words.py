@@ -47,7 +47,7 @@ from .text import normalize
 BASIC_COLOURS = ("black", "white", "red", "green", "yellow", "blue", "brown", "purple", "pink", "orange", "grey")
 SHAPES = ("circle", "square", "heart", "book")
 LANGS = ("zh", "ja", "de", "fr", "es")
-PARTICLES = ("的", "の")  # join a colour to its noun in Chinese and Japanese labels
+PARTICLES = {"zh": "的", "ja": "の"}  # join a colour to its noun in Chinese and Japanese labels
 
 
 def _german(w):
@@ -112,7 +112,7 @@ def found_words(items, langs=LANGS):
                 continue
             words = [lexicon_mod.canonical(item["labels"][lang]).split(" ") for _, item in named]
             for (colour, _), middle in zip(named, _middles(words)):
-                if middle and middle[-1] in PARTICLES:  # "粉红色的心", "緑のハート": the colour is before it
+                if middle and middle[-1] == PARTICLES.get(lang):  # "粉红色的心", "緑のハート": the colour is before it
                     middle = middle[:-1]
                 if middle:
                     out[lang][" ".join(middle)].add(colour)
@@ -127,11 +127,9 @@ def found_words(items, langs=LANGS):
 
 
 def english_caption_words(items):
-    """The words of the English captions of the pack's multilingual concepts, flags aside: their
-    names are names ("verde" is Spanish green, and in English only in "Cape Verde")."""
-    from .captions import all_caption_texts
-    concepts = [c for c in lexicon_mod.multilingual_concepts(items).values() if c.get("group") != "flags"]
-    return {w for t in all_caption_texts(concepts, langs={"en"}) for w in lexicon_mod.split_words(normalize(t))}
+    """The words of the English captions, flags aside: their names are names ("verde" is Spanish
+    green, and in English only in "Cape Verde")."""
+    return lexicon_mod.english_caption_words(items, skip_groups=("flags",))
 
 
 def colour_entries(items, caption_words=(), word_list=(), langs=LANGS):
@@ -188,6 +186,7 @@ def recoloured(lexicon, items, caption_words=(), word_list=(), langs=LANGS):
     after) and, in Chinese and Japanese, colour + 的/の + source, each read as the colour + the key
     ("blue apple")."""
     from .readings import adds_words
+    from .word_readings import phrases_of
     added = {}
     for key, reading in lexicon.items():
         if adds_words(key, reading) and set(reading.split(" ")) - set(key.split(" ")) & set(BASIC_COLOURS):
@@ -195,28 +194,18 @@ def recoloured(lexicon, items, caption_words=(), word_list=(), langs=LANGS):
     out = {}
     for lang in langs:
         colours = colour_entries(items, caption_words, word_list, (lang,))[0]
-        own = set(phrases_of_lang(items, lang))
+        own = set(phrases_of(items, (lang,)))
         for src, target in lexicon.items():
             if target not in added or src not in own or set(src.split(" ")) & set(colours):
                 continue
             key = added[target]
             for word, colour in colours.items():
                 joins = [(word + " " + src, colour + " " + key), (src + " " + word, key + " " + colour)]
-                joins += [(word + " " + p + " " + src, colour + " " + key) for p in PARTICLES if p in ("的", "の")
-                          and lang == {"的": "zh", "の": "ja"}[p]]
+                if lang in PARTICLES:
+                    joins.append((word + " " + PARTICLES[lang] + " " + src, colour + " " + key))
                 for phrase, reading in joins:
                     if phrase not in lexicon and len(phrase.encode()) <= lexicon_mod.MAX_SOURCE_BYTES:
                         out[phrase] = reading
-    return out
-
-
-def phrases_of_lang(items, lang):
-    """The labels and tags of one language (canonical form)."""
-    out = set()
-    for c in lexicon_mod.multilingual_concepts(items).values():
-        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
-            out.add(lexicon_mod.canonical(t))
-    out.discard("")
     return out
 
 
@@ -241,7 +230,8 @@ def main(argv=None):
         if a.english_words:  # common words only: "Blanca" and "Rojas" are names
             with open(a.english_words, encoding="utf-8") as f:
                 word_list = {normalize(w) for w in f.read().split() if w.islower()}
-        entries, left_out = colour_entries(items, english_caption_words(items), word_list, langs)
+        captions = english_caption_words(items)
+        entries, left_out = colour_entries(items, captions, word_list, langs)
         if a.list:
             for src, colour in sorted(entries.items(), key=lambda kv: (kv[1], kv[0])):
                 print("%s\t%s" % (src, colour))
@@ -249,7 +239,7 @@ def main(argv=None):
                 print("left out\t%s\t%s" % (src, why))
             return "%d colour words, %d left out" % (len(entries), len(left_out))
         lexicon = lexicon_mod.read(a.model)
-        both = dict(recoloured(lexicon, items, english_caption_words(items), word_list, langs), **entries)
+        both = dict(recoloured(lexicon, items, captions, word_list, langs), **entries)
         # every label and tag, English ones too ("flag cape verde"), reads as it did
         out = with_word_readings(lexicon, both, phrases_of(items, langs + ("en",)),
                                  lexicon_mod.read_articles(a.model))

@@ -175,14 +175,19 @@ def without_frame_conflicts(lexicon):
     return {s: t for s, t in lexicon.items() if s not in dropped}, dropped
 
 
+def english_caption_words(items, skip_groups=()):
+    """The words of the English captions of the multilingual concepts (those of skip_groups aside):
+    what English prompts can draw with, so never a lexicon source."""
+    concepts = [c for c in multilingual_concepts(items).values() if c.get("group") not in skip_groups]
+    return {w for t in all_caption_texts(concepts, langs={"en"}) for w in split_words(normalize(t))}
+
+
 def build(items, english_word_list=()):
     """{source (canonical form): English target (normalised)} from caption items. Sources made
     only of English words (the emoji's English captions, the style and template words, and
     english_word_list) are left out."""
     concepts = multilingual_concepts(items)
-    english_words = set(english_word_list)
-    for t in all_caption_texts(list(concepts.values()), langs={"en"}):
-        english_words.update(split_words(normalize(t)))
+    english_words = set(english_word_list) | english_caption_words(items)
     where, english_of = word_concepts(concepts)
 
     def means(src, target):

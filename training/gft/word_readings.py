@@ -250,9 +250,7 @@ def main(argv=None):
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         lexicon = lexicon_mod.read(a.model)
         english = lexicon_mod.read_word_list(a.english_words) if a.english_words else set()
-        from .captions import all_caption_texts
-        for t in all_caption_texts(list(lexicon_mod.multilingual_concepts(items).values()), langs={"en"}):
-            english.update(lexicon_mod.split_words(normalize(t)))
+        english |= lexicon_mod.english_caption_words(items)
         keys = word_keys(items, drawer.class_index, lexicon, english, langs, tuple(a.groups.split(",")),
                          a.max_concepts, lexicon_mod.read_articles(a.model), a.min_tag_concepts)
         keys = [k for k in keys if k["label"] or not a.labels_only]

@@ -17,6 +17,7 @@
 #   -> judge-picked readings of English keys, added to the lexicon (gft.readings, the C engine)
 #   -> judged readings of other languages' everyday words (gft.word_readings, the C engine)
 #   -> colour words of other languages (gft.colour_words)
+#   -> filler words a reading drops, "cute", "little", ... (gft.filler_words)
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -166,7 +167,7 @@ rm -f "$RUN/readings.json"
   "${READ_ARGS[@]}" -o "$MODEL")
 
 step "judged readings of other languages' everyday words (gft.word_readings)"
-# labels and broad tags of zh, ja, de, fr and es that the lexicon leaves as typed or reads through
+# labels and tags (2-16 emoji) of zh, ja, de, fr and es that the lexicon leaves as typed or reads through
 # another language; drawn as gft.readings draws (seeds 3000 on), decided on 12 fresh seeds
 rm -f "$RUN/word-readings.json"
 (cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.word_readings --engine "$GFT_CLI" --model "$MODEL" \
@@ -175,6 +176,11 @@ rm -f "$RUN/word-readings.json"
 
 step "colour words of other languages (gft.colour_words)"
 (cd training && "$PY" -m gft.colour_words --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
+
+step "filler words a reading drops (gft.filler_words)"
+# "cute", "little", "delicious", ... join the articles; the list is the one measured in
+# training/eval/results/filler-2026-11-28/ (no search: the words are fixed in gft.filler_words)
+(cd training && "$PY" -m gft.filler_words --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

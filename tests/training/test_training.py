@@ -213,6 +213,55 @@ def test_preferred_caption_languages():
           "P_PREFERRED moves non-English captions to the preferred languages (%.2f -> %.2f)" % tuple(share))
 
 
+def test_matched_caption_pairs():
+    """A matched CCA pair names two concepts of one style in one language, with the same style
+    phrase in the same place; sample_caption draws as before."""
+    import random
+
+    from gft import captions
+    from gft.cca import make_pairs
+
+    def item(i, style, en, zh):
+        return dict(id="x/%d" % i, style=style, concept="emoji:%d" % (i % 3), source=style, group="objects",
+                    flip_ok=False, labels={"en": en, "zh": zh}, tags={})
+    items = [item(0, "noto", "cat", "猫"), item(1, "noto", "dog", "狗"), item(2, "twemoji", "sun", "太阳"),
+             item(3, "twemoji", "cat", "猫"), item(4, "twemoji", "dog", "狗")]
+    rng = random.Random(3)
+    styled = 0
+    for _ in range(300):
+        pos, neg = captions.sample_matched_captions(items[0], items[1], rng)
+        same = pos.replace("猫", "狗").replace("cat", "dog")
+        check(same == neg, "one language, template and style phrase for both: %r %r" % (pos, neg))
+        styled += any(w in pos for lang in captions.STYLE_WORDS["noto"].values() for w in lang if "noto" in w)
+    check(40 < styled < 240, "about half the pairs carry a style phrase (%d of 300 name noto)" % styled)
+    try:
+        captions.sample_matched_captions(items[0], items[2], rng)
+        refused = False
+    except ValueError:
+        refused = True
+    check(refused, "items of two styles make no matched pair")
+    tok = train_bpe(["cat dog sun noto twemoji"] * 3, 300)
+    rows = list(range(5))
+    r, _, pos, neg = make_pairs(items, rows, [False] * 5, 1, tok, 16, 200, random.Random(0), p_matched=1.0)
+    text = lambda ids: tok.decode([t for t in ids if t > 2])  # noqa: E731
+    named = {row: {text(n) for n, r_ in zip(neg, r) if r_ == row} for row in rows}
+    check(named[0] and all(("dog" in t or "狗" in t) and "twemoji" not in t for t in named[0]),
+          "p_matched 1: the noto cat's other caption names the noto dog: %s" % sorted(named[0])[:4])
+    check(named[2] and all("noto" not in t for t in named[2] | named[3] | named[4]),
+          "p_matched 1: a twemoji row's other caption never carries a noto phrase")
+    _, _, pos, neg = make_pairs(items, rows, [False] * 5, 1, tok, 16, 50, random.Random(7))
+    rng, old = random.Random(7), []  # the unmatched pairs as make_pairs drew them before p_matched
+    for _ in range(50):
+        row, other = rows[rng.randrange(5)], rows[rng.randrange(5)]
+        while items[other]["concept"] == items[row]["concept"]:
+            other = rows[rng.randrange(5)]
+        rng.randrange(1)
+        old.append((tok.prefix(captions.sample_caption(items[row], rng), 16),
+                    tok.prefix(captions.sample_caption(items[other], rng), 16)))
+    check([(list(p), list(n)) for p, n in zip(pos, neg)] == [(list(p), list(n)) for p, n in old],
+          "p_matched 0 draws the pairs it always drew")
+
+
 def test_continue_gpt_from_codes():
     from eval.fake_pack import make_pack
     from gft import continue_gpt
@@ -641,6 +690,55 @@ def test_cca_file_guard_languages_and_engine_judging():
               % (first["rank"], r.mean().item()))
 
 
+def test_style_check_names_the_concept_and_the_style():
+    """eval.style_check draws each prompt with gft generate at the file's defaults and reports the
+    judge's naming of the concept and its style head's share in the asked style; a prompt that
+    asks for no style has no style share."""
+    from eval import style_check
+    from eval.evaluate import emoji_concepts
+    from eval.judge import STYLES, load_judge, naming_each, predict, to_judge_input
+    from eval.local_eval import engine_images
+    from gft.gguf_import import sampling_defaults
+    from gft.gguf_writer import GGUFFile
+    engine = gft_cli()
+    if not engine:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        path, meta, judge, items, _ = tiny_file_pack_and_judge(d, "m.gguf")
+        emap = emoji_concepts(items)
+        emoji = sorted(emap)[0]
+        tsv, out = os.path.join(d, "p.tsv"), os.path.join(d, "out.json")
+        with open(tsv, "w", encoding="utf-8") as f:
+            f.write("thing\t%s\t-\nthing, twemoji\t%s\ttwemoji\n" % (emoji, emoji))
+        check(style_check.main(["--engine", engine, "--model", "m=" + path, "--prompts", tsv, "--judge", judge,
+                                "--pack", os.path.dirname(meta), "--seeds", "3", "--threads", "1", "-o", out]) == 0,
+              "style_check runs")
+        with open(out) as f:
+            got = json.load(f)["m"]
+        model, index = load_judge(judge)
+        imgs = engine_images(engine, path, d, 1, ["thing, twemoji"], [100, 101, 102],
+                             sampling_defaults(GGUFFile(path).kv)).float()
+        top1, top5, rank = naming_each(model, index, imgs, [emap[emoji]] * 3)
+        _, ls, _ = predict(model, to_judge_input(imgs))
+        share = float((ls.argmax(1) == STYLES.index("twemoji")).float().mean())
+        styled = got["prompts"]["thing, twemoji"]
+        check(abs(styled["rank"] - float(rank.mean())) < 1e-3 and abs(styled["in_style"] - share) < 1e-3,
+              "the judge's figures of the engine's pictures: %s vs rank %.3f style %.3f"
+              % (styled, float(rank.mean()), share))
+        check(got["prompts"]["thing"]["in_style"] is None and got["groups"]["no style"]["in_style"] is None
+              and set(got["groups"]) == {"no style", "styled", "twemoji"}, "no style asked, no style share: %s"
+              % sorted(got["groups"]))
+        bad = os.path.join(d, "bad.tsv")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("thing\t%s\tpainting\n" % emoji)
+        try:
+            style_check.main(["--engine", engine, "--model", "m=" + path, "--prompts", bad, "--judge", judge])
+            refused = ""
+        except SystemExit as e:
+            refused = str(e)
+        check("want PROMPT" in refused, "an unknown style is refused: %r" % refused)
+
+
 def test_best_of_sets_judges_the_files_own_best_of_k():
     """eval.best_of_sets draws the judged prompt sets with gft generate at the file's own defaults,
     best of K included: its figures are the judge's naming of those very pictures, per set and
@@ -717,7 +815,6 @@ def test_lang_distill():
     import random
 
     from gft import cca_file, lang_distill
-    from gft.dataset import load_meta
     from gft.encode import save_codes_xz
     from gft.gguf_import import load_gguf
     with tempfile.TemporaryDirectory() as d:

@@ -52,9 +52,11 @@ def test_keys_and_candidates():
     check(labels == sorted(labels, reverse=True), "labels come first, then tags")
     tags = [len(k["concepts"]) for k in keys if not k["label"]]
     check(tags == sorted(tags, reverse=True), "tags naming more concepts come first")
-    few, _ = keys_by_name(max_concepts=1)
-    check(all(len(k["concepts"]) <= 1 for k in few) and ("zh", "猫") not in {(k["lang"], k["key"]) for k in few},
-          "keys naming more than max_concepts are left out")
+    few, few_got = keys_by_name(max_concepts=1)
+    check(all(len(k["concepts"]) <= 1 for k in few if not k["label"]) and ("zh", "宠 物") not in few_got,
+          "tags naming more than max_concepts are left out")
+    check(("zh", "猫") in few_got and len(few_got[("zh", "猫")]["concepts"]) == 2,
+          "a label is a key however many concepts it names: it has its own")
     lights = [emoji("emoji:fire", {"en": "fire", "fr": "feu"}, {"en": ["flame"], "fr": ["feu"]}),
               emoji("emoji:light", {"en": "traffic light", "fr": "feu tricolore"}, {"en": ["signal"], "fr": ["feu"]}),
               emoji("emoji:light2", {"en": "vertical light", "fr": "feu vertical"}, {"en": ["signal"], "fr": ["feu"]})]
@@ -68,6 +70,17 @@ def test_keys_and_candidates():
     both = word_readings.word_keys(shared, INDEX, LEXICON, ENGLISH, langs=("de", "fr"),
                                    groups=("food-drink", "animals-nature"))
     check([k["lang"] for k in both if k["key"] == "hund"] == ["de"], "a key two languages share is the first one's")
+
+
+def test_names_are_no_english_words():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "words")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("Baum\nPoisson\nauto\nfish's\n")
+        check(lexicon.read_word_list(path) >= {"baum", "poisson", "auto"}, "the whole list, lowercased")
+        common = lexicon.read_word_list(path, common_only=True)
+        check("auto" in common and "baum" not in common and "poisson" not in common,
+              "common_only: names are no English words: %s" % sorted(common))
 
 
 def test_decision_rule():

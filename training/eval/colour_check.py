@@ -11,14 +11,12 @@ The prompts come from a TSV file: PROMPT<tab>EMOJI<tab>COLOUR<tab>LANG per line.
       --model before=../models/gft-emoji.gguf --model after=cand.gguf \\
       --prompts eval/results/colour-2026-11-28/prompts.tsv --judge runs/judge/judge-gpu2.pt --seeds 8
 """
-import argparse
 import collections
-import json
-import os
 import sys
-import tempfile
 
 import torch
+
+from gft.common import save_json
 
 COLOURS = ("black", "white", "grey", "red", "orange", "brown", "yellow", "green", "blue", "purple", "pink")
 
@@ -66,49 +64,26 @@ def read_prompts(path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--engine", required=True)
-    ap.add_argument("--model", action="append", required=True, help="LABEL=PATH (repeatable)")
-    ap.add_argument("--prompts", required=True, help="PROMPT<tab>EMOJI<tab>COLOUR<tab>LANG lines")
-    ap.add_argument("--judge", required=True, help="the CNN judge")
-    ap.add_argument("--pack", default=None)
-    ap.add_argument("--seed", type=int, default=100)
-    ap.add_argument("--seeds", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("-o", "--output", default=None)
-    a = ap.parse_args(argv)
-    from gft.dataset import load_meta
-    from gft.gguf_import import sampling_defaults
-    from gft.gguf_writer import GGUFFile
-
-    from .evaluate import emoji_concepts
-    from .judge import load_judge, naming_each
-    from .local_eval import engine_images
-    meta = os.path.join(a.pack or os.path.join(os.path.dirname(__file__), "..", "..", ".devdata", "pack"),
-                        "meta.json.xz")
-    emap = emoji_concepts(load_meta(meta)[0])
-    judge, index = load_judge(a.judge)
+    from .judge import naming_each
+    from .local_eval import engine_check_setup, per_model_checks
+    a, emap, judge, index = engine_check_setup(argv, __doc__, "PROMPT<tab>EMOJI<tab>COLOUR<tab>LANG lines", seeds=8)
     rows = read_prompts(a.prompts)
-    seeds = list(range(a.seed, a.seed + a.seeds))
-    result = {}
-    for spec in a.model:
-        label, path = spec.split("=", 1)
-        sampling = sampling_defaults(GGUFFile(path).kv)
-        per = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for prompt, emoji, colour, lang in rows:
-                imgs = engine_images(a.engine, path, tmp, a.threads, [prompt], seeds, sampling).float()
-                shares = colour_shares(imgs)
-                k = COLOURS.index(colour)
-                _, top5, _ = naming_each(judge, index, imgs, [emap[emoji]] * len(seeds))
-                per[prompt] = dict(lang=lang, colour=colour, hit=round(float((shares.argmax(1) == k).float().mean()), 3),
-                                   share=round(float(shares[:, k].mean()), 3), cnn5=round(float(top5.mean()), 3))
+
+    def judge_one(i, imgs):
+        _, emoji, colour, lang = rows[i]
+        shares = colour_shares(imgs)
+        k = COLOURS.index(colour)
+        _, top5, _ = naming_each(judge, index, imgs, [emap[emoji]] * len(imgs))
+        return dict(lang=lang, colour=colour, hit=round(float((shares.argmax(1) == k).float().mean()), 3),
+                    share=round(float(shares[:, k].mean()), 3), cnn5=round(float(top5.mean()), 3))
+
+    def summarise(per):
         by_lang = collections.defaultdict(list)
         for r in per.values():
             by_lang[r["lang"]].append(r)
-        summary = {lang: {m: round(sum(r[m] for r in rs) / len(rs), 3) for m in ("hit", "share", "cnn5")}
-                   for lang, rs in by_lang.items()}
-        result[label] = dict(model=os.path.abspath(path), seeds=[seeds[0], seeds[-1]], prompts=per, langs=summary)
+        return dict(langs={lang: {m: round(sum(r[m] for r in rs) / len(rs), 3) for m in ("hit", "share", "cnn5")}
+                           for lang, rs in by_lang.items()})
+    result = per_model_checks(a, [r[0] for r in rows], judge_one, summarise)
     langs = list(dict.fromkeys(r[3] for r in rows))
     print("colour hit / colour share / CNN top-5, per language (%d seeds from %d)" % (a.seeds, a.seed))
     print("%-10s" % "" + "".join("%-22s" % lang for lang in langs))
@@ -117,8 +92,7 @@ def main(argv=None):
             100 * res["langs"][lang]["hit"], res["langs"][lang]["share"], 100 * res["langs"][lang]["cnn5"])
             for lang in langs))
     if a.output:
-        with open(a.output, "w", encoding="utf-8") as f:
-            json.dump(result, f, ensure_ascii=False, indent=1)
+        save_json(a.output, result)
     return 0
 
 

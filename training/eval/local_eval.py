@@ -96,6 +96,60 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     return premultiply(torch.from_numpy(np.stack(out)))
 
 
+def add_engine_check_args(ap, prompts_help, seeds):
+    """The options of the checks that draw a TSV file's prompts with the C engine for several
+    model files and name the pictures with the CNN judge (eval.colour_check, eval.style_check)."""
+    ap.add_argument("--engine", required=True)
+    ap.add_argument("--model", action="append", required=True, help="LABEL=PATH (repeatable)")
+    ap.add_argument("--prompts", required=True, help=prompts_help)
+    ap.add_argument("--judge", required=True, help="the CNN judge")
+    ap.add_argument("--pack", default=None, help="the pack whose meta names the emoji (default: the dev pack)")
+    ap.add_argument("--seed", type=int, default=100)
+    ap.add_argument("--seeds", type=int, default=seeds)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("-o", "--output", default=None)
+
+
+def engine_check_setup(argv, doc, prompts_help, seeds):
+    """Parses add_engine_check_args' options -> (options, {emoji: concept} of the pack, the CNN
+    judge, its class index)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_engine_check_args(ap, prompts_help, seeds)
+    a = ap.parse_args(argv)
+    judge, index = load_judge(a.judge)
+    return a, pack_emoji_concepts(a.pack), judge, index
+
+
+def pack_emoji_concepts(pack):
+    """{emoji: concept} of a pack's meta (None: the dev pack, .devdata/pack)."""
+    from gft.dataset import load_meta
+
+    from .evaluate import emoji_concepts
+    pack = pack or os.path.join(os.path.dirname(__file__), "..", "..", ".devdata", "pack")
+    return emoji_concepts(load_meta(os.path.join(pack, "meta.json.xz"))[0])
+
+
+def per_model_checks(a, prompts, judge_one, summarise):
+    """The figures of add_engine_check_args' checks: {label: dict(model, seeds, prompts={prompt:
+    judge_one(index of the prompt, its pictures)}, **summarise(prompts' figures))} for each --model
+    LABEL=PATH, each prompt drawn by the C engine at the file's defaults on --seeds seeds from
+    --seed (premultiplied float images [seeds, 4, H, W])."""
+    import tempfile
+
+    from gft.gguf_import import sampling_defaults
+    from gft.gguf_writer import GGUFFile
+    seeds = list(range(a.seed, a.seed + a.seeds))
+    result = {}
+    for spec in a.model:
+        label, path = spec.split("=", 1)
+        sampling = sampling_defaults(GGUFFile(path).kv)
+        with tempfile.TemporaryDirectory() as tmp:
+            per = {p: judge_one(i, engine_images(a.engine, path, tmp, a.threads, [p], seeds, sampling).float())
+                   for i, p in enumerate(prompts)}
+        result[label] = dict(model=os.path.abspath(path), seeds=[seeds[0], seeds[-1]], prompts=per, **summarise(per))
+    return result
+
+
 def score(judge, entries, seeds, sampling, gpt, vq, tok, dev, engine=None, cnn=None):
     prompts = [e[0] for e in entries]
     targets = [e[1] for e in entries for _ in seeds]

@@ -190,20 +190,32 @@ def _join(parts, lang, rng):
     return sep.join(parts)
 
 
-def _with_style(text, item, lang, rng):
+def _style_arrangement(item, lang, rng):
+    """(style phrase, where it goes: 'before', 'comma' or 'after') for a caption of item in lang,
+    or None when its style has no words."""
     words = STYLE_WORDS.get(item["style"], {})
     choices = words.get(lang) or words.get("en")
     if not choices:
-        return text
+        return None
     style = _choice(rng, choices)
     if _rand(rng) < 0.5:
-        return f"{style} {text}"
-    return f"{text}, {style}" if _rand(rng) < 0.5 else f"{text} {style}"
+        return style, "before"
+    return style, ("comma" if _rand(rng) < 0.5 else "after")
 
 
-def sample_caption(item, rng, p_style=P_STYLE, p_template=P_TEMPLATE):
-    """Draw one random caption (str, never empty) for an image item."""
-    lang = _pick_language(item, rng)
+def _arranged(text, arrangement):
+    if arrangement is None:
+        return text
+    style, place = arrangement
+    return {"before": f"{style} {text}", "comma": f"{text}, {style}", "after": f"{text} {style}"}[place]
+
+
+def _with_style(text, item, lang, rng):
+    return _arranged(text, _style_arrangement(item, lang, rng))
+
+
+def _caption_words(item, lang, rng):
+    """A label, tags, or both, in lang."""
     label = item["labels"][lang]
     tags = item.get("tags", {}).get(lang, [])
     mode = _rand(rng)
@@ -213,14 +225,51 @@ def sample_caption(item, rng, p_style=P_STYLE, p_template=P_TEMPLATE):
         text = _join([label] + _pick_tags(tags, label, rng), lang, rng)
     else:
         text = label
-    if not text:
-        text = label
+    return text or label
+
+
+def _template(item, lang, rng, p_template):
+    """One of the style's caption templates in lang, or None (no template)."""
     templates = TEMPLATES.get(item["style"], {}).get(lang)
     if templates and _rand(rng) < p_template:
-        text = _choice(rng, templates).format(x=text)
+        return _choice(rng, templates)
+    return None
+
+
+def _in_template(text, template):
+    return template.format(x=text) if template else text
+
+
+def sample_caption(item, rng, p_style=P_STYLE, p_template=P_TEMPLATE):
+    """Draw one random caption (str, never empty) for an image item."""
+    lang = _pick_language(item, rng)
+    text = _caption_words(item, lang, rng)
+    text = _in_template(text, _template(item, lang, rng, p_template))
     if _rand(rng) < p_style:
         text = _with_style(text, item, lang, rng)
     return text
+
+
+def sample_matched_captions(item, other, rng, p_style=P_STYLE, p_template=P_TEMPLATE):
+    """Captions of item and of another item of the same style, in the same language, in the same
+    template (or neither in one) and with the same style phrase in the same place (or neither with
+    one), so that only what they name tells them apart. For gft.cca's matched pairs: with captions
+    drawn apart, a style word or the language alone tells a pair apart, and the model learnt
+    styles better than things."""
+    if item["style"] != other["style"]:
+        raise ValueError("sample_matched_captions: the items' styles differ (%s, %s)" % (item["style"], other["style"]))
+    lang = _pick_language(item, rng)
+    if lang not in other["labels"]:
+        lang = "en" if "en" in item["labels"] and "en" in other["labels"] else None
+    if lang is None:
+        return sample_caption(item, rng, p_style, p_template), sample_caption(other, rng, p_style, p_template)
+    pos, neg = _caption_words(item, lang, rng), _caption_words(other, lang, rng)
+    template = _template(item, lang, rng, p_template)
+    pos, neg = _in_template(pos, template), _in_template(neg, template)
+    if _rand(rng) < p_style:
+        arrangement = _style_arrangement(item, lang, rng)
+        pos, neg = _arranged(pos, arrangement), _arranged(neg, arrangement)
+    return pos, neg
 
 
 def all_caption_texts(items, langs=None):

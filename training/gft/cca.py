@@ -75,23 +75,39 @@ def cca_loss(lp_pos, ref_pos, lp_neg, ref_neg, beta, lam, nll=0.0, n_tokens=1, c
     return loss
 
 
-def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng):
-    """B training rows with a code-grid variant, their caption, and another concept's caption."""
+def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng, p_matched=0.0):
+    """B training rows with a code-grid variant, their caption, and another concept's caption.
+    With probability p_matched a pair is matched: the other concept is one of the same style,
+    captioned in the same language with the same style phrase (captions.sample_matched_captions),
+    so the pair differs only in what it names."""
     if len({items[row]["concept"] for row in rows}) < 2:
         raise ValueError("make_pairs: the rows hold fewer than two concepts, so no row has another concept's caption")
+    by_style = {}
+    if p_matched > 0:
+        for row in rows:
+            by_style.setdefault(items[row]["style"], []).append(row)
     r = np.empty(B, np.int64)
     var = np.zeros(B, np.int64)
     pos = np.empty((B, T), np.int64)
     neg = np.empty((B, T), np.int64)
     for i in range(B):
         row = rows[rng.randrange(len(rows))]
-        other = rows[rng.randrange(len(rows))]
+        # no extra draw when off: the pairs of earlier runs stay the same
+        matched = p_matched > 0 and rng.random() < p_matched
+        pool = by_style[items[row]["style"]] if matched else rows
+        if len({items[o]["concept"] for o in pool}) < 2:
+            matched, pool = False, rows  # a style with one concept has no matched other
+        other = pool[rng.randrange(len(pool))]
         while items[other]["concept"] == items[row]["concept"]:
-            other = rows[rng.randrange(len(rows))]
+            other = pool[rng.randrange(len(pool))]
         v = rng.randrange(n_var)
         r[i], var[i] = row, stored_variant(v, flip_ok[row])
-        pos[i] = tok.prefix(captions.sample_caption(items[row], rng), T)
-        neg[i] = tok.prefix(captions.sample_caption(items[other], rng), T)
+        if matched:
+            cap_pos, cap_neg = captions.sample_matched_captions(items[row], items[other], rng)
+        else:
+            cap_pos, cap_neg = captions.sample_caption(items[row], rng), captions.sample_caption(items[other], rng)
+        pos[i] = tok.prefix(cap_pos, T)
+        neg[i] = tok.prefix(cap_neg, T)
     return r, var, pos, neg
 
 
@@ -118,7 +134,7 @@ def trainable_parameters(model, which, frozen_ids=()):
 
 def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, budget_s, seed, log,
              max_steps=None, nll=0.0, contrast=1.0, train="all", checkpoint=None, checkpoint_every=None,
-             stop=None):
+             stop=None, p_matched=0.0):
     """CCA on CPU or GPU (model and codes on the same device); returns (model, stats).
     codes: int64 tensor [V, N, H*W]. contrast 0 with nll > 0 is plain likelihood training of
     the trainable parameters (no reference model, no other captions).
@@ -135,7 +151,7 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
     T = model.cfg.text_ctx
 
     def batch_loss():
-        r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng)
+        r, var, pos, neg = make_pairs(items, rows, flip_ok, codes.shape[0], tok, T, batch, rng, p_matched)
         dev = codes.device
         x = codes[torch.from_numpy(var).to(dev), torch.from_numpy(r).to(dev)][:, :n_image]
         pos_t, neg_t = torch.from_numpy(pos).to(dev), torch.from_numpy(neg).to(dev)
@@ -158,7 +174,7 @@ def finetune(model, codes, items, rows, tok, *, n_image, batch, lr, beta, lam, b
                                        budget_s=budget_s, max_steps=max_steps, checkpoint=checkpoint,
                                        checkpoint_every=checkpoint_every, stop=stop, log=log)
     return model, dict(steps=steps, seconds=seconds, batch=batch, lr=lr, beta=beta,
-                       lam=lam, nll=nll, contrast=contrast, train=train, image_tokens=n_image,
+                       lam=lam, nll=nll, contrast=contrast, train=train, image_tokens=n_image, p_matched=p_matched,
                        rows=len(rows), history=hist)
 
 

@@ -230,6 +230,9 @@ def main(argv=None):
                     help="draw the judged pictures with this `gft` (CPU runs: 4-5x as fast as PyTorch there)")
     ap.add_argument("--save-judged", action="store_true",
                     help="also write every judged checkpoint as <out>/judged/step-N.gguf (without reranker)")
+    ap.add_argument("--p-matched", type=float, default=0.0,
+                    help="cca: share of pairs whose other caption names a concept of the same style, in the "
+                         "same language with the same style phrase (gft.cca.make_pairs)")
     ap.add_argument("--guard", action="store_true",
                     help="keep no checkpoint whose mean rank on any prompt set fell below the start's")
     captions.add_language_args(ap)
@@ -290,7 +293,8 @@ def main(argv=None):
                                            captions_per_draw=a.captions_per_draw, refresh=a.refresh,
                                            **{k: v for k, v in common.items() if k != "n_image"})
     else:
-        model, stats = cca.finetune(model, codes, items, rows, m.tokenizer, beta=a.beta, lam=a.lam, **common)
+        model, stats = cca.finetune(model, codes, items, rows, m.tokenizer, beta=a.beta, lam=a.lam,
+                                    p_matched=a.p_matched, **common)
     # a figure the choice did not see: other prompts, other seeds
     report_prompts = selection_prompts(items, split, train_rows, a.select_prompts, offset=a.select_prompts)
     report_seeds = list(range(100, 100 + a.seeds))

@@ -87,10 +87,11 @@ def _best_target(counter):
     return min(counter.items(), key=lambda kv: (-kv[1], len(kv[0].encode()), kv[0].encode()))[0]
 
 
-def read_word_list(path):
-    """The normalised words of a word list, one per line."""
+def read_word_list(path, common_only=False):
+    """The normalised words of a word list, one per line. common_only: only the lines that start
+    in lower case, so that names ("Baum", "Poisson") are not English words."""
     with open(path, encoding="utf-8") as f:
-        return {w for line in f for w in split_words(normalize(line))}
+        return {w for line in f if not common_only or line[:1].islower() for w in split_words(normalize(line))}
 
 
 def word_concepts(concepts):

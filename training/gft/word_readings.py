@@ -17,9 +17,10 @@ judge, as gft.readings does for English keys:
 * **Keys.** For each language of --langs in order, every label and tag (canonical form) of an
   emoji concept that the judge knows, in --groups, that is not made of English words (English
   prompts stay as they are) nor holds a style or template word. A key's concepts are those whose
-  label or tags in that language hold it. Keys naming more than --max-concepts are too broad for
-  one reading, and tags naming fewer than --min-tag-concepts mostly say how one emoji looks
-  ("sournois", sly, of 🦝). A key is searched when the lexicon has no entry for it, or when its entry reads it
+  label or tags in that language hold it. Tags naming more than --max-concepts are too broad for
+  one reading (a label always has its own concept: "oiseau", bird, tags 23), and tags naming
+  fewer than --min-tag-concepts mostly say how one emoji looks ("sournois", sly, of 🦝). Names in
+  the English word list ("Baum", "Poisson") are no English words. A key is searched when the lexicon has no entry for it, or when its entry reads it
   as an English phrase that names none of its concepts ("mond" -> "mouth"). Labels come first,
   then tags; a key two languages share belongs to the first.
 * **Candidates.** The reading the engine gives now (the incumbent), the key as typed, the English
@@ -92,7 +93,7 @@ def _most_like(bases, english):
     return best[2] if best else None
 
 
-def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GROUPS, max_concepts=8, articles=(),
+def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GROUPS, max_concepts=16, articles=(),
               min_tag_concepts=2):
     """[{key, lang, label, concepts, primary, candidates}] in search order (labels, then tags; in
     language order; tags naming more concepts first): the words whose reading is searched.
@@ -120,7 +121,7 @@ def word_keys(items, class_index, lexicon, english_words, langs=LANGS, groups=GR
             for key in sorted(named, key=lambda k: k.encode()):
                 bases = named[key]
                 words = key.split(" ")
-                if (key in seen or bool(labelled.get(key)) != is_label or len(bases) > max_concepts
+                if (key in seen or bool(labelled.get(key)) != is_label or (not is_label and len(bases) > max_concepts)
                         or (not is_label and len(bases) < min_tag_concepts)
                         or all(w in english_words for w in words) or any(w in frame for w in words)):
                     continue
@@ -221,7 +222,7 @@ def main(argv=None):
     ap.add_argument("--groups", default=",".join(GROUPS), help="emojibase groups whose concepts are named")
     ap.add_argument("--english-words", default=lexicon_mod.ENGLISH_WORD_LIST,
                     help="a word list whose words are never keys ('' for none)")
-    ap.add_argument("--max-concepts", type=int, default=8)
+    ap.add_argument("--max-concepts", type=int, default=16, help="tags naming more concepts are no keys")
     ap.add_argument("--min-tag-concepts", type=int, default=2,
                     help="tags naming fewer concepts are no keys (most tags of one emoji say how it looks)")
     ap.add_argument("--max-keys", type=int, default=0, help="search only the first N keys (0: all)")
@@ -249,7 +250,7 @@ def main(argv=None):
         langs = tuple(a.langs.split(","))
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         lexicon = lexicon_mod.read(a.model)
-        english = lexicon_mod.read_word_list(a.english_words) if a.english_words else set()
+        english = lexicon_mod.read_word_list(a.english_words, common_only=True) if a.english_words else set()
         english |= lexicon_mod.english_caption_words(items)
         keys = word_keys(items, drawer.class_index, lexicon, english, langs, tuple(a.groups.split(",")),
                          a.max_concepts, lexicon_mod.read_articles(a.model), a.min_tag_concepts)

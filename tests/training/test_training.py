@@ -732,7 +732,8 @@ def test_style_check_names_the_concept_and_the_style():
         with open(bad, "w", encoding="utf-8") as f:
             f.write("thing\t%s\tpainting\n" % emoji)
         try:
-            style_check.main(["--engine", engine, "--model", "m=" + path, "--prompts", bad, "--judge", judge])
+            style_check.main(["--engine", engine, "--model", "m=" + path, "--prompts", bad, "--judge", judge,
+                              "--pack", os.path.dirname(meta)])
             refused = ""
         except SystemExit as e:
             refused = str(e)

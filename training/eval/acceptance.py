@@ -33,7 +33,7 @@ from gft.dataset import load_pack
 from gft.gguf_import import sampling_defaults
 from gft.gguf_writer import GGUFFile
 
-from .evaluate import emoji_concepts, parse_setting
+from .evaluate import concept_of_emoji, emoji_concepts, parse_setting
 from .judge import load_judge, most_named, naming_scores
 from .knn_judge import KNNJudge
 from .local_eval import engine_images
@@ -99,7 +99,7 @@ def main(argv=None):
     cnn = load_judge(a.cnn_judge) if a.cnn_judge else None
     judge = KNNJudge(torch.from_numpy(images), items)
     emap = emoji_concepts(items)
-    prompts = [(p, emap.get(e) or emap.get(e.replace("\ufe0f", ""))) for p, e in read_prompts(a.prompts)]
+    prompts = [(p, concept_of_emoji(emap, e)) for p, e in read_prompts(a.prompts)]
     missing = [p for p, c in prompts if c is None]
     if missing:
         raise SystemExit("acceptance: no real images for the concepts of %s" % missing)

@@ -35,6 +35,11 @@ def emoji_concepts(items):
     return out
 
 
+def concept_of_emoji(emap, e):
+    """The concept of emoji e in an emoji_concepts map, typed with or without U+FE0F; None if none."""
+    return emap.get(e) or emap.get(e.replace("\ufe0f", ""))
+
+
 def build_prompt_sets(items, split, gpt_rows, n_seen=64, seed=5):
     """-> {set name: [(prompt, base concept, style or None), ...]}."""
     rng = random.Random(seed)
@@ -58,7 +63,7 @@ def build_prompt_sets(items, split, gpt_rows, n_seen=64, seed=5):
     emap = emoji_concepts(items)
     for name, src in (("paraphrase", PARAPHRASES), ("other_lang", OTHER_LANGUAGES),
                       ("style", STYLE_REQUESTS)):
-        found = [(p, emap.get(e) or emap.get(e.replace("\ufe0f", "")), s) for p, e, s in src]
+        found = [(p, concept_of_emoji(emap, e), s) for p, e, s in src]
         sets[name] = [f for f in found if f[1]]
     return sets
 

@@ -30,7 +30,7 @@ from gft.sample import decode_tokens
 from gft.train_gpt import null_prefix
 
 from .acceptance import PROMPTS
-from .evaluate import emoji_concepts
+from .evaluate import concept_of_emoji, emoji_concepts
 from .judge import base_concept, load_judge, naming_each
 from .knn_judge import KNNJudge
 
@@ -88,7 +88,7 @@ def main(argv=None):
     knn = KNNJudge(torch.from_numpy(images), items)
     emap = emoji_concepts(items)
     wanted = a.prompts.split(",") if a.prompts else None
-    prompts = [(p, base_concept(emap.get(e) or emap.get(e.replace("\ufe0f", ""))))
+    prompts = [(p, base_concept(concept_of_emoji(emap, e)))
                for p, e in PROMPTS if wanted is None or p in wanted]
     null = torch.tensor(null_prefix(cfg.text_ctx), dtype=torch.long)
     Ks = [int(k) for k in a.k.split(",")]

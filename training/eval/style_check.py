@@ -37,10 +37,11 @@ def mean_of(rows, key):
 
 
 def main(argv=None):
+    from .evaluate import concept_of_emoji
     from .judge import STYLES, naming_each, predict, to_judge_input
     from .local_eval import engine_check_setup, per_model_checks
     a, emap, judge, index = engine_check_setup(argv, __doc__, "PROMPT<tab>EMOJI<tab>STYLE lines", seeds=16)
-    rows = [(p, e, s, emap.get(e) or emap.get(e.replace("\ufe0f", ""))) for p, e, s in read_prompts(a.prompts, STYLES)]
+    rows = [(p, e, s, concept_of_emoji(emap, e)) for p, e, s in read_prompts(a.prompts, STYLES)]
     missing = [e for _, e, _, c in rows if c is None]
     if missing:
         raise SystemExit("style_check: no concept in the pack for %s" % " ".join(sorted(set(missing))))

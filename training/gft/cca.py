@@ -86,6 +86,8 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng, p_matched=0.0):
     if p_matched > 0:
         for row in rows:
             by_style.setdefault(items[row]["style"], []).append(row)
+        # a style of one concept has no matched other
+        by_style = {s: rs for s, rs in by_style.items() if len({items[o]["concept"] for o in rs}) > 1}
     r = np.empty(B, np.int64)
     var = np.zeros(B, np.int64)
     pos = np.empty((B, T), np.int64)
@@ -93,10 +95,8 @@ def make_pairs(items, rows, flip_ok, n_var, tok, T, B, rng, p_matched=0.0):
     for i in range(B):
         row = rows[rng.randrange(len(rows))]
         # no extra draw when off: the pairs of earlier runs stay the same
-        matched = p_matched > 0 and rng.random() < p_matched
+        matched = p_matched > 0 and rng.random() < p_matched and items[row]["style"] in by_style
         pool = by_style[items[row]["style"]] if matched else rows
-        if len({items[o]["concept"] for o in pool}) < 2:
-            matched, pool = False, rows  # a style with one concept has no matched other
         other = pool[rng.randrange(len(pool))]
         while items[other]["concept"] == items[row]["concept"]:
             other = pool[rng.randrange(len(pool))]

@@ -226,10 +226,8 @@ def main(argv=None):
     def work():
         items = lexicon_mod.meta_items(a.meta)
         langs = tuple(a.langs.split(","))
-        word_list = set()
-        if a.english_words:  # common words only: "Blanca" and "Rojas" are names
-            with open(a.english_words, encoding="utf-8") as f:
-                word_list = {normalize(w) for w in f.read().split() if w.islower()}
+        # common words only: "Blanca" and "Rojas" are names
+        word_list = lexicon_mod.read_word_list(a.english_words, common_only=True) if a.english_words else set()
         captions = english_caption_words(items)
         entries, left_out = colour_entries(items, captions, word_list, langs)
         if a.list:

@@ -35,12 +35,10 @@ def with_fillers(model, items, words, output):
     """model's lexicon and articles plus the filler words and their guards, written to output.
     -> (the new article list, the guard entries added)."""
     lexicon = lexicon_mod.read(model)
-    articles = sorted(set(lexicon_mod.read_articles(model)) | {lexicon_mod.canonical(w) for w in words},
-                      key=lambda w: w.encode())
+    articles = lexicon_mod.read_articles(model) + list(words)  # with_lexicon sorts them, once each
     guards = {k: v for k, v in lexicon_mod.article_guards(items, words).items() if k not in lexicon}
-    lexicon_mod.with_lexicon(model, dict(lexicon, **guards), output)
-    lexicon_mod.with_articles(output, articles, output)
-    return articles, guards
+    lexicon_mod.with_lexicon(model, dict(lexicon, **guards), output, articles=articles)
+    return lexicon_mod.read_articles(output), guards
 
 
 def main(argv=None):

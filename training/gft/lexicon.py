@@ -319,9 +319,14 @@ def with_articles(src_path, words, out_path):
     """Copies a model file with `words` as its articles (none when empty); everything
     else is copied byte for byte, in order."""
     w = copy_of(src_path, keep_key=lambda key: key != KEY_ARTICLES)
+    _add_articles(w, words)
+    w.write_replacing(out_path)
+
+
+def _add_articles(w, words):
+    """The articles key of words (canonical, sorted by bytes, no repeats); none when empty."""
     if words:
         w.add_array(KEY_ARTICLES, STRING, sorted({canonical(x) for x in words}, key=lambda x: x.encode()))
-    w.write_replacing(out_path)
 
 
 def read(path_or_file):
@@ -333,16 +338,19 @@ def read(path_or_file):
     return {s: targets[i] for s, i in zip(f.kv[KEY_SOURCES], f.kv[KEY_TARGET_IDS])}
 
 
-def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False):
+def with_lexicon(src_path, lexicon, out_path, f16_embeddings=False, articles=None):
     """Copies a model file with `lexicon` in place of the one it holds (if any); with
     f16_embeddings, F32 embedding tables become F16 (to make room: 3.9 MB on the shipped
-    model). Everything else is copied byte for byte, in order."""
+    model); with articles (a list, [] for none), those in place of the file's articles.
+    Everything else is copied byte for byte, in order."""
     def retype(name, ttype):
         return T_F16 if f16_embeddings and name in EMBEDDINGS and ttype == T_F32 else ttype
 
-    w = copy_of(src_path, keep_key=lambda key: key not in KEYS, retype=retype)
+    replaced = KEYS + ((KEY_ARTICLES,) if articles is not None else ())
+    w = copy_of(src_path, keep_key=lambda key: key not in replaced, retype=retype)
     if lexicon:
         add_keys(w, lexicon)
+    _add_articles(w, articles)
     w.write_replacing(out_path)
 
 
@@ -449,9 +457,8 @@ def main(argv=None):
         if a.articles == "default" and (a.meta or a.articles_meta):
             items = items if a.meta else meta_items(a.articles_meta)
             lexicon = dict(lexicon, **article_guards(items, article_list()))
-        with_lexicon(a.model, lexicon, a.output, a.f16_embeddings)
-        if a.articles != "keep":
-            with_articles(a.output, article_list() if a.articles == "default" else [], a.output)
+        articles = None if a.articles == "keep" else article_list() if a.articles == "default" else []
+        with_lexicon(a.model, lexicon, a.output, a.f16_embeddings, articles)
         return f"wrote {a.output}: lexicon of {len(lexicon)} phrases, {len(read_articles(a.output))} articles"
     return run_file_tool("lexicon", work)
 

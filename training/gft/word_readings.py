@@ -20,9 +20,10 @@ judge, as gft.readings does for English keys:
   label or tags in that language hold it. Tags naming more than --max-concepts are too broad for
   one reading (a label always has its own concept: "oiseau", bird, tags 23), and tags naming
   fewer than --min-tag-concepts mostly say how one emoji looks ("sournois", sly, of 🦝). Names in
-  the English word list ("Baum", "Poisson") are no English words. A key is searched when the lexicon has no entry for it, or when its entry reads it
-  as an English phrase that names none of its concepts ("mond" -> "mouth"). Labels come first,
-  then tags; a key two languages share belongs to the first.
+  the English word list ("Baum", "Poisson") are no English words. A key is searched when the
+  lexicon has no entry for it, or when its entry reads it as an English phrase that names none of
+  its concepts ("mond" -> "mouth"). Labels come first, then tags; a key two languages share
+  belongs to the first.
 * **Candidates.** The reading the engine gives now (the incumbent), the key as typed, the English
   label of its primary concept (the one labelled as the key; for a tag, its concept when it names
   one) and the English label or tag whose set of concepts is most like the key's (for a label, only

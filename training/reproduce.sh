@@ -18,6 +18,7 @@
 #   -> judged readings of other languages' everyday words (gft.word_readings, the C engine)
 #   -> colour words of other languages (gft.colour_words)
 #   -> filler words a reading drops, "cute", "little", ... (gft.filler_words)
+#   -> plurals and diminutives of the names read as the names (gft.word_forms)
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -181,6 +182,11 @@ step "filler words a reading drops (gft.filler_words)"
 # "cute", "little", "delicious", ... join the articles; the list is the one measured in
 # training/eval/results/filler-2026-11-28/ (no search: the words are fixed in gft.filler_words)
 (cd training && "$PY" -m gft.filler_words --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
+
+step "plurals and diminutives of the names (gft.word_forms)"
+# "apples", "Katzen", "gatos", "Kätzchen", "小狗" read as "apple", "Katze", "gato", ... are read; the
+# rules are fixed in gft.word_forms, Debian's wamerican, wngerman and wfrench keep the real forms
+(cd training && "$PY" -m gft.word_forms --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Word forms: plurals and diminutives of the names of emoji concepts, each read as its base is
+read, and the names that are English words after an article of their own language. "apples" and "Äpfel" read as "red apple" (as "apple" does), "Katzen", "gatos", "gatito"
+and "Kätzchen" as "katze" (as "Katze" and "gato" do), "小狗" and "子犬" as "dog".
+
+Why: emoji names are singular, so the captions hardly hold a plural or a diminutive. Typed as a
+prompt such a form is read as typed and the model draws whatever its sub-word pieces pull
+toward: before these entries "Hündchen" and "小狗" drew no dog (CNN judge mean rank of 🐶 0.07
+and 0.18), while "Hund" and "狗" read as "dog". The study is
+training/eval/results/forms-2026-11-28/.
+
+Forms, by each language's regular rules (FORMS); each form is a lexicon source of its own:
+  en  the plural of a label's or tag's last word ("apples", "cherries", "mice", "red apples");
+  de  plurals (-e, -en, -n, -er, -s, with or without umlaut; "Äpfel") and diminutives (-chen,
+      -lein, with umlaut, a final -e dropped: "Kätzchen", "Hündchen") of one-word names;
+  fr  plurals (-s, -x, -al -> -aux) of one-word names;
+  es  plurals (-s, -es, -z -> -ces, an accented last syllable loses its accent: "ratones") of
+      one-word names, and diminutives (-ito/-ita, -cito: "gatito", "perrito", "ratoncito") of
+      one-word labels;
+  zh  小 + the label of an animal ("小猫", "小狗"), ja 子 + the label of an animal ("子犬").
+en, de and fr forms are kept only when that language's word list (Debian's wamerican, wngerman,
+wfrench) holds them, so the rules make no words nobody types; Debian's wspanish holds no plurals,
+so Spanish forms rest on the rules alone (they are regular).
+
+Article phrases. A French, German or Spanish label of one word that is also an English word and
+not the thing's English name ("chat", "pain", "Hut", "Mantel", "mono") stays English alone, but
+after an article of its language ("un chat", "le pain", "der Mantel", "el mono"; ARTICLES_OF) it
+reads as the thing's English label does ("un chat" -> "katze"), and so do its plurals ("les chats").
+Only labels of the groups gft.readings judges (no "lion" of the zodiac's Leo).
+
+A name that is itself a form of another name of its language makes none ("Hunde", a tag, is Hund's
+plural). A form is left out when it is already a lexicon source, a label or tag of any language (it has a
+meaning of its own: "glasses", "小鸡"), an English word and not English ("chats", "pies"), or a
+form of two names that read otherwise. Its reading is its base's (gft.lexicon.translate); a base
+read as itself gives itself ("flowers" -> "flower"). Every label and tag keeps its reading
+(gft.word_readings.with_word_readings' guard).
+
+  cd training && python3 -m gft.word_forms --model ../models/gft-emoji.gguf \\
+      --meta ../.devdata/pack/meta.json.xz -o ../models/gft-emoji.gguf
+"""
+import argparse
+import sys
+
+from . import lexicon as lexicon_mod
+from .gguf_writer import run_file_tool
+from .readings import GROUPS
+
+WORD_LISTS = {"en": lexicon_mod.ENGLISH_WORD_LIST, "de": "/usr/share/dict/ngerman", "fr": "/usr/share/dict/french"}
+ANIMALS = "animals-nature"  # the group whose zh / ja labels take 小 / 子
+ZH_SMALL, JA_YOUNG = "小", "子"
+
+# articles (and possessives) before a noun; the engine drops them when no source starts there
+ARTICLES_OF = {"fr": ("un", "une", "le", "la", "l", "les", "des", "du", "mon", "ma", "mes"),
+               "de": ("der", "die", "das", "ein", "eine", "einen", "den", "dem", "des"),
+               "es": ("el", "la", "los", "las", "un", "una", "unos", "unas")}
+_EN_IRREGULAR = {"mouse": "mice", "goose": "geese", "man": "men", "woman": "women", "child": "children",
+                 "foot": "feet", "tooth": "teeth", "person": "people", "ox": "oxen", "louse": "lice"}
+_UMLAUT = {"a": "ä", "o": "ö", "u": "ü"}
+_ES_UNACCENT = str.maketrans("áéíóú", "aeiou")
+
+
+def english_plurals(word):
+    """Candidate plurals of an English noun (the word list picks the real ones)."""
+    if word in _EN_IRREGULAR:
+        return [_EN_IRREGULAR[word]]
+    out = [word + "s"]
+    if word.endswith(("s", "x", "z", "ch", "sh", "o")):
+        out.append(word + "es")
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        out.append(word[:-1] + "ies")
+    if word.endswith("f"):
+        out.append(word[:-1] + "ves")
+    if word.endswith("fe"):
+        out.append(word[:-2] + "ves")
+    if word.endswith("man"):
+        out.append(word[:-3] + "men")
+    return out
+
+
+def _umlauted(word):
+    """word with the umlaut on its last a, o, u or au ("apfel" -> "äpfel", "baum" -> "bäum"), or None."""
+    for i in range(len(word) - 1, -1, -1):
+        if word[i] in _UMLAUT:
+            if word[i] == "u" and i > 0 and word[i - 1] == "a":
+                i -= 1  # au -> äu
+            return word[:i] + _UMLAUT[word[i]] + word[i + 1:]
+    return None
+
+
+def german_forms(word):
+    """Candidate plurals and diminutives of a German noun."""
+    stems = [word] + ([_umlauted(word)] if _umlauted(word) else [])
+    out = [s + end for s in stems for end in ("e", "er")] + [word + "en", word + "n", word + "s"]
+    if stems[1:]:
+        out.append(stems[1])  # "apfel" -> "äpfel"
+    if word.endswith("in"):
+        out.append(word + "nen")
+    small = [s[:-1] if s.endswith("e") else s for s in stems]
+    out += [s + end for s in small for end in ("chen", "lein")]
+    return out
+
+
+def french_forms(word):
+    """Candidate plurals of a French noun."""
+    out = [word + "s", word + "x"]
+    if word.endswith("al"):
+        out.append(word[:-2] + "aux")
+    if word.endswith("ail"):
+        out.append(word[:-3] + "aux")
+    return out
+
+
+def spanish_forms(word, diminutives=True):
+    """Plurals and (with diminutives) diminutives of a Spanish noun, by the regular rules."""
+    if not word.isalpha():
+        return []
+    last = word[-1]
+    # an accent on the last syllable goes when a syllable is added ("ratón" -> "ratones")
+    unaccented = word.translate(_ES_UNACCENT) if any(c in "áéíóú" for c in word[-3:]) else word
+    if last in "aeiouáéíóú":
+        plurals = [word + "s"]
+    elif last == "z":
+        plurals = [word[:-1] + "ces"]
+    elif last in "sx" and unaccented == word:
+        plurals = []  # "lunes", "tórax": the plural is the word
+    else:
+        plurals = [unaccented + "es"]
+    if not diminutives:
+        small = []
+    elif last in "oa" and len(word) > 3:
+        # the stem keeps its sound: "barco" -> "barquito", "lago" -> "laguito"
+        stem = word[:-1].translate(_ES_UNACCENT)
+        stem = stem[:-1] + "qu" if stem.endswith("c") else stem + "u" if stem.endswith("g") else stem
+        small = [stem + "it" + last]
+    elif last in "enr" and len(word) > 3:
+        small = [unaccented + "cito"]
+    else:
+        small = []
+    return plurals + [s + "s" for s in small] + small
+
+
+FORMS = {"en": english_plurals, "de": german_forms, "fr": french_forms, "es": spanish_forms}
+
+
+def base_names(concepts, lang):
+    """[(name, concept group)] of the labels and tags of lang, canonical form."""
+    out = []
+    for c in concepts.values():
+        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
+            if lexicon_mod.canonical(t):
+                out.append((lexicon_mod.canonical(t), c.get("group")))
+    return out
+
+
+def forms_of(name, lang, group, listed, label=False):
+    """The forms of one base name of lang that the rules make and the word list (if any) holds."""
+    words = name.split(" ")
+    if lang in ("zh", "ja"):
+        prefix = ZH_SMALL if lang == "zh" else JA_YOUNG
+        return ["%s %s" % (prefix, name)] if label and group == ANIMALS and len(words) <= 2 else []
+    if lang == "en":
+        return [" ".join(words[:-1] + [p]) for p in english_plurals(words[-1]) if p in listed] if words[-1].isalpha() else []
+    if len(words) != 1 or not name.isalpha():
+        return []
+    # Spanish forms rest on the rules alone, so only labels (things) take a diminutive
+    made = spanish_forms(name, diminutives=label) if lang == "es" else FORMS[lang](name)
+    return [f for f in made if f != name and (listed is None or f in listed)]
+
+
+def _named(concepts, lang):
+    """{name of lang: the concept ids it names}."""
+    out = {}
+    for cid, c in concepts.items():
+        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
+            if lexicon_mod.canonical(t):
+                out.setdefault(lexicon_mod.canonical(t), set()).add(cid)
+    return out
+
+
+def form_entries(items, lexicon, articles, word_lists, english_words, langs=("en", "de", "fr", "es", "zh", "ja"),
+                 named_forms=False):
+    """{form: reading}: the new lexicon entries. word_lists: {lang: set of normalised words}
+    (a language absent from it needs none). named_forms: a form that is a name too ("cats", a
+    tag of 🐈) gets an entry when it is no label and names no concept its base does not."""
+    concepts = lexicon_mod.multilingual_concepts(items)
+    every_name, every_label = {}, set()
+    for lang in {l for c in concepts.values() for l in c["labels"]}:
+        every_label.update(lexicon_mod.canonical(c["labels"].get(lang, "")) for c in concepts.values())
+        for name, ids in _named(concepts, lang).items():
+            every_name.setdefault(name, set()).update(ids)
+    most = max((s.count(" ") + 1 for s in lexicon), default=0)
+    readings = {}
+    for lang in langs:
+        labels = {lexicon_mod.canonical(c["labels"].get(lang, "")) for c in concepts.values()}
+        named = _named(concepts, lang)
+        names = sorted(set(base_names(concepts, lang)))
+        made = {(name, group): forms_of(name, lang, group, word_lists.get(lang), name in labels) for name, group in names}
+        # a name that is a form of another ("Hunde" of "Hund") makes no forms: "Hündchen" is Hund's
+        of_others = {f for forms in made.values() for f in forms}
+        for (name, group), forms in made.items():
+            for form in forms if name not in of_others else ():
+                if form in every_name and not (named_forms and form not in every_label and every_name[form] <= named[name]):
+                    continue
+                if form in lexicon or (lang != "en" and form in english_words):
+                    continue
+                reading = lexicon_mod.translate(name, lexicon, most, articles)[0]
+                readings.setdefault(form, set()).add(reading)
+    return {f: r.pop() for f, r in readings.items() if len(r) == 1 and f != next(iter(r))}
+
+
+def article_entries(items, lexicon, articles, word_lists, english_words, groups=GROUPS):
+    """{article phrase: reading}: ARTICLES_OF before the one-word labels that are English words
+    (and their plurals), read as the thing's English label."""
+    most = max((s.count(" ") + 1 for s in lexicon), default=0)
+    readings = {}
+    for lang, arts in ARTICLES_OF.items():
+        for c in lexicon_mod.multilingual_concepts(items).values():
+            label, english = lexicon_mod.canonical(c["labels"].get(lang, "")), lexicon_mod.canonical(c["labels"]["en"])
+            if (c.get("group") not in groups or not label or " " in label or label not in english_words
+                    or label in english.split(" ")):
+                continue
+            reading = lexicon_mod.translate(english, lexicon, most, articles)[0]
+            for noun in [label] + forms_of(label, lang, c.get("group"), word_lists.get(lang)):
+                for art in arts:
+                    readings.setdefault("%s %s" % (art, noun), set()).add(reading)
+    return {p: r.pop() for p, r in readings.items() if len(r) == 1 and p not in lexicon}
+
+
+def read_lists(paths):
+    """{lang: normalised words of its word list} (every line: German nouns are capitalised)."""
+    return {lang: lexicon_mod.read_word_list(path) for lang, path in paths.items()}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--meta", required=True, help="the pack's meta.json.xz (the names whose forms are made)")
+    for lang, path in WORD_LISTS.items():
+        ap.add_argument("--%s-words" % lang, default=path, help="the %s word list (default %s)" % (lang, path))
+    ap.add_argument("--named-forms", action="store_true",
+                    help="a form that is a name too gets an entry when it names nothing its base does not")
+    ap.add_argument("--list", action="store_true", help="print the new entries, tab-separated")
+    ap.add_argument("-o", "--output", help="the new model file (may be --model)")
+    a = ap.parse_args(argv)
+    if not a.list and not a.output:
+        ap.error("-o is required unless --list")
+
+    def work():
+        from .word_readings import phrases_of, with_word_readings
+        items = lexicon_mod.meta_items(a.meta)
+        lists = read_lists({lang: getattr(a, "%s_words" % lang) for lang in WORD_LISTS})
+        english = lexicon_mod.read_word_list(a.en_words, common_only=True) | lexicon_mod.english_caption_words(items)
+        lexicon, articles = lexicon_mod.read(a.model), lexicon_mod.read_articles(a.model)
+        entries = form_entries(items, lexicon, articles, lists, english, named_forms=a.named_forms)
+        entries.update(article_entries(items, lexicon, articles, lists, english))
+        if a.list:
+            for form in sorted(entries, key=lambda f: f.encode()):
+                print("%s\t%s" % (form, entries[form]))
+        if not a.output:
+            return "word_forms: %d forms and article phrases" % len(entries)
+        langs = sorted({l for c in lexicon_mod.multilingual_concepts(items).values() for l in c["labels"]})
+        out = with_word_readings(lexicon, entries, phrases_of(items, langs), articles)
+        lexicon_mod.with_lexicon(a.model, out, a.output)
+        return "wrote %s: %d word forms and article phrases, lexicon of %d phrases" % (a.output, len(entries), len(out))
+    return run_file_tool("word_forms", work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

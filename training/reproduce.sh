@@ -19,6 +19,7 @@
 #   -> colour words of other languages (gft.colour_words)
 #   -> filler words a reading drops, "cute", "little", ... (gft.filler_words)
 #   -> plurals and diminutives of the names read as the names (gft.word_forms)
+#   -> judged readings of the forms that are names too, "cats" (gft.named_forms, the C engine)
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -187,6 +188,12 @@ step "plurals and diminutives of the names (gft.word_forms)"
 # "apples", "Katzen", "gatos", "Kätzchen", "小狗" read as "apple", "Katze", "gato", ... are read; the
 # rules are fixed in gft.word_forms, Debian's wamerican, wngerman and wfrench keep the real forms
 (cd training && "$PY" -m gft.word_forms --model "$MODEL" --meta "$PACK/meta.json.xz" -o "$MODEL")
+
+step "judged readings of the forms that are names too (gft.named_forms)"
+# "cats" is a tag of the cat: drawn as typed and as "katze" (seeds 5000 on), decided on 12 fresh seeds
+rm -f "$RUN/named-forms.json"
+(cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.named_forms --engine "$GFT_CLI" --model "$MODEL" \
+  --meta "$PACK/meta.json.xz" --judge "$RUN/judge/judge.pt" --report "$RUN/named-forms.json" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -20,6 +20,18 @@ def engine_reading(engine, model, text):
     return next(line[len("read as: "):] for line in out.splitlines() if line.startswith("read as: "))
 
 
+def check_readings(engine, model, cases):
+    """Each text of cases reads as wanted through model's lexicon and articles, in
+    gft.lexicon.translate and (when there is one) in the engine's gft tokenize."""
+    lex, arts = lexicon.read(model), lexicon.read_articles(model)
+    for text, want in cases.items():
+        got = lexicon.translate(text, lex, articles=arts)[0]
+        check(got == want, "%r reads %r (want %r)" % (text, got, want))
+        if engine:
+            said = engine_reading(engine, model, text)
+            check(said == want, "the engine reads %r as %r too (got %r)" % (text, want, said))
+
+
 def test_fillers_in_a_model_file():
     from gft.export_gguf import export_model, random_model
     from test_training import gft_cli
@@ -41,12 +53,7 @@ def test_fillers_in_a_model_file():
               "the lexicon keeps its entries, and a label holding a filler reads as itself: %s" % lex)
         cases = {"a cute little dog": "dog", "ein kleiner roter Apfel": "kleiner red apple",
                  "small airplane": "small airplane", "cute": "cute", "a cute ein roter Apfel": "red apple"}
-        for text, want in cases.items():
-            got = lexicon.translate(text, lex, articles=arts)[0]
-            check(got == want, "%r reads %r (want %r)" % (text, got, want))
-            if engine:
-                said = engine_reading(engine, out, text)
-                check(said == want, "the engine reads %r as %r too (got %r)" % (text, want, said))
+        check_readings(engine, out, cases)
         check(filler_words.main(["--model", out, "--meta", meta, "--words", "cute,little,small", "-o", out]) == 0
               and lexicon.read_articles(out) == arts and lexicon.read(out) == lex, "a second run changes nothing")
 

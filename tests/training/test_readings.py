@@ -211,5 +211,13 @@ def test_search_with_the_engine():
               "a reused figure is what the engine and judge give for that text")
 
 
+def test_keys_typed_as_people_type_them():
+    from eval.readings_check import as_typed
+    cases = {"小 猫": "小猫", "ハ サ ミ": "ハサミ", "red apple": "red apple", "小 kangaroo": "小 kangaroo",
+             "猫": "猫", "ein 小 猫 hier": "ein 小猫 hier"}
+    for key, want in cases.items():
+        check(as_typed(key) == want, "the key %r is typed %r: %r" % (key, want, as_typed(key)))
+
+
 if __name__ == "__main__":
     run_tests(globals())

@@ -24,10 +24,22 @@ from gft.dataset import load_pack
 from gft.gguf_import import sampling_defaults
 from gft.gguf_writer import GGUFFile
 from gft.readings import chosen_readings
+from gft.text import is_cjk
 
 from .judge import load_judge, naming_any_each
 from .knn_judge import KNNJudge
 from .local_eval import engine_images
+
+
+def as_typed(key):
+    """A key as a person types it: canonical keys space CJK characters apart ("小 猫"), which no
+    one types, and the engine reads "小 猫" unlike "小猫" when no lexicon source matches."""
+    out = []
+    for i, ch in enumerate(key):
+        if ch == " " and 0 < i < len(key) - 1 and is_cjk(ord(key[i - 1])) and is_cjk(ord(key[i + 1])):
+            continue
+        out.append(ch)
+    return "".join(out)
 
 
 def main(argv=None):
@@ -62,7 +74,7 @@ def main(argv=None):
         rows = {}
         with tempfile.TemporaryDirectory() as tmp:
             for key in readings:
-                imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [key], seeds, sampling,
+                imgs = engine_images(a.engine, path, a.keep or tmp, a.threads, [as_typed(key)], seeds, sampling,
                                      a.candidates).float()
                 c1, c5, cr = (v.mean().item() for v in naming_any_each(cnn, class_index, imgs, named[key]))
                 k5, kr = (v.mean().item() for v in knn.score_any_each(imgs, named[key]))

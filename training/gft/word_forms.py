@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Word forms: plurals and diminutives of the names of emoji concepts, each read as its base is
-read, and the names that are English words after an article of their own language. "apples" and "Äpfel" read as "red apple" (as "apple" does), "Katzen", "gatos", "gatito"
-and "Kätzchen" as "katze" (as "Katze" and "gato" do), "小狗" and "子犬" as "dog".
+read, and the names that are English words after an article of their own language. "apples" and
+"Äpfel" read as "red apple" (as "apple" does), "Katzen", "gatos", "gatito" and "Kätzchen" as
+"katze" (as "Katze" and "gato" do), "小狗" as "dog", "un chat" as "katze".
 
 Why: emoji names are singular, so the captions hardly hold a plural or a diminutive. Typed as a
 prompt such a form is read as typed and the model draws whatever its sub-word pieces pull
@@ -17,7 +18,9 @@ Forms, by each language's regular rules (FORMS); each form is a lexicon source o
   es  plurals (-s, -es, -z -> -ces, an accented last syllable loses its accent: "ratones") of
       one-word names, and diminutives (-ito/-ita, -cito: "gatito", "perrito", "ratoncito") of
       one-word labels;
-  zh  小 + the label of an animal ("小猫", "小狗"), ja 子 + the label of an animal ("子犬").
+  zh  小 + the label of an animal ("小猫", "小狗");
+  ja  子 + the label of an animal ("子犬"), and a name written all in one kana script in the
+      other ("ねこ" for "ネコ", "ブドウ" for "ぶどう": people write animals and fruit in both).
 en, de and fr forms are kept only when that language's word list (Debian's wamerican, wngerman,
 wfrench) holds them, so the rules make no words nobody types; Debian's wspanish holds no plurals,
 so Spanish forms rest on the rules alone (they are regular).
@@ -139,16 +142,29 @@ def spanish_forms(word, diminutives=True):
     return plurals + [s + "s" for s in small] + small
 
 
+def other_kana(name):
+    """A Japanese name written all in hiragana in katakana, or all in katakana in hiragana
+    ("ネ コ" -> "ね こ", "ぶ ど う" -> "ブ ド ウ"), or None. The two scripts map one to one (0x60 apart);
+    a name with the long-vowel mark ("ケ ー キ") is a loanword, written in katakana only."""
+    chars = name.replace(" ", "")
+    if chars and all(0x3041 <= ord(c) <= 0x3096 for c in chars):
+        return "".join(chr(ord(c) + 0x60) if c != " " else c for c in name)
+    if chars and all(0x30A1 <= ord(c) <= 0x30F6 for c in chars):
+        return "".join(chr(ord(c) - 0x60) if c != " " else c for c in name)
+    return None
+
+
 FORMS = {"en": english_plurals, "de": german_forms, "fr": french_forms, "es": spanish_forms}
 
 
 def base_names(concepts, lang):
-    """[(name, concept group)] of the labels and tags of lang, canonical form."""
-    out = []
+    """{(name, concept group): the name as written}: the labels and tags of lang, canonical form
+    ("ネ コ") beside a normalised spelling ("ネコ"; CJK words are read unspaced)."""
+    out = {}
     for c in concepts.values():
         for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
             if lexicon_mod.canonical(t):
-                out.append((lexicon_mod.canonical(t), c.get("group")))
+                out.setdefault((lexicon_mod.canonical(t), c.get("group")), t)
     return out
 
 
@@ -157,9 +173,12 @@ def forms_of(name, lang, group, listed, label=False):
     words = name.split(" ")
     if lang in ("zh", "ja"):
         prefix = ZH_SMALL if lang == "zh" else JA_YOUNG
-        return ["%s %s" % (prefix, name)] if label and group == ANIMALS and len(words) <= 2 else []
+        out = ["%s %s" % (prefix, name)] if label and group == ANIMALS and len(words) <= 2 else []
+        return out + ([other_kana(name)] if lang == "ja" and other_kana(name) else [])
     if lang == "en":
-        return [" ".join(words[:-1] + [p]) for p in english_plurals(words[-1]) if p in listed] if words[-1].isalpha() else []
+        if not words[-1].isalpha():
+            return []
+        return [" ".join(words[:-1] + [p]) for p in english_plurals(words[-1]) if p in listed]
     if len(words) != 1 or not name.isalpha():
         return []
     # Spanish forms rest on the rules alone, so only labels (things) take a diminutive
@@ -177,33 +196,41 @@ def _named(concepts, lang):
     return out
 
 
+def every_name(concepts):
+    """{label or tag of any language (canonical): the concept ids it names}."""
+    out = {}
+    for lang in {l for c in concepts.values() for l in c["labels"]}:
+        for name, ids in _named(concepts, lang).items():
+            out.setdefault(name, set()).update(ids)
+    return out
+
+
 def form_entries(items, lexicon, articles, word_lists, english_words, langs=("en", "de", "fr", "es", "zh", "ja"),
                  named_forms=False):
     """{form: reading}: the new lexicon entries. word_lists: {lang: set of normalised words}
     (a language absent from it needs none). named_forms: a form that is a name too ("cats", a
     tag of 🐈) gets an entry when it is no label and names no concept its base does not."""
     concepts = lexicon_mod.multilingual_concepts(items)
-    every_name, every_label = {}, set()
-    for lang in {l for c in concepts.values() for l in c["labels"]}:
-        every_label.update(lexicon_mod.canonical(c["labels"].get(lang, "")) for c in concepts.values())
-        for name, ids in _named(concepts, lang).items():
-            every_name.setdefault(name, set()).update(ids)
+    names = every_name(concepts)
+    every_label = {lexicon_mod.canonical(label) for c in concepts.values() for label in c["labels"].values()}
     most = max((s.count(" ") + 1 for s in lexicon), default=0)
     readings = {}
     for lang in langs:
         labels = {lexicon_mod.canonical(c["labels"].get(lang, "")) for c in concepts.values()}
         named = _named(concepts, lang)
-        names = sorted(set(base_names(concepts, lang)))
-        made = {(name, group): forms_of(name, lang, group, word_lists.get(lang), name in labels) for name, group in names}
+        written = base_names(concepts, lang)
+        made = {(name, group): forms_of(name, lang, group, word_lists.get(lang), name in labels)
+                for name, group in sorted(written)}
         # a name that is a form of another ("Hunde" of "Hund") makes no forms: "Hündchen" is Hund's
-        of_others = {f for forms in made.values() for f in forms}
+        # (the other kana script writes the same word, so "カメ" of "かめ" still makes "子カメ")
+        of_others = {f for (name, _), forms in made.items() for f in forms if f != other_kana(name)}
         for (name, group), forms in made.items():
             for form in forms if name not in of_others else ():
-                if form in every_name and not (named_forms and form not in every_label and every_name[form] <= named[name]):
+                if form in names and not (named_forms and form not in every_label and names[form] <= named[name]):
                     continue
                 if form in lexicon or (lang != "en" and form in english_words):
                     continue
-                reading = lexicon_mod.translate(name, lexicon, most, articles)[0]
+                reading = lexicon_mod.translate(written[name, group], lexicon, most, articles)[0]
                 readings.setdefault(form, set()).add(reading)
     return {f: r.pop() for f, r in readings.items() if len(r) == 1 and f != next(iter(r))}
 
@@ -226,17 +253,26 @@ def article_entries(items, lexicon, articles, word_lists, english_words, groups=
     return {p: r.pop() for p, r in readings.items() if len(r) == 1 and p not in lexicon}
 
 
-def read_lists(paths):
-    """{lang: normalised words of its word list} (every line: German nouns are capitalised)."""
-    return {lang: lexicon_mod.read_word_list(path) for lang, path in paths.items()}
+def add_word_list_args(ap):
+    """--en-words, --de-words, --fr-words: the word lists that keep the real forms."""
+    for lang, path in WORD_LISTS.items():
+        ap.add_argument("--%s-words" % lang, default=path, help="the %s word list (default %s)" % (lang, path))
+
+
+def word_lists_of(args, items):
+    """({lang: normalised words of its list}, English words) from add_word_list_args' arguments.
+    Every line counts for the forms (German nouns are capitalised); the English words, which no
+    other language's form may be, are the list's common (lower-case) words and the captions'."""
+    lists = {lang: lexicon_mod.read_word_list(getattr(args, "%s_words" % lang)) for lang in WORD_LISTS}
+    english = lexicon_mod.read_word_list(args.en_words, common_only=True) | lexicon_mod.english_caption_words(items)
+    return lists, english
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
     ap.add_argument("--meta", required=True, help="the pack's meta.json.xz (the names whose forms are made)")
-    for lang, path in WORD_LISTS.items():
-        ap.add_argument("--%s-words" % lang, default=path, help="the %s word list (default %s)" % (lang, path))
+    add_word_list_args(ap)
     ap.add_argument("--named-forms", action="store_true",
                     help="a form that is a name too gets an entry when it names nothing its base does not")
     ap.add_argument("--list", action="store_true", help="print the new entries, tab-separated")
@@ -248,8 +284,7 @@ def main(argv=None):
     def work():
         from .word_readings import phrases_of, with_word_readings
         items = lexicon_mod.meta_items(a.meta)
-        lists = read_lists({lang: getattr(a, "%s_words" % lang) for lang in WORD_LISTS})
-        english = lexicon_mod.read_word_list(a.en_words, common_only=True) | lexicon_mod.english_caption_words(items)
+        lists, english = word_lists_of(a, items)
         lexicon, articles = lexicon_mod.read(a.model), lexicon_mod.read_articles(a.model)
         entries = form_entries(items, lexicon, articles, lists, english, named_forms=a.named_forms)
         entries.update(article_entries(items, lexicon, articles, lists, english))

@@ -60,7 +60,8 @@ for it in WORLD:
     it.setdefault("group", "animals-nature" if animal else "food-drink")
 
 LISTS = {"en": {"apples", "cats", "dogs", "trees", "pies", "cheese", "wedges", "cheese wedges", "chat", "chats"},
-         "de": {"äpfel", "katzen", "kätzchen", "hunde", "hündchen", "bäume", "baume"},
+         "de": {"äpfel", "katzen", "kätzchen", "hunde", "hündchen", "bäume", "baume", "apfel", "katze", "hund", "baum",
+                "laubbaum"},
          "fr": {"pommes", "chats", "chiens", "arbres"}}
 ENGLISH = {"apple", "apples", "cat", "cats", "dog", "dogs", "pie", "pies", "tree", "trees", "chat", "chats", "cheese"}
 LEXICON = {"apple": "red apple", "cat": "katze", "katze": "katze", "hund": "dog", "chien": "dog", "perro": "dog",
@@ -93,6 +94,28 @@ def test_form_entries():
     clash = word_forms.form_entries(two, {"bate": "bat", "bat": "bath"}, [], {"en": {"bats"}}, set())
     check("bates" not in clash and clash.get("bats") == "bath",
           "a form two names make with other readings is left out: %s" % clash)
+
+
+def test_no_form_is_an_article_or_a_particle():
+    world = [emoji("emoji:egg", {"en": "egg", "de": "Ei", "es": "huevo"}, {"de": ["ei", "frühstück"]}),
+             emoji("emoji:flag", {"en": "flag: Germany", "de": "Flagge: Deutschland", "es": "bandera: Alemania"},
+                   {"es": ["de", "uno"], "de": ["rot", "de"]}),
+             emoji("emoji:garlic", {"en": "garlic", "fr": "ail", "de": "Knoblauch"}, {"fr": ["ail"]})]
+    for it in world:
+        it["group"] = "food-drink"
+    lists = {"en": set(), "de": {"eier", "ein", "rote", "frühstücke", "frühstück"}, "fr": {"aux", "ails"}}
+    got = word_forms.form_entries(world, {"huevo": "egg"}, ["ein", "unos"], lists, set())
+    for form, why in {"ein": "an article (and Ei has two letters)", "eier": "Ei has two letters",
+                      "des": "a country code", "unos": "an article", "rote": "'rot' is no noun of the list",
+                      "aux": "no plural of 'ail'"}.items():
+        check(form not in got, "%r is no form: %s (%r)" % (form, why, got.get(form)))
+    check(got.get("frühstücke") == "frühstück" and got.get("huevos") == "egg", "nouns still make forms: %s" % got)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "ngerman")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("Katze\nKatzen\nrot\nrote\nÄpfel\nalle\nAlle Welt\n")
+        nouns = word_forms.read_nouns(path)
+        check(nouns == {"katze", "katzen", "äpfel"}, "the German list's nouns are its capitalised words: %s" % nouns)
 
 
 def test_named_forms():
@@ -137,7 +160,8 @@ def test_in_a_model_file():
         for lang, words in LISTS.items():
             lists += ["--%s-words" % lang, os.path.join(d, lang + ".txt")]
             with open(lists[-1], "w", encoding="utf-8") as f:
-                f.write("".join(w + "\n" for w in sorted(words)))
+                # German nouns are capitalised, and the German list is read for them only
+                f.write("".join((w.capitalize() if lang == "de" else w) + "\n" for w in sorted(words)))
         check(word_forms.main(["--model", start, "--meta", meta, "-o", out] + lists) == 0, "word_forms writes a file")
         lex = lexicon.read(out)
         check(all(lex.get(k) == v for k, v in LEXICON.items()), "every entry stays")

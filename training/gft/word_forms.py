@@ -31,6 +31,11 @@ after an article of its language ("un chat", "le pain", "der Mantel", "el mono";
 reads as the thing's English label does ("un chat" -> "katze"), and so do its plurals ("les chats").
 Only labels of the groups gft.readings judges (no "lion" of the zodiac's Leo).
 
+Names of under three letters make no forms (country codes and particles would make "des" of
+"de", "aus" of "au", "ein" of "Ei"). German names and forms are nouns: wngerman's capitalised
+lines hold both ("Katze", "Katzen"; not "rot" -> "rote", "all" -> "alle"). No form is one of the
+file's articles.
+
 A name that is itself a form of another name of its language makes none ("Hunde", a tag, is Hund's
 plural). A form is left out when it is already a lexicon source, a label or tag of any language (it has a
 meaning of its own: "glasses", "小鸡"), an English word and not English ("chats", "pies"), or a
@@ -51,6 +56,7 @@ from .readings import GROUPS
 WORD_LISTS = {"en": lexicon_mod.ENGLISH_WORD_LIST, "de": "/usr/share/dict/ngerman", "fr": "/usr/share/dict/french"}
 ANIMALS = "animals-nature"  # the group whose zh / ja labels take 小 / 子
 ZH_SMALL, JA_YOUNG = "小", "子"
+MIN_BASE_CHARS = 3  # shorter names make no forms (but "ox" -> "oxen")
 
 # articles (and possessives) before a noun; the engine drops them when no source starts there
 ARTICLES_OF = {"fr": ("un", "une", "le", "la", "l", "les", "des", "du", "mon", "ma", "mes"),
@@ -108,7 +114,7 @@ def french_forms(word):
     out = [word + "s", word + "x"]
     if word.endswith("al"):
         out.append(word[:-2] + "aux")
-    if word.endswith("ail"):
+    if word.endswith("ail") and len(word) > 3:  # "corail" -> "coraux", but "aux" is no plural of "ail"
         out.append(word[:-3] + "aux")
     return out
 
@@ -169,18 +175,21 @@ def base_names(concepts, lang):
 
 
 def forms_of(name, lang, group, listed, label=False):
-    """The forms of one base name of lang that the rules make and the word list (if any) holds."""
+    """The forms of one base name of lang that the rules make and the word list (if any) holds.
+    For German the list is of nouns (capitalised lines), and the name must be one too."""
     words = name.split(" ")
     if lang in ("zh", "ja"):
         prefix = ZH_SMALL if lang == "zh" else JA_YOUNG
         out = ["%s %s" % (prefix, name)] if label and group == ANIMALS and len(words) <= 2 else []
         return out + ([other_kana(name)] if lang == "ja" and other_kana(name) else [])
+    if len(words[-1]) < MIN_BASE_CHARS and words[-1] not in _EN_IRREGULAR:
+        return []  # country codes and particles ("de", "au", "ei") make words of their own: "des", "aus", "ein"
     if lang == "en":
         if not words[-1].isalpha():
             return []
         return [" ".join(words[:-1] + [p]) for p in english_plurals(words[-1]) if p in listed]
-    if len(words) != 1 or not name.isalpha():
-        return []
+    if len(words) != 1 or not name.isalpha() or (lang == "de" and listed is not None and name not in listed):
+        return []  # German: the noun list holds the name ("Katze", not "rot", "was" or "alle")
     # Spanish forms rest on the rules alone, so only labels (things) take a diminutive
     made = spanish_forms(name, diminutives=label) if lang == "es" else FORMS[lang](name)
     return [f for f in made if f != name and (listed is None or f in listed)]
@@ -214,6 +223,7 @@ def form_entries(items, lexicon, articles, word_lists, english_words, langs=("en
     names = every_name(concepts)
     every_label = {lexicon_mod.canonical(label) for c in concepts.values() for label in c["labels"].values()}
     most = max((s.count(" ") + 1 for s in lexicon), default=0)
+    article_set = set(articles)
     readings = {}
     for lang in langs:
         labels = {lexicon_mod.canonical(c["labels"].get(lang, "")) for c in concepts.values()}
@@ -228,8 +238,8 @@ def form_entries(items, lexicon, articles, word_lists, english_words, langs=("en
             for form in forms if name not in of_others else ():
                 if form in names and not (named_forms and form not in every_label and names[form] <= named[name]):
                     continue
-                if form in lexicon or (lang != "en" and form in english_words):
-                    continue
+                if form in lexicon or form in article_set or (lang != "en" and form in english_words):
+                    continue  # an article stays an article: "ein" is no form of "Ei"
                 reading = lexicon_mod.translate(written[name, group], lexicon, most, articles)[0]
                 readings.setdefault(form, set()).add(reading)
     return {f: r.pop() for f, r in readings.items() if len(r) == 1 and f != next(iter(r))}
@@ -259,11 +269,19 @@ def add_word_list_args(ap):
         ap.add_argument("--%s-words" % lang, default=path, help="the %s word list (default %s)" % (lang, path))
 
 
+def read_nouns(path):
+    """The normalised words of a German word list's capitalised lines: its nouns ("Katze",
+    "Katzen", "Kätzchen"), so that no adjective ("rote") or function word ("alle", "aus") is a form."""
+    with open(path, encoding="utf-8") as f:
+        return {lexicon_mod.canonical(line) for line in f if line[:1].isupper() and " " not in line.strip()}
+
+
 def word_lists_of(args, items):
     """({lang: normalised words of its list}, English words) from add_word_list_args' arguments.
-    Every line counts for the forms (German nouns are capitalised); the English words, which no
+    Every line counts for the forms (German: every capitalised line); the English words, which no
     other language's form may be, are the list's common (lower-case) words and the captions'."""
     lists = {lang: lexicon_mod.read_word_list(getattr(args, "%s_words" % lang)) for lang in WORD_LISTS}
+    lists["de"] = read_nouns(args.de_words)
     english = lexicon_mod.read_word_list(args.en_words, common_only=True) | lexicon_mod.english_caption_words(items)
     return lists, english
 

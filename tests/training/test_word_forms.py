@@ -32,6 +32,10 @@ def test_rules():
     for rule, word, form in cases:
         check(form in rule(word), "%s(%r) makes %r: %s" % (rule.__name__, word, form, rule(word)))
     check("gatito" not in word_forms.spanish_forms("gato", diminutives=False), "no diminutive when not asked")
+    for word, wrong in (("cafe", "caves"), ("reef", "reeves"), ("deaf", "deaves")):
+        check(wrong not in word_forms.english_plurals(word), "%r makes no %r" % (word, wrong))
+    check(word_forms.english_plurals("leaf")[-1] == "leaves" and "wolves" in word_forms.english_plurals("wolf"),
+          "but leaf and wolf do take -ves")
     kana = {"ネ コ": "ね こ", "ぶ ど う": "ブ ド ウ", "ケ ー キ": None, "猫": None, "ネ コ の 顔": None,
             "ゔ": "ヴ"}
     for name, other in kana.items():
@@ -100,16 +104,20 @@ def test_no_form_is_an_article_or_a_particle():
     world = [emoji("emoji:egg", {"en": "egg", "de": "Ei", "es": "huevo"}, {"de": ["ei", "frühstück"]}),
              emoji("emoji:flag", {"en": "flag: Germany", "de": "Flagge: Deutschland", "es": "bandera: Alemania"},
                    {"es": ["de", "uno"], "de": ["rot", "de"]}),
-             emoji("emoji:garlic", {"en": "garlic", "fr": "ail", "de": "Knoblauch"}, {"fr": ["ail"]})]
+             emoji("emoji:garlic", {"en": "garlic", "fr": "ail", "de": "Knoblauch"}, {"fr": ["ail"]}),
+             emoji("emoji:coin", {"en": "coin", "fr": "pièce", "es": "moneda"}, {"fr": ["sou", "argent"]}),
+             emoji("emoji:bed", {"en": "bed", "fr": "lit", "es": "cama"}, {})]
     for it in world:
         it["group"] = "food-drink"
-    lists = {"en": set(), "de": {"eier", "ein", "rote", "frühstücke", "frühstück"}, "fr": {"aux", "ails"}}
+    lists = {"en": set(), "de": {"eier", "ein", "rote", "frühstücke", "frühstück"},
+             "fr": {"aux", "ails", "sous", "lits", "pièces"}}
     got = word_forms.form_entries(world, {"huevo": "egg"}, ["ein", "unos"], lists, set())
     for form, why in {"ein": "an article (and Ei has two letters)", "eier": "Ei has two letters",
                       "des": "a country code", "unos": "an article", "rote": "'rot' is no noun of the list",
-                      "aux": "no plural of 'ail'"}.items():
+                      "aux": "no plural of 'ail'", "sous": "a tag of three letters"}.items():
         check(form not in got, "%r is no form: %s (%r)" % (form, why, got.get(form)))
-    check(got.get("frühstücke") == "frühstück" and got.get("huevos") == "egg", "nouns still make forms: %s" % got)
+    check(got.get("frühstücke") == "frühstück" and got.get("huevos") == "egg" and got.get("lits") == "lit",
+          "nouns still make forms, labels of three letters too: %s" % got)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "ngerman")
         with open(path, "w", encoding="utf-8") as f:

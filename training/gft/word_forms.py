@@ -32,7 +32,8 @@ reads as the thing's English label does ("un chat" -> "katze"), and so do its pl
 Only labels of the groups gft.readings judges (no "lion" of the zodiac's Leo).
 
 Names of under three letters make no forms (country codes and particles would make "des" of
-"de", "aus" of "au", "ein" of "Ei"). German names and forms are nouns: wngerman's capitalised
+"de", "aus" of "au", "ein" of "Ei"), nor do French, German and Spanish tags of under four ("sous"
+of "sou", "mois" of "moi"). German names and forms are nouns: wngerman's capitalised
 lines hold both ("Katze", "Katzen"; not "rot" -> "rote", "all" -> "alle"). No form is one of the
 file's articles.
 
@@ -57,6 +58,7 @@ WORD_LISTS = {"en": lexicon_mod.ENGLISH_WORD_LIST, "de": "/usr/share/dict/ngerma
 ANIMALS = "animals-nature"  # the group whose zh / ja labels take 小 / 子
 ZH_SMALL, JA_YOUNG = "小", "子"
 MIN_BASE_CHARS = 3  # shorter names make no forms (but "ox" -> "oxen")
+MIN_TAG_CHARS = 4  # shorter French, German and Spanish tags make none (labels are things: "lit", "feu")
 
 # articles (and possessives) before a noun; the engine drops them when no source starts there
 ARTICLES_OF = {"fr": ("un", "une", "le", "la", "l", "les", "des", "du", "mon", "ma", "mes"),
@@ -64,6 +66,7 @@ ARTICLES_OF = {"fr": ("un", "une", "le", "la", "l", "les", "des", "du", "mon", "
                "es": ("el", "la", "los", "las", "un", "una", "unos", "unas")}
 _EN_IRREGULAR = {"mouse": "mice", "goose": "geese", "man": "men", "woman": "women", "child": "children",
                  "foot": "feet", "tooth": "teeth", "person": "people", "ox": "oxen", "louse": "lice"}
+_EN_VES = {"calf", "elf", "half", "knife", "leaf", "life", "loaf", "self", "sheaf", "shelf", "thief", "wife", "wolf"}
 _UMLAUT = {"a": "ä", "o": "ö", "u": "ü"}
 _ES_UNACCENT = str.maketrans("áéíóú", "aeiou")
 
@@ -77,10 +80,8 @@ def english_plurals(word):
         out.append(word + "es")
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         out.append(word[:-1] + "ies")
-    if word.endswith("f"):
-        out.append(word[:-1] + "ves")
-    if word.endswith("fe"):
-        out.append(word[:-2] + "ves")
+    if word in _EN_VES:  # "leaves", "knives"; not "reeves" of "reef", "caves" of "cafe", "deaves" of "deaf"
+        out.append(word[:-2 if word.endswith("fe") else -1] + "ves")
     if word.endswith("man"):
         out.append(word[:-3] + "men")
     return out
@@ -190,6 +191,8 @@ def forms_of(name, lang, group, listed, label=False):
         return [" ".join(words[:-1] + [p]) for p in english_plurals(words[-1]) if p in listed]
     if len(words) != 1 or not name.isalpha() or (lang == "de" and listed is not None and name not in listed):
         return []  # German: the noun list holds the name ("Katze", not "rot", "was" or "alle")
+    if not label and len(name) < MIN_TAG_CHARS:
+        return []  # short French and Spanish tags are often particles: "sous" of "sou", "mois" of "moi"
     # Spanish forms rest on the rules alone, so only labels (things) take a diminutive
     made = spanish_forms(name, diminutives=label) if lang == "es" else FORMS[lang](name)
     return [f for f in made if f != name and (listed is None or f in listed)]
@@ -257,7 +260,7 @@ def article_entries(items, lexicon, articles, word_lists, english_words, groups=
                     or label in english.split(" ")):
                 continue
             reading = lexicon_mod.translate(english, lexicon, most, articles)[0]
-            for noun in [label] + forms_of(label, lang, c.get("group"), word_lists.get(lang)):
+            for noun in [label] + forms_of(label, lang, c.get("group"), word_lists.get(lang), True):
                 for art in arts:
                     readings.setdefault("%s %s" % (art, noun), set()).add(reading)
     return {p: r.pop() for p, r in readings.items() if len(r) == 1 and p not in lexicon}

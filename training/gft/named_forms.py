@@ -20,13 +20,10 @@ form and a rerun resumes.
       --report runs/named-forms/report.json -o ../models/gft-emoji.gguf
 """
 import argparse
-import json
-import os
 import sys
-import time
 
 from . import lexicon as lexicon_mod
-from . import word_forms
+from . import word_forms, word_readings
 from .gguf_writer import run_file_tool
 
 
@@ -34,17 +31,16 @@ def named_keys(items, lexicon, articles, word_lists, english_words, class_index)
     """[{key, lang, label, concepts, primary, candidates}] (gft.word_readings' key records) of the
     forms that are names too: candidates are the form as typed, then its base's reading."""
     from eval.judge import base_concept
-    plain = word_forms.form_entries(items, lexicon, articles, word_lists, english_words)
-    named = word_forms.form_entries(items, lexicon, articles, word_lists, english_words, named_forms=True)
+    entries = word_forms.form_entries(items, lexicon, articles, word_lists, english_words, named_forms=True)
     names = word_forms.every_name(lexicon_mod.multilingual_concepts(items))
     out = []
-    for form in sorted((f for f in named if f not in plain), key=lambda f: f.encode()):
+    for form in sorted((f for f in entries if f in names), key=lambda f: f.encode()):
         classes = sorted({base_concept(c) for c in names[form]} & set(class_index))
-        if classes and len(form.encode()) <= lexicon_mod.MAX_SOURCE_BYTES:
-            incumbent = lexicon_mod.translate(form, lexicon, articles=articles)[0]
+        incumbent = lexicon_mod.translate(form, lexicon, articles=articles)[0]
+        if classes and len(form.encode()) <= lexicon_mod.MAX_SOURCE_BYTES and entries[form] != incumbent:
             out.append(dict(key=form, lang="", label=False, concepts=classes, primary=classes[0],
-                            candidates=[incumbent, named[form]] if named[form] != incumbent else [incumbent]))
-    return [k for k in out if len(k["candidates"]) > 1]
+                            candidates=[incumbent, entries[form]]))
+    return out
 
 
 def main(argv=None):
@@ -55,48 +51,20 @@ def main(argv=None):
     ap.add_argument("--judge", required=True, help="the CNN judge")
     ap.add_argument("--report", required=True, help="the search's JSON report (read back to resume)")
     word_forms.add_word_list_args(ap)
-    ap.add_argument("--seed", type=int, default=5000)
-    ap.add_argument("--seeds-1", type=int, default=4)
-    ap.add_argument("--seeds-2", type=int, default=12)
-    ap.add_argument("--min-gain", type=float, default=1 / 12)
-    ap.add_argument("--rank-slack", type=float, default=0.02)
-    ap.add_argument("--min-rank-gain", type=float, default=0.05)
-    ap.add_argument("--threads", type=int, default=2)
+    word_readings.add_search_args(ap, 5000)
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
 
     def work():
-        from .readings import Drawer, save_report
-        from .word_readings import decide, phrases_of, search_key, with_word_readings
+        from .readings import Drawer
         items = lexicon_mod.meta_items(a.meta)
         lists, english = word_forms.word_lists_of(a, items)
         lexicon, articles = lexicon_mod.read(a.model), lexicon_mod.read_articles(a.model)
         drawer = Drawer(a.engine, a.model, a.judge, a.threads)
         keys = named_keys(items, lexicon, articles, lists, english, drawer.class_index)
-        report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2, keys=[])
-        if os.path.exists(a.report):
-            with open(a.report, encoding="utf-8") as f:
-                report = json.load(f)
-        done = {r["key"] for r in report["keys"]}
-        t0 = time.time()
-        for n, key in enumerate(keys):
-            if key["key"] in done:
-                continue
-            rec = search_key(drawer, key, report["seed"], report["seeds_1"], report["seeds_2"])
-            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
-            report["keys"].append(rec)
-            save_report(a.report, report)
-            print("named_forms: [%d/%d, %.0f s] %r -> %r" % (n + 1, len(keys), time.time() - t0, rec["key"],
-                                                            rec["chosen"]), file=sys.stderr, flush=True)
-        allowed = {k["key"]: k["candidates"][1] for k in keys}
-        for rec in report["keys"]:
-            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
-        won = {r["key"]: r["chosen"] for r in report["keys"]
-               if r["chosen"] != r["incumbent"] and allowed.get(r["key"]) == r["chosen"]}
-        report.update(min_gain=a.min_gain, rank_slack=a.rank_slack, min_rank_gain=a.min_rank_gain, applied=won)
-        save_report(a.report, report)
+        _, won = word_readings.run_search(drawer, keys, a, "named_forms")
         langs = sorted({l for c in lexicon_mod.multilingual_concepts(items).values() for l in c["labels"]})
-        out = with_word_readings(lexicon, won, phrases_of(items, langs), articles)
+        out = word_readings.with_word_readings(lexicon, won, word_readings.phrases_of(items, langs), articles)
         lexicon_mod.with_lexicon(a.model, out, a.output)
         return "wrote %s: %d of %d named forms read as their base, lexicon of %d phrases" % (
             a.output, len(won), len(keys), len(out))

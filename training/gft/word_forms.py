@@ -164,14 +164,20 @@ def other_kana(name):
 FORMS = {"en": english_plurals, "de": german_forms, "fr": french_forms, "es": spanish_forms}
 
 
+def _written(c, lang):
+    """(canonical, as written) of a concept's label and tags in lang."""
+    for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
+        if lexicon_mod.canonical(t):
+            yield lexicon_mod.canonical(t), t
+
+
 def base_names(concepts, lang):
     """{(name, concept group): the name as written}: the labels and tags of lang, canonical form
     ("ネ コ") beside a normalised spelling ("ネコ"; CJK words are read unspaced)."""
     out = {}
     for c in concepts.values():
-        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
-            if lexicon_mod.canonical(t):
-                out.setdefault((lexicon_mod.canonical(t), c.get("group")), t)
+        for name, t in _written(c, lang):
+            out.setdefault((name, c.get("group")), t)
     return out
 
 
@@ -202,9 +208,8 @@ def _named(concepts, lang):
     """{name of lang: the concept ids it names}."""
     out = {}
     for cid, c in concepts.items():
-        for t in [c["labels"].get(lang, "")] + list(c.get("tags", {}).get(lang, [])):
-            if lexicon_mod.canonical(t):
-                out.setdefault(lexicon_mod.canonical(t), set()).add(cid)
+        for name, _ in _written(c, lang):
+            out.setdefault(name, set()).add(cid)
     return out
 
 
@@ -238,12 +243,13 @@ def form_entries(items, lexicon, articles, word_lists, english_words, langs=("en
         # (the other kana script writes the same word, so "カメ" of "かめ" still makes "子カメ")
         of_others = {f for (name, _), forms in made.items() for f in forms if f != other_kana(name)}
         for (name, group), forms in made.items():
+            reading = None  # the base's, read once
             for form in forms if name not in of_others else ():
                 if form in names and not (named_forms and form not in every_label and names[form] <= named[name]):
                     continue
                 if form in lexicon or form in article_set or (lang != "en" and form in english_words):
                     continue  # an article stays an article: "ein" is no form of "Ei"
-                reading = lexicon_mod.translate(written[name, group], lexicon, most, articles)[0]
+                reading = reading or lexicon_mod.translate(written[name, group], lexicon, most, articles)[0]
                 readings.setdefault(form, set()).add(reading)
     return {f: r.pop() for f, r in readings.items() if len(r) == 1 and f != next(iter(r))}
 
@@ -252,9 +258,10 @@ def article_entries(items, lexicon, articles, word_lists, english_words, groups=
     """{article phrase: reading}: ARTICLES_OF before the one-word labels that are English words
     (and their plurals), read as the thing's English label."""
     most = max((s.count(" ") + 1 for s in lexicon), default=0)
+    concepts = lexicon_mod.multilingual_concepts(items).values()
     readings = {}
     for lang, arts in ARTICLES_OF.items():
-        for c in lexicon_mod.multilingual_concepts(items).values():
+        for c in concepts:
             label, english = lexicon_mod.canonical(c["labels"].get(lang, "")), lexicon_mod.canonical(c["labels"]["en"])
             if (c.get("group") not in groups or not label or " " in label or label not in english_words
                     or label in english.split(" ")):

@@ -212,6 +212,55 @@ def phrases_of(items, langs=LANGS):
     return sorted(out, key=lambda p: p.encode())
 
 
+def add_search_args(ap, seed):
+    """The options of a judged search over keys (run_search): seeds and the bars of decide()."""
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--seeds-1", type=int, default=4, help="seeds per candidate in the first round")
+    ap.add_argument("--seeds-2", type=int, default=12, help="fresh seeds for the best candidate and the incumbent")
+    ap.add_argument("--min-gain", type=float, default=1 / 12, help="top-5 share the reading must gain on them")
+    ap.add_argument("--rank-slack", type=float, default=0.02, help="mean rank the reading may lose on them")
+    ap.add_argument("--min-rank-gain", type=float, default=0.05,
+                    help="or: mean rank the reading must gain on them, at no lower top-5 share")
+    ap.add_argument("--budget", type=float, default=0, help="seconds of search (0: no limit)")
+    ap.add_argument("--threads", type=int, default=2)
+
+
+def run_search(drawer, keys, a, name):
+    """Searches every key of keys (search_key) that a.report does not hold yet, writing the report
+    after each, within a.budget seconds; then decides every record again on a's bars.
+    -> (report, {key: reading} of this key list whose reading changed to one of its candidates)."""
+    from .readings import save_report
+    report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2, keys=[])
+    if os.path.exists(a.report):
+        with open(a.report, encoding="utf-8") as f:
+            report = json.load(f)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)
+    done = {r["key"] for r in report["keys"]}
+    log("%s: %d keys, %d searched before" % (name, len(keys), len(done)))
+    t0 = time.time()
+    for n, key in enumerate(keys):
+        if key["key"] in done:
+            continue
+        if a.budget and time.time() - t0 > a.budget:
+            log("%s: budget spent after %d of %d keys" % (name, len(report["keys"]), len(keys)))
+            break
+        rec = search_key(drawer, key, report["seed"], report["seeds_1"], report["seeds_2"])
+        rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
+        report["keys"].append(rec)
+        save_report(a.report, report)
+        if rec["chosen"] != rec["incumbent"]:
+            log("%s: [%d/%d, %.0f s] %s %r: %r -> %r %s" % (name, n + 1, len(keys), time.time() - t0, rec["lang"],
+                                                          rec["key"], rec["incumbent"], rec["chosen"], rec["fresh"]))
+    for rec in report["keys"]:
+        rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
+    report.update(min_gain=a.min_gain, rank_slack=a.rank_slack, min_rank_gain=a.min_rank_gain)
+    allowed = {k["key"]: k["candidates"] for k in keys}
+    readings = {k: r for k, r in changes(report).items() if r in allowed.get(k, ())}
+    report["applied"] = readings  # keys of this key list only, each with a reading it may take now
+    save_report(a.report, report)
+    return report, readings
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engine", required=True, help="the gft command")
@@ -230,21 +279,13 @@ def main(argv=None):
     ap.add_argument("--labels-only", action="store_true", help="search labels only, not tags")
     ap.add_argument("--keys-from", metavar="REPORT",
                     help="search only the keys that this earlier report searched (to repeat a run)")
-    ap.add_argument("--seed", type=int, default=3000)
-    ap.add_argument("--seeds-1", type=int, default=4, help="seeds per candidate in the first round")
-    ap.add_argument("--seeds-2", type=int, default=12, help="fresh seeds for the best candidate and the incumbent")
-    ap.add_argument("--min-gain", type=float, default=1 / 12, help="top-5 share the reading must gain on them")
-    ap.add_argument("--rank-slack", type=float, default=0.02, help="mean rank the reading may lose on them")
-    ap.add_argument("--min-rank-gain", type=float, default=0.05,
-                    help="or: mean rank the reading must gain on them, at no lower top-5 share")
-    ap.add_argument("--budget", type=float, default=0, help="seconds of search (0: no limit)")
-    ap.add_argument("--threads", type=int, default=2)
+    add_search_args(ap, 3000)
     ap.add_argument("--search-only", action="store_true", help="write the report only, no model file")
     ap.add_argument("-o", "--output", help="the new model file (may be --model)")
     a = ap.parse_args(argv)
     if not a.search_only and not a.output:
         ap.error("-o is required unless --search-only")
-    from .readings import Drawer, save_report
+    from .readings import Drawer
 
     def work():
         items = lexicon_mod.meta_items(a.meta)
@@ -261,36 +302,7 @@ def main(argv=None):
                 wanted = {(r["lang"], r["key"]) for r in json.load(f)["keys"]}
             keys = [k for k in keys if (k["lang"], k["key"]) in wanted]
         keys = keys[:a.max_keys] if a.max_keys else keys
-        report = dict(model=os.path.basename(a.model), seed=a.seed, seeds_1=a.seeds_1, seeds_2=a.seeds_2, keys=[])
-        if os.path.exists(a.report):
-            with open(a.report, encoding="utf-8") as f:
-                report = json.load(f)
-
-        save = lambda r: save_report(a.report, r)
-        log = lambda msg: print(msg, file=sys.stderr, flush=True)
-        done = {r["key"] for r in report["keys"]}
-        log("word_readings: %d keys, %d searched before" % (len(keys), len(done)))
-        t0 = time.time()
-        for n, key in enumerate(keys):
-            if key["key"] in done:
-                continue
-            if a.budget and time.time() - t0 > a.budget:
-                log("word_readings: budget spent after %d of %d keys" % (len(report["keys"]), len(keys)))
-                break
-            rec = search_key(drawer, key, report["seed"], report["seeds_1"], report["seeds_2"])
-            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
-            report["keys"].append(rec)
-            save(report)
-            if rec["chosen"] != rec["incumbent"]:
-                log("word_readings: [%d/%d] %s %r: %r -> %r %s" % (n + 1, len(keys), rec["lang"], rec["key"],
-                                                                 rec["incumbent"], rec["chosen"], rec["fresh"]))
-        for rec in report["keys"]:
-            rec["chosen"] = decide(rec, a.min_gain, a.rank_slack, a.min_rank_gain)
-        report.update(min_gain=a.min_gain, rank_slack=a.rank_slack, min_rank_gain=a.min_rank_gain)
-        allowed = {k["key"]: k["candidates"] for k in keys}
-        readings = {k: r for k, r in changes(report).items() if r in allowed.get(k, ())}
-        report["applied"] = readings  # keys of this key list only, each with a reading it may take now
-        save(report)
+        report, readings = run_search(drawer, keys, a, "word_readings")
         if a.search_only:
             return "word_readings: %d of %d searched keys read otherwise (%s)" % (len(readings), len(report["keys"]),
                                                                                  a.report)

@@ -2,19 +2,16 @@
 /* The VQ decoder. Feature maps are channel-first [C][H*W]. The ResBlocks'
  * 3x3 convs run as Winograd F(2x2, 3x3) (conv_winograd.c), the upsampling
  * convs on the low-resolution map (conv_subpixel.c), and the first and last
- * convs as im2col + cblas_sgemm. Each conv is cut into fixed bands of rows,
- * so the same grid size always runs the same sgemm shapes (and gives the same
- * bits). The engine's pool runs the bands and the GroupNorm groups; OpenBLAS
- * runs single-threaded inside. */
+ * convs as im2col + cblas_sgemm, in fixed bands (conv_run.c). The engine's
+ * pool runs the bands and the GroupNorm groups. */
 #include "vqdecoder.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blas_threads.h"
-#include "conv.h"
+#include "conv_run.h"
 #include "dec_convs.h"
 #include "kernels.h"
 
@@ -39,63 +36,10 @@ struct gft_vqdec {
     gnorm norm_out;
     /* scratch, allocated on first run: three maps, and one band buffer per
      * lane (grown when a run has more threads than before) */
-    float *h, *a, *b, *col;
-    size_t map_floats, col_floats;
-    int col_lanes;
+    float *h, *a, *b;
+    size_t map_floats;
+    gft_conv_scratch conv;
 };
-
-/* Budget for one im2col band, in floats (2 MiB). */
-#define COL_BUDGET (1u << 19)
-/* An im2col conv is cut into at least this many bands of output rows (where
- * the map has the rows), so the pool's threads share even the 16 x 16 level. */
-#define MIN_BANDS 8
-/* At most this many threads work on one conv, each with its own band buffer. */
-#define MAX_LANES 8
-
-static int pool_lanes(gft_pool *pool)
-{
-    int n = pool ? gft_pool_threads(pool) : 1;
-    return n < MAX_LANES ? n : MAX_LANES;
-}
-
-/* An im2col conv's output rows per band. */
-static int im2col_band_rows(int cin, int H, int W)
-{
-    size_t per_row = (size_t)cin * 9 * (size_t)W;
-    int rows = (int)(COL_BUDGET / per_row), even = (H + MIN_BANDS - 1) / MIN_BANDS;
-    if (rows > even)
-        rows = even;
-    return rows < 1 ? 1 : rows > H ? H : rows;
-}
-
-/* How a conv with output size H x W is cut: `rows` per band (output rows,
- * tile rows of 2 output rows, or input rows, by kind), and the scratch floats
- * a band needs. A fixed function of the conv's shape, never of the thread
- * count, so the products (and their bits) are always the same. */
-typedef struct {
-    int units, rows, n_bands; /* units: the map's rows in the band's unit */
-    size_t scratch;
-} band_plan;
-
-static band_plan plan_bands(const conv3 *c, int H, int W)
-{
-    band_plan p;
-    if (c->kind == GFT_CONV_WINOGRAD) {
-        p.units = (H + 1) / 2;
-        p.rows = gft_wino_band_tile_rows(H, W);
-        p.scratch = gft_wino_scratch_floats(&c->wino, W, p.rows);
-    } else if (c->kind == GFT_CONV_UPSAMPLE) {
-        p.units = H / 2;
-        p.rows = gft_up_band_rows(H / 2, W / 2);
-        p.scratch = gft_up_scratch_floats(&c->up, W / 2, p.rows);
-    } else {
-        p.units = H;
-        p.rows = im2col_band_rows(c->cin, H, W);
-        p.scratch = (size_t)p.rows * c->cin * 9 * W;
-    }
-    p.n_bands = (p.units + p.rows - 1) / p.rows;
-    return p;
-}
 
 static gnorm take_norm(const gft_tensor *w, const gft_tensor *b)
 {
@@ -144,22 +88,8 @@ void gft_vqdec_free(gft_vqdec *dec)
     free(dec->h);
     free(dec->a);
     free(dec->b);
-    free(dec->col);
+    gft_conv_scratch_free(&dec->conv);
     free(dec);
-}
-
-/* One band scratch buffer (the largest band's) for each of `lanes` lanes. */
-static int ensure_lanes(gft_vqdec *dec, int lanes)
-{
-    if (lanes <= dec->col_lanes)
-        return 1;
-    float *col = malloc(dec->col_floats * (size_t)lanes * sizeof(float));
-    if (!col)
-        return 0;
-    free(dec->col);
-    dec->col = col;
-    dec->col_lanes = lanes;
-    return 1;
 }
 
 /* Sizes the scratch for the largest map and conv band, with band buffers
@@ -167,7 +97,7 @@ static int ensure_lanes(gft_vqdec *dec, int lanes)
 static int ensure_scratch(gft_vqdec *dec, int lanes)
 {
     if (dec->h)
-        return ensure_lanes(dec, lanes);
+        return gft_conv_scratch_reserve(&dec->conv, dec->conv.col_floats, lanes);
     size_t maxmap = (size_t)dec->code_dim * dec->gw * dec->gh, maxcol = 0;
     int w = dec->gw, h = dec->gh;
     const conv3 *convs[2 + GFT_DEC_MAX_LEVELS * (1 + 2 * GFT_DEC_MAX_RES)];
@@ -198,16 +128,15 @@ static int ensure_scratch(gft_vqdec *dec, int lanes)
         size_t cin_p = (size_t)convs[i]->cin * P;
         if (convs[i] != dec->conv_in && convs[i]->kind != GFT_CONV_UPSAMPLE && cin_p > maxmap)
             maxmap = cin_p;
-        size_t band = plan_bands(convs[i], (int)H, (int)W).scratch;
+        size_t band = gft_conv_band_floats(convs[i], (int)H, (int)W);
         if (band > maxcol)
             maxcol = band;
     }
     dec->map_floats = maxmap;
-    dec->col_floats = maxcol;
     dec->h = malloc(maxmap * sizeof(float));
     dec->a = malloc(maxmap * sizeof(float));
     dec->b = malloc(maxmap * sizeof(float));
-    if (!dec->h || !dec->a || !dec->b || !ensure_lanes(dec, lanes)) {
+    if (!dec->h || !dec->a || !dec->b || !gft_conv_scratch_reserve(&dec->conv, maxcol, lanes)) {
         free(dec->h);
         free(dec->a);
         free(dec->b);
@@ -217,68 +146,10 @@ static int ensure_scratch(gft_vqdec *dec, int lanes)
     return 1;
 }
 
-typedef struct {
-    const gft_vqdec *dec;
-    const conv3 *c;
-    const float *in;
-    float *out;
-    int H, W, n_lanes;
-    band_plan plan;
-} conv_job;
-
-/* One im2col band: output rows y0 .. y0 + ny - 1. */
-static void im2col_band(const conv_job *j, int y0, int ny, float *col)
-{
-    const conv3 *c = j->c;
-    int K = c->cin * 9, np = ny * j->W;
-    size_t P = (size_t)j->H * j->W;
-    gft_im2col_band(j->in, c->cin, j->H, j->W, y0, ny, col);
-    float *out = j->out + (size_t)y0 * j->W;
-    for (int co = 0; co < c->cout; co++)
-        for (int i = 0; i < np; i++)
-            out[(size_t)co * P + i] = c->b[co];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, np, K, 1.0f, c->w, K, col, np,
-                1.0f, out, (int)P);
-}
-
-/* Lane `lane` computes bands lane, lane + n_lanes, ... in its own scratch
- * buffer, each with one single-threaded OpenBLAS product (or 16, or 4). */
-static void conv_lane(void *arg, int64_t begin, int64_t end, int piece)
-{
-    (void)piece;
-    const conv_job *j = arg;
-    const conv3 *c = j->c;
-    int rows = j->plan.rows;
-    for (int64_t lane = begin; lane < end; lane++) {
-        float *scratch = j->dec->col + (size_t)lane * j->dec->col_floats;
-        for (int band = (int)lane; band < j->plan.n_bands; band += j->n_lanes) {
-            int first = band * rows;
-            int n = first + rows <= j->plan.units ? rows : j->plan.units - first;
-            if (c->kind == GFT_CONV_WINOGRAD)
-                gft_wino_band(&c->wino, c->b, j->in, j->H, j->W, first, n, scratch, j->out);
-            else if (c->kind == GFT_CONV_UPSAMPLE)
-                gft_up_band(&c->up, c->b, j->in, j->H / 2, j->W / 2, first, n, scratch, j->out);
-            else
-                im2col_band(j, first, n, scratch);
-        }
-    }
-}
-
-/* out[cout][H*W] = conv3x3(in) + bias, padding 1, where H x W is the output
- * size (for an upsampling conv the input is H/2 x W/2). The bands are shared
- * among the pool's threads. */
 static void conv3x3(gft_vqdec *dec, gft_pool *pool, const conv3 *c, const float *in, int H, int W,
                     float *out)
 {
-    band_plan plan = plan_bands(c, H, W);
-    int lanes = pool_lanes(pool);
-    if (lanes > plan.n_bands)
-        lanes = plan.n_bands;
-    conv_job j = {dec, c, in, out, H, W, lanes, plan};
-    if (pool && lanes > 1)
-        gft_pool_for(pool, lanes, 1, conv_lane, &j);
-    else
-        conv_lane(&j, 0, 1, 0);
+    gft_conv3x3(&dec->conv, pool, c, in, H, W, out);
 }
 
 typedef struct {
@@ -323,7 +194,7 @@ static void gn_silu(gft_vqdec *dec, gft_pool *pool, const gnorm *g, const float 
 static gft_status decode(gft_vqdec *dec, gft_pool *pool, const int32_t *codes, int n_filled,
                          float *premul, uint8_t *rgba)
 {
-    if (!ensure_scratch(dec, pool_lanes(pool)))
+    if (!ensure_scratch(dec, gft_conv_lanes(pool)))
         return GFT_ERR_NOMEM;
     const gft_model *m = dec->m;
     int W = dec->gw, H = dec->gh, N = W * H, D = dec->code_dim;

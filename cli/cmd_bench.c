@@ -21,7 +21,8 @@ static void print_help(FILE *out)
           "resident memory against the model file size. With\n"
           "a reranker in the model: one guided image as best of K (the model's\n"
           "default K, or 4), the reranker alone per image, and the peak memory after.\n"
-          "The other figures use one sample per image.\n"
+          "With an upscaler in the model: the upscaler alone per image.\n"
+          "The other figures use one sample per image at the decoder's size.\n"
           "--json prints one JSON object instead of the table.\n",
           out);
 }
@@ -43,6 +44,7 @@ typedef struct {
     int best_of_k;                /* 0: the model has no reranker */
     double best_of_ms, rerank_ms; /* one image as best of K; the reranker per image */
     uint64_t peak_rss_best_of;
+    double upscale_ms; /* the 2x upscaler per image; 0: the model has none */
 } bench_report;
 
 static int parse_options(int argc, char **argv, bench_options *o)
@@ -171,6 +173,32 @@ static int time_reranker(gft_context *ctx, const float *premul, int runs, double
     return 0;
 }
 
+/* Median time of the 2x upscaler alone on one decoded image. */
+static int time_upscaler(gft_context *ctx, const gft_model_info *info, const float *premul,
+                         int runs, double *median_ms)
+{
+    double ms[100];
+    uint8_t *rgba = malloc((size_t)info->output_width * info->output_height * 4);
+    if (!rgba) {
+        cli_error("out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (int r = -1; r < runs && rc == 0; r++) { /* r = -1: warm-up */
+        double t0 = cli_now_ms();
+        if (gft_upscale_image(ctx, premul, rgba) != GFT_OK) {
+            cli_error("upscaler failed: %s", gft_context_last_error(ctx));
+            rc = -1;
+        } else if (r >= 0) {
+            ms[r] = cli_now_ms() - t0;
+        }
+    }
+    if (rc == 0)
+        *median_ms = cli_median(ms, runs);
+    free(rgba);
+    return rc;
+}
+
 static int measure(const bench_options *o, gft_model *model, bench_report *b)
 {
     gft_model_get_info(model, &b->info);
@@ -189,6 +217,7 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
     p.seed = 1;
     p.n_threads = o->threads;
     p.n_candidates = 1; /* the engine's own speed; best of K is measured after */
+    p.upscale = 0;      /* so is the upscaler, alone */
 
     char err[GFT_ERROR_SIZE] = "";
     gft_context *ctx = gft_context_new(model, err, sizeof err);
@@ -218,6 +247,8 @@ static int measure(const bench_options *o, gft_model *model, bench_report *b)
             rc = time_reranker(ctx, premul, o->runs < 3 ? 3 : o->runs, &b->rerank_ms);
         b->peak_rss_best_of = cli_peak_rss_bytes();
     }
+    if (rc == 0 && b->info.has_upscaler)
+        rc = time_upscaler(ctx, &b->info, premul, o->runs < 3 ? 3 : o->runs, &b->upscale_ms);
     free(premul);
     gft_context_free(ctx);
     if (rc == 0) {
@@ -304,6 +335,9 @@ static void print_json(const bench_report *b, const bench_derived *d)
                ", \"reranker_ms\": %.4f, \"peak_rss_best_of_k_bytes\": %llu",
                b->best_of_k, b->best_of_ms, b->best_of_ms / b->one_ms, b->rerank_ms,
                (unsigned long long)b->peak_rss_best_of);
+    if (b->info.has_upscaler)
+        printf(", \"upscaler_ms\": %.4f, \"upscaled_width\": %u", b->upscale_ms,
+               b->info.output_width);
     printf("}\n");
 }
 
@@ -339,6 +373,9 @@ static void print_table(const bench_report *b, const bench_derived *d)
         printf("peak RSS, best of %d%10s\n", b->best_of_k,
                cli_format_bytes(b->peak_rss_best_of, rss, sizeof rss));
     }
+    if (b->info.has_upscaler)
+        printf("upscaler           %10.2f ms per image (%u -> %u px)\n", b->upscale_ms,
+               b->info.image_width, b->info.output_width);
 }
 
 /* The load time is the median of `runs` loads, as for the other figures:

@@ -34,6 +34,8 @@ static void print_help(FILE *out)
           "      --literal           use the prompts as typed; by default words of other\n"
           "                          languages that the model's lexicon knows are read as\n"
           "                          English (\"红苹果\" as \"red apple\")\n"
+          "      --native-size       keep the decoder's own size; by default a model with\n"
+          "                          an upscaler doubles each image (128 px -> 256 px)\n"
           "  -o, --output FILE       PNG file to write\n"
           "      --progress          progress lines on stderr even when it is not a terminal\n"
           "  -q, --quiet             no progress, no summary\n"
@@ -50,7 +52,7 @@ typedef struct {
     int top_k;
     uint64_t seed;
     int variations, threads, batch, candidates;
-    int progress_lines, quiet, literal;
+    int progress_lines, quiet, literal, native_size;
 } generate_options;
 
 enum {
@@ -62,6 +64,7 @@ enum {
     OPT_BATCH,
     OPT_PROGRESS,
     OPT_LITERAL,
+    OPT_NATIVE_SIZE,
 };
 
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to run. */
@@ -83,6 +86,7 @@ static int parse_options(int argc, char **argv, generate_options *o)
         {"output", required_argument, NULL, 'o'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"literal", no_argument, NULL, OPT_LITERAL},
+        {"native-size", no_argument, NULL, OPT_NATIVE_SIZE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -115,6 +119,9 @@ static int parse_options(int argc, char **argv, generate_options *o)
             break;
         case OPT_LITERAL:
             o->literal = 1;
+            break;
+        case OPT_NATIVE_SIZE:
+            o->native_size = 1;
             break;
         case 'h':
             print_help(stdout);
@@ -306,6 +313,8 @@ static int run_generation(const generate_options *o, gft_model *model)
     params.max_batch = o->batch;
     if (o->have_candidates)
         params.n_candidates = o->candidates;
+    if (o->native_size)
+        params.upscale = 0;
     params.cancel = &cancel_flag;
 
     progress_state ps = {0};

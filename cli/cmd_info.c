@@ -40,7 +40,12 @@ static void print_info(const char *path, const gft_model *model)
     printf("text prefix:       %u tokens\n", i.text_ctx);
     printf("image tokens:      %u x %u grid, %u codes of dimension %u\n", i.grid_w, i.grid_h,
            i.codebook_size, i.code_dim);
-    printf("image size:        %u x %u pixels, RGBA\n", i.image_width, i.image_height);
+    if (i.has_upscaler)
+        printf("image size:        %u x %u pixels, RGBA (the decoder's %u x %u, doubled by its "
+               "upscaler; --native-size keeps them)\n",
+               i.output_width, i.output_height, i.image_width, i.image_height);
+    else
+        printf("image size:        %u x %u pixels, RGBA\n", i.image_width, i.image_height);
     if (i.background_code >= 0)
         printf("background code:   %d (empty patches; drawn at temperature 1)\n",
                i.background_code);

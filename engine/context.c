@@ -65,6 +65,8 @@ gft_context *gft_context_new(const gft_model *model, char *err, size_t err_size)
     ctx->dec = ok ? gft_vqdec_new(model) : NULL;
     if (ok && hp->has_rerank)
         ok = (ctx->rr = gft_rerank_new(model)) != NULL;
+    if (ok && hp->has_upscale)
+        ok = (ctx->up = gft_upscaler_new(model)) != NULL;
     if (!ok || !ctx->gen_tokens || !ctx->dec) {
         gft_set_error(err, err_size, "out of memory creating a context");
         gft_context_free(ctx);
@@ -81,6 +83,7 @@ void gft_context_free(gft_context *ctx)
     gft_tf_free(&ctx->tf);
     gft_vqdec_free(ctx->dec);
     gft_rerank_free(ctx->rr);
+    gft_upscaler_free(ctx->up);
     gft_sampler_scratch_free(&ctx->sampler);
     free(ctx->gen_tokens);
     free(ctx);
@@ -173,55 +176,63 @@ static int cancelled(const gft_generate_params *p)
     return p->cancel && atomic_load(p->cancel) != 0;
 }
 
-/* Scratch for choosing among candidates: one decoded candidate (floats for
- * the reranker, bytes for the result) and the prompt's vector. */
+/* Scratch for choosing among candidates and upscaling: one decoded
+ * candidate (floats for the reranker and the upscaler, bytes for the
+ * result), the kept one's floats when upscaling, and the prompt's vector. */
 typedef struct {
-    float *premul, *text_vec;
+    float *premul, *kept, *text_vec;
     uint8_t *rgba;
 } choose_scratch;
 
-static int choose_alloc(const gft_context *ctx, choose_scratch *cs)
+static int choose_alloc(const gft_context *ctx, choose_scratch *cs, int upscale)
 {
     const gft_hparams *hp = &ctx->model->hp;
     size_t px = (size_t)hp->image_width * hp->image_height;
     cs->premul = malloc(px * 4 * sizeof(float));
-    cs->text_vec = malloc(hp->rr.dim * sizeof(float));
+    cs->kept = upscale ? malloc(px * 4 * sizeof(float)) : NULL;
+    cs->text_vec = hp->has_rerank ? malloc(hp->rr.dim * sizeof(float)) : NULL;
     cs->rgba = malloc(px * 4);
-    return cs->premul && cs->text_vec && cs->rgba;
+    return cs->premul && (cs->kept || !upscale) && (cs->text_vec || !hp->has_rerank) && cs->rgba;
 }
 
 static void choose_free(choose_scratch *cs)
 {
     free(cs->premul);
+    free(cs->kept);
     free(cs->text_vec);
     free(cs->rgba);
 }
 
 /* Decodes variation v's candidates into out: the one the reranker scores
- * highest (the first on ties), or the only one. */
-static gft_status finish_variation(gft_context *ctx, int v, int n_cand, choose_scratch *cs,
-                                   gft_result *out)
+ * highest (the first on ties), or the only one; doubled in size by the
+ * upscaler when `upscale`. */
+static gft_status finish_variation(gft_context *ctx, int v, int n_cand, int upscale,
+                                   choose_scratch *cs, gft_result *out)
 {
     const gft_hparams *hp = &ctx->model->hp;
     const int N = ctx->tf.N;
-    const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
+    const size_t img_bytes = (size_t)out->width * out->height * 4;
+    const size_t dec_floats = (size_t)hp->image_width * hp->image_height * 4;
     uint8_t *dst = out->pixels + (size_t)v * img_bytes;
     const int32_t *tokens = ctx->gen_tokens + (size_t)v * n_cand * N;
-    if (n_cand == 1)
+    if (n_cand == 1 && !upscale)
         return gft_vqdec_run(ctx->dec, ctx->pool, tokens, N, NULL, dst);
     for (int c = 0; c < n_cand; c++) {
-        gft_status st =
-            gft_vqdec_run(ctx->dec, ctx->pool, tokens + (size_t)c * N, N, cs->premul, cs->rgba);
+        gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens + (size_t)c * N, N, cs->premul,
+                                      upscale ? NULL : cs->rgba);
         if (st != GFT_OK)
             return st;
-        float score = gft_rerank_score(ctx->rr, cs->premul, cs->text_vec);
+        float score = n_cand > 1 ? gft_rerank_score(ctx->rr, cs->premul, cs->text_vec) : 0.0f;
         if (c == 0 || score > out->scores[v]) {
             out->scores[v] = score;
             out->chosen[v] = c;
-            memcpy(dst, cs->rgba, img_bytes);
+            if (upscale) /* the floats of the kept one; upscaled once, below */
+                memcpy(cs->kept, cs->premul, dec_floats * sizeof(float));
+            else
+                memcpy(dst, cs->rgba, img_bytes);
         }
     }
-    return GFT_OK;
+    return upscale ? gft_upscaler_run(ctx->up, ctx->pool, cs->kept, dst) : GFT_OK;
 }
 
 gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_result *out)
@@ -246,7 +257,8 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
     int per_batch = p->max_batch == 0 || p->max_batch > n_var ? n_var : p->max_batch;
     if (per_batch > fit)
         per_batch = fit;
-    const size_t img_bytes = (size_t)hp->image_width * hp->image_height * 4;
+    const int upscale = p->upscale && ctx->up;
+    const size_t img_bytes = ((size_t)hp->image_width * hp->image_height * 4) << (2 * upscale);
     char read_prompt[GFT_READING_SIZE], read_negative[GFT_READING_SIZE];
     const char *prompt = reading_of(ctx->model, p, p->prompt, read_prompt, sizeof read_prompt);
     const char *negative =
@@ -261,14 +273,15 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
                     per_batch * rows_per_var);
     out->n_variations = n_var;
     out->n_candidates = n_cand;
-    out->width = (int)hp->image_width;
-    out->height = (int)hp->image_height;
+    out->width = (int)hp->image_width << upscale;
+    out->height = (int)hp->image_height << upscale;
     for (int v = 0; v < n_var; v++)
         out->seeds[v] = p->seed + (uint64_t)v;
     out->pixels = calloc((size_t)n_var, img_bytes);
     prefix_kv cond = {0}, neg = {0};
     choose_scratch cs = {0};
-    if (!out->pixels || !prefix_alloc(tf, &cond) || (n_cand > 1 && !choose_alloc(ctx, &cs))) {
+    if (!out->pixels || !prefix_alloc(tf, &cond) ||
+        ((n_cand > 1 || upscale) && !choose_alloc(ctx, &cs, upscale))) {
         prefix_free(&cond);
         choose_free(&cs);
         gft_result_free(out);
@@ -358,7 +371,7 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
         if (st != GFT_OK)
             break;
         for (int v = v0; v < v0 + nb; v++) {
-            gft_status ds = finish_variation(ctx, v, n_cand, &cs, out);
+            gft_status ds = finish_variation(ctx, v, n_cand, upscale, &cs, out);
             if (ds != GFT_OK) {
                 st = fail(ctx, ds, "out of memory in the image decoder");
                 break;
@@ -459,6 +472,21 @@ gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *pre
     gft_status st = gft_vqdec_run(ctx->dec, ctx->pool, tokens, tf->N, premul, rgba);
     if (st != GFT_OK)
         return fail(ctx, st, "out of memory in the image decoder");
+    return GFT_OK;
+}
+
+gft_status gft_upscale_image(gft_context *ctx, const float *premul, uint8_t *rgba)
+{
+    if (!ctx)
+        return GFT_ERR_INVALID_ARG;
+    if (!ctx->up)
+        return fail(ctx, GFT_ERR_INVALID_ARG, "this model has no upscaler");
+    if (!premul || !rgba)
+        return fail(ctx, GFT_ERR_INVALID_ARG, "image or output is NULL");
+    if (!ensure_pool(ctx, ctx->pool_threads))
+        return fail(ctx, GFT_ERR_NOMEM, "could not start worker threads");
+    if (gft_upscaler_run(ctx->up, ctx->pool, premul, rgba) != GFT_OK)
+        return fail(ctx, GFT_ERR_NOMEM, "out of memory in the upscaler");
     return GFT_OK;
 }
 

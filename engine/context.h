@@ -8,6 +8,7 @@
 #include "rerank.h"
 #include "sampler.h"
 #include "threadpool.h"
+#include "upscale.h"
 #include "vqdecoder.h"
 
 /* Prefix K/V slots: the conditional prompt and the unconditional one, each
@@ -49,7 +50,8 @@ struct gft_context {
     gft_tf tf;
     gft_vqdec *dec;
     gft_sampler_scratch sampler;
-    gft_rerank *rr; /* NULL when the model has no reranker */
+    gft_rerank *rr;   /* NULL when the model has no reranker */
+    gft_upscaler *up; /* NULL when the model has no upscaler */
     /* the generation in progress, for previews */
     int gen_active;
     int gen_n_var, gen_n_cand;

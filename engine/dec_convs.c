@@ -21,12 +21,12 @@ static const float *as_f32(const gft_tensor *w, size_t n, float **copy)
     return *copy;
 }
 
-static int prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, gft_conv_kind kind,
-                   float **owned)
+int gft_conv_prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, int cin, int cout,
+                     gft_conv_kind kind, float **owned)
 {
     c->kind = kind;
-    c->cin = (int)w->ne[2];
-    c->cout = (int)w->ne[3];
+    c->cin = cin;
+    c->cout = cout;
     c->b = b->data;
     float *copy;
     const float *f32 = as_f32(w, (size_t)c->cin * 9 * (size_t)c->cout, &copy);
@@ -37,10 +37,19 @@ static int prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, gf
         *owned = copy;
         return 1;
     }
+    *owned = NULL;
     int ok = kind == GFT_CONV_WINOGRAD ? gft_wino_init(&c->wino, f32, c->cin, c->cout)
                                        : gft_up_init(&c->up, f32, c->cin, c->cout);
     free(copy);
     return ok;
+}
+
+/* A 4-D conv tensor [3][3][cin][cout] (ggml order). */
+static int prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, gft_conv_kind kind,
+                   float **owned)
+{
+    float *unused;
+    return gft_conv_prepare(c, w, b, (int)w->ne[2], (int)w->ne[3], kind, owned ? owned : &unused);
 }
 
 static void drop_sources(const gft_model *m)

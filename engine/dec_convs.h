@@ -30,6 +30,12 @@ struct gft_dec_convs {
     float *owned[2];                                          /* F32 copies of F16 weights */
 };
 
+/* Prepares c from w (F32 or F16, PyTorch's [cout][cin][3][3] order) and b
+ * (F32 [cout]) to run as `kind`; 0 on out of memory. *owned: an F32 copy of
+ * w that c points into (im2col), to free with c; NULL when none was made. */
+int gft_conv_prepare(gft_dec_conv *c, const gft_tensor *w, const gft_tensor *b, int cin, int cout,
+                     gft_conv_kind kind, float **owned);
+
 /* Fills m->dec_convs (after gft_load_tensors) and drops the mapped pages of
  * the weights it transformed. */
 gft_status gft_dec_convs_prepare(gft_model *m, char *err, size_t err_size);

@@ -85,7 +85,10 @@ typedef struct {
     uint32_t n_layer, n_embd, n_head, n_ff;
     uint32_t text_vocab, text_ctx;
     uint32_t grid_w, grid_h, codebook_size, code_dim;
-    uint32_t image_width, image_height; /* decoder output size in pixels */
+    uint32_t image_width, image_height; /* decoder output size in pixels (and previews') */
+    int has_upscaler; /* 1: the file holds a 2x upscaler (gft_generate_params.upscale) */
+    uint32_t output_width, output_height; /* generated images at the defaults: the
+                                             decoder's size, doubled by an upscaler */
     uint32_t n_known_words;
     uint32_t n_lexicon;      /* prompt lexicon phrases (0: prompts are read as typed) */
     uint32_t n_articles;     /* articles a reading drops ("a", "eine"); 0: none */
@@ -185,6 +188,9 @@ typedef struct {
     /* 0: the prompt and negative prompt are read through the model's lexicon
      * (gft_translate_prompt) first; 1: used as typed */
     int literal_prompt;
+    /* 1: each kept picture is doubled in size by the model's upscaler, when
+     * the model has one (the default then); 0: the decoder's own size */
+    int upscale;
     gft_progress_fn progress;
     void *user_data;
     atomic_int *cancel; /* optional; non-zero = stop at the next step           */
@@ -260,6 +266,12 @@ gft_status gft_decode_tokens(gft_context *ctx, const int32_t *tokens, float *pre
  * with a reranker. */
 gft_status gft_rerank_scores(gft_context *ctx, const char *prompt, const float *premul,
                              int n_images, float *scores);
+
+/* The model's 2x upscaler on one premultiplied RGBA picture (image_width *
+ * image_height * 4 floats, channel-last, as gft_decode_tokens writes it):
+ * rgba receives straight 8-bit RGBA of twice the width and height. Needs a
+ * model with an upscaler (gft_model_info.has_upscaler). */
+gft_status gft_upscale_image(gft_context *ctx, const float *premul, uint8_t *rgba);
 
 #ifdef __cplusplus
 }

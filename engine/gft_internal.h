@@ -13,6 +13,7 @@
 #define GFT_DEC_MAX_RES 8
 #define GFT_RR_MAX_LEVELS 6
 #define GFT_RR_MAX_CONVS 16
+#define GFT_UP_MAX_CONVS 10 /* the upscaler: conv in, up to 8 middle convs, conv out */
 
 typedef enum {
     GFT_TYPE_F32 = 0,
@@ -76,6 +77,9 @@ typedef struct {
     int has_rerank;         /* the file holds a reranker (rr.* tensors)    */
     gft_rerank_hparams rr;  /* valid when has_rerank                        */
     int default_candidates; /* gft.sampling.candidates, 1 when absent       */
+    int has_upscale;        /* the file holds a 2x upscaler (up.* tensors)  */
+    uint32_t up_channels;   /* its width; valid when has_upscale            */
+    uint32_t up_n_convs;    /* its convs, conv in and out included          */
 } gft_hparams;
 
 /* BPE tables; all pointers into the mapping or owned by the model. */
@@ -144,6 +148,11 @@ struct gft_model {
     /* the reranker (data NULL when the file has none) */
     gft_tensor rr_conv_w[GFT_RR_MAX_CONVS], rr_conv_b[GFT_RR_MAX_CONVS];
     gft_tensor rr_img_proj_w, rr_img_proj_b, rr_text_emb, rr_text_proj_w, rr_text_proj_b;
+
+    /* the 2x upscaler (data NULL when the file has none) and its prepared
+     * convs (upscale.c) */
+    gft_tensor up_conv_w[GFT_UP_MAX_CONVS], up_conv_b[GFT_UP_MAX_CONVS];
+    struct gft_up_convs *up_convs;
 
     /* lazily computed file fingerprint (gft_model_fingerprint) */
     atomic_int fingerprint_state; /* 0 none, 1 computing, 2 ready */

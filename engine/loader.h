@@ -22,6 +22,10 @@ gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t 
  * gft.sampling.candidates (after gft_load_hparams and gft_load_tensors). */
 gft_status gft_load_rerank(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 
+/* engine/model_upscale.c: the optional 2x upscaler (gft.upscale.* keys, up.*
+ * tensors; docs/model-format.md, "Upscaler"). */
+gft_status gft_load_upscale(const gguf_file *f, gft_model *m, char *err, size_t err_size);
+
 /* engine/model_pack.c: the transformer's Q8_0 matrices in the int8 kernel's
  * layout, when this build has it and GFT_NO_INT8 is unset (or "0"). Their
  * mapped pages are dropped from memory after packing. */

@@ -4,6 +4,7 @@
 #include "dec_convs.h"
 #include "kernels_q8i8.h"
 #include "loader.h"
+#include "upscale.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,11 +112,15 @@ static gft_status model_init(gft_model *m, char *err, size_t err_size)
         st = gft_load_tensors(&f, m, err, err_size);
     if (st == GFT_OK)
         st = gft_load_rerank(&f, m, err, err_size);
+    if (st == GFT_OK)
+        st = gft_load_upscale(&f, m, err, err_size);
     gguf_file_clear(&f);
     if (st == GFT_OK)
         st = gft_model_pack(m, err, err_size);
     if (st == GFT_OK)
         st = gft_dec_convs_prepare(m, err, err_size);
+    if (st == GFT_OK)
+        st = gft_up_convs_prepare(m, err, err_size);
     return st;
 }
 
@@ -255,6 +260,7 @@ void gft_model_free(gft_model *model)
     free(model->owned_buf);
     free(model->packed_buf);
     gft_dec_convs_free(model->dec_convs);
+    gft_up_convs_free(model->up_convs);
     gft_arena_free(model);
     free(model);
 }
@@ -293,6 +299,9 @@ void gft_model_get_info(const gft_model *model, gft_model_info *info)
     info->background_code = hp->background_code;
     info->image_width = hp->image_width;
     info->image_height = hp->image_height;
+    info->has_upscaler = hp->has_upscale;
+    info->output_width = hp->image_width << (hp->has_upscale ? 1 : 0);
+    info->output_height = hp->image_height << (hp->has_upscale ? 1 : 0);
     info->n_known_words = model->tok.n_known;
     info->n_lexicon = model->lex.n;
     info->n_articles = model->lex.n_articles;

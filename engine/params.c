@@ -44,6 +44,7 @@ void gft_generate_params_init(gft_generate_params *p, const gft_model *model)
     if (model) {
         p->sampling = model->hp.defaults;
         p->n_candidates = model->hp.default_candidates;
+        p->upscale = model->hp.has_upscale;
     } else {
         p->sampling.temperature = 1.0f;
         p->sampling.top_k = 0;

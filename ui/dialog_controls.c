@@ -347,12 +347,12 @@ static gchar *buffer_text(GtkTextBuffer *buffer)
 
 static gint native_width(GftDialog *d)
 {
-    return d->model ? (gint)d->info.image_width : 128;
+    return d->model ? (gint)d->info.output_width : 128;
 }
 
 static gint native_height(GftDialog *d)
 {
-    return d->model ? (gint)d->info.image_height : 128;
+    return d->model ? (gint)d->info.output_height : 128;
 }
 
 static gboolean model_can_rerank(GftDialog *d)

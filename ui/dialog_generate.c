@@ -34,7 +34,7 @@ struct GftJob {
 
     GftSettings settings; /* what this run uses (the seed included) */
     gft_generate_params params;
-    gint width, height, grid_h;
+    gint width, height, grid_h; /* previews: the decoder's size */
     gint64 start_us;
 
     /* worker-side preview state */
@@ -124,7 +124,8 @@ static gboolean progress_idle(gpointer data)
 
     if (d && d->job == msg->job) {
         if (msg->rgba) {
-            gft_preview_grid_set_rgba(d->grid, msg->variation, msg->rgba);
+            gft_preview_grid_set_rgba(d->grid, msg->variation, msg->rgba, msg->job->width,
+                                      msg->job->height);
             g_signal_emit(d, gft_dialog_signals[SIGNAL_PREVIEW_UPDATED], 0, msg->variation,
                           msg->rows);
         }
@@ -155,7 +156,8 @@ static void keep_result(GftDialog *d, GftJob *job)
         run->seeds[i] = r->seeds[i];
         run->complete[i] = r->complete[i] != 0;
         if (run->complete[i])
-            gft_preview_grid_set_rgba(d->grid, i, run->pixels + image_bytes * i);
+            gft_preview_grid_set_rgba(d->grid, i, run->pixels + image_bytes * i, r->width,
+                                      r->height);
         gft_preview_grid_set_finished(d->grid, i, run->complete[i]);
     }
 }
@@ -332,7 +334,11 @@ void gft_dialog_start_job(GftDialog *d)
 
     gft_run_clear(&d->run);
     d->run.n_variations = job->settings.n_variations; /* for the status line */
-    gft_preview_grid_setup(d->grid, job->settings.n_variations, job->width, job->height);
+    /* the cells hold the finished pictures' size (the upscaler's, when the
+     * model has one); previews at the decoder's size are drawn into them */
+    gft_preview_grid_setup(d->grid, job->settings.n_variations,
+                           job->params.upscale ? (gint)d->info.output_width : job->width,
+                           job->params.upscale ? (gint)d->info.output_height : job->height);
     caption_cells(d, &job->settings);
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(d->progress), 0);
     gtk_progress_bar_set_text(GTK_PROGRESS_BAR(d->progress), _("Starting…"));

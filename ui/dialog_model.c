@@ -37,8 +37,8 @@ void gft_dialog_show_model_info(GftDialog *d, const gchar *error_text)
             g_markup_printf_escaped(_("%s, %s, %s weights"), params, size, in->weight_type);
         /* TRANSLATORS: "16×16 tokens to 128×128 pixels, 900 known words" */
         gchar *line3 = g_markup_printf_escaped(_("%u×%u tokens to %u×%u pixels, %u known words"),
-                                               in->grid_w, in->grid_h, in->image_width,
-                                               in->image_height, in->n_known_words);
+                                               in->grid_w, in->grid_h, in->output_width,
+                                               in->output_height, in->n_known_words);
         g_string_append_printf(markup, "%s\n<small>%s\n%s</small>", line1, line2, line3);
         gtk_widget_set_tooltip_text(d->model_info, *in->description ? in->description : NULL);
         g_free(line3);
@@ -94,8 +94,8 @@ gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error)
 
     /* the controls follow the new model's limits and size */
     gtk_spin_button_set_range(GTK_SPIN_BUTTON(d->top_k), 0, d->info.codebook_size);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->width), d->info.image_width);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->height), d->info.image_height);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->width), d->info.output_width);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->height), d->info.output_height);
     /* like the size, best of K starts at the new model's own default */
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates),
                               gft_settings_model_candidates(&d->info));

@@ -206,13 +206,13 @@ gint gft_preview_grid_count(GftPreviewGrid *grid)
     return grid->n;
 }
 
-void gft_preview_grid_set_rgba(GftPreviewGrid *grid, gint i, const guint8 *rgba)
+void gft_preview_grid_set_rgba(GftPreviewGrid *grid, gint i, const guint8 *rgba, gint w, gint h)
 {
     Cell *cell;
     guint8 *data;
     int stride;
 
-    if (i < 0 || i >= grid->n)
+    if (i < 0 || i >= grid->n || w <= 0 || h <= 0)
         return;
     cell = &grid->cells[i];
     cairo_surface_flush(cell->surface);
@@ -221,8 +221,9 @@ void gft_preview_grid_set_rgba(GftPreviewGrid *grid, gint i, const guint8 *rgba)
     /* straight RGBA bytes -> premultiplied native-endian ARGB32 */
     for (gint y = 0; y < grid->height; y++) {
         guint32 *row = (guint32 *)(data + (gsize)y * stride);
-        const guint8 *p = rgba + (gsize)y * grid->width * 4;
-        for (gint x = 0; x < grid->width; x++, p += 4) {
+        const guint8 *src = rgba + (gsize)((gint64)y * h / grid->height) * w * 4;
+        for (gint x = 0; x < grid->width; x++) {
+            const guint8 *p = src + (gsize)((gint64)x * w / grid->width) * 4;
             guint32 a = p[3];
             guint32 r = (p[0] * a + 127) / 255;
             guint32 g = (p[1] * a + 127) / 255;

@@ -19,8 +19,9 @@ GtkWidget *gft_preview_grid_widget(GftPreviewGrid *grid);
 void gft_preview_grid_setup(GftPreviewGrid *grid, gint n, gint w, gint h);
 gint gft_preview_grid_count(GftPreviewGrid *grid);
 
-/* Copies straight RGBA (w*h*4) into cell i's backing surface and redraws. */
-void gft_preview_grid_set_rgba(GftPreviewGrid *grid, gint i, const guint8 *rgba);
+/* Copies a straight RGBA picture of w x h pixels into cell i's backing
+ * surface (resampled to the cell's size: nearest pixel) and redraws. */
+void gft_preview_grid_set_rgba(GftPreviewGrid *grid, gint i, const guint8 *rgba, gint w, gint h);
 void gft_preview_grid_set_caption(GftPreviewGrid *grid, gint i, const gchar *text);
 /* A finished cell can be selected; an unfinished one cannot. */
 void gft_preview_grid_set_finished(GftPreviewGrid *grid, gint i, gboolean finished);

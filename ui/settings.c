@@ -81,8 +81,8 @@ void gft_settings_reset(GftSettings *s, const gft_model_info *info)
         s->top_p = info->defaults.top_p;
         s->guidance = info->defaults.guidance;
         s->n_candidates = gft_settings_model_candidates(info);
-        s->out_width = (gint)info->image_width;
-        s->out_height = (gint)info->image_height;
+        s->out_width = (gint)info->output_width;
+        s->out_height = (gint)info->output_height;
     } else {
         s->temperature = BUILTIN_TEMPERATURE;
         s->top_k = BUILTIN_TOP_K;

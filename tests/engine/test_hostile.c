@@ -257,6 +257,16 @@ CASE(m_rr_bias_type, tiny_add_reranker(b, GB_T_Q8_0);
 CASE(m_rr_candidates, tiny_add_reranker(b, GB_T_Q8_0); gb_kv_u32(b, "gft.sampling.candidates", 9))
 CASE(m_candidates_without_rr, gb_kv_u32(b, "gft.sampling.candidates", 2))
 
+/* upscaler mutations start from a model with a valid upscaler */
+CASE(m_up_missing_tensor, tiny_add_upscaler(b, GB_T_F16); gb_remove_tensor(b, "up.conv2.bias"))
+CASE(m_up_missing_key, tiny_add_upscaler(b, GB_T_F16); gb_remove_kv(b, "gft.upscale.n_mid"))
+CASE(m_up_shape, tiny_add_upscaler(b, GB_T_F16);
+     replace_tensor(b, "up.conv2.weight", GB_T_F16, 2, 36, 12, 1, 1))
+CASE(m_up_channels_zero, tiny_add_upscaler(b, GB_T_F16); gb_kv_u32(b, "gft.upscale.channels", 0))
+CASE(m_up_too_many, tiny_add_upscaler(b, GB_T_F16); gb_kv_u32(b, "gft.upscale.n_mid", 9))
+CASE(m_up_bias_type, tiny_add_upscaler(b, GB_T_F16);
+     replace_tensor(b, "up.conv1.bias", GB_T_F16, 1, 4, 1, 1, 1))
+
 static void m_merge_future(gb *b)
 {
     int32_t mg[2 * 64];
@@ -408,6 +418,14 @@ static void test_mutations(void)
              "candidates range");
     run_case(m_candidates_without_rr, GFT_ERR_FORMAT,
              "'gft.sampling.candidates' = 2 is outside 1..1", "candidates without a reranker");
+    run_case(m_up_missing_tensor, GFT_ERR_FORMAT, "'up.conv2.bias' is missing", "up tensor");
+    run_case(m_up_missing_key, GFT_ERR_FORMAT, "'gft.upscale.n_mid' is missing", "up key");
+    run_case(m_up_shape, GFT_ERR_FORMAT, "'up.conv2.weight' has dims [36, 12", "up shape");
+    run_case(m_up_channels_zero, GFT_ERR_FORMAT, "'gft.upscale.channels' = 0 is outside 1..256",
+             "up channels 0");
+    run_case(m_up_too_many, GFT_ERR_FORMAT, "'gft.upscale.n_mid' = 9 is outside 0..8",
+             "up too many convs");
+    run_case(m_up_bias_type, GFT_ERR_FORMAT, "'up.conv1.bias' has type F16", "up bias type");
     run_case(m_merge_future, GFT_ERR_FORMAT, "merge 0 joins ids (264", "merge order");
     run_case(m_merge_special, GFT_ERR_FORMAT, "merge 0 joins ids (1", "merge special");
     run_case(m_merge_bytes_differ, GFT_ERR_FORMAT, "not the bytes of tokens", "merge bytes");

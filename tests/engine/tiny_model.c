@@ -219,6 +219,22 @@ void tiny_add_reranker(gb *b, uint32_t matrix_type)
     gb_add_tensor(b, "rr.text_proj.bias", GB_T_F32, 1, TINY_RR_DIM, 1, 1, 1);
 }
 
+void tiny_add_upscaler(gb *b, uint32_t weight_type)
+{
+    const uint64_t cout[3] = {TINY_UP_CHANNELS, TINY_UP_CHANNELS, 16};
+    gb_kv_u32(b, "gft.upscale.channels", TINY_UP_CHANNELS);
+    gb_kv_u32(b, "gft.upscale.n_mid", 1);
+    uint64_t cin = 4;
+    for (int i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "up.conv%d.weight", i);
+        gb_add_tensor(b, name, weight_type, 2, cin * 9, cout[i], 1, 1);
+        snprintf(name, sizeof name, "up.conv%d.bias", i);
+        gb_add_tensor(b, name, GB_T_F32, 1, cout[i], 1, 1, 1);
+        cin = cout[i];
+    }
+}
+
 uint8_t *tiny_model_bytes(size_t *size)
 {
     gb *b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);

@@ -51,6 +51,11 @@ gb *tiny_model_builder(uint32_t matrix_type, uint32_t emb_type);
 #define TINY_RR_DIM 32
 void tiny_add_reranker(gb *b, uint32_t matrix_type);
 
+/* Adds a 2x upscaler (gft.upscale.* keys, up.* tensors): width
+ * TINY_UP_CHANNELS, one middle conv, weights of weight_type (F32 or F16). */
+#define TINY_UP_CHANNELS 4
+void tiny_add_upscaler(gb *b, uint32_t weight_type);
+
 /* Serialised default tiny model (Q8_0 matrices, F16 embeddings). */
 uint8_t *tiny_model_bytes(size_t *size);
 

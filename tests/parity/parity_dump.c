@@ -20,6 +20,8 @@
  *       i32 chosen[n_var] and f32 scores[n_var] (best of CANDIDATES).
  *   parity_dump rerank MODEL PROMPT_FILE PREMUL_FILE OUT
  *       PREMUL_FILE: f32 [n][h*w*4] premultiplied RGBA. OUT: f32 scores [n].
+ *   parity_dump upscale MODEL PREMUL_FILE OUT
+ *       PREMUL_FILE as for rerank. OUT: u8 [n][2h*2w*4] straight RGBA.
  * Prints "what went wrong" and exits 1 on any failure.
  */
 #include "gft.h"
@@ -293,6 +295,28 @@ static int cmd_rerank(gft_context *ctx, const gft_model_info *info, char **argv)
     return rc;
 }
 
+static int cmd_upscale(gft_context *ctx, const gft_model_info *info, char **argv)
+{
+    size_t bytes;
+    float *premul = (float *)read_file(argv[0], &bytes);
+    size_t px = (size_t)info->image_width * info->image_height, per_image = px * 4 * sizeof(float);
+    int rc = 0;
+    if (!premul || bytes % per_image)
+        rc = fail("cannot read whole images", argv[0]);
+    size_t n = rc ? 0 : bytes / per_image;
+    uint8_t *rgba = malloc(px * 16 * (n + 1));
+    if (!rc && !rgba)
+        rc = fail("out of memory", NULL);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (gft_upscale_image(ctx, premul + i * px * 4, rgba + i * px * 16) != GFT_OK)
+            rc = fail("gft_upscale_image", gft_context_last_error(ctx));
+    if (!rc && !write_file(argv[1], rgba, px * 16 * n))
+        rc = fail("cannot write", argv[1]);
+    free(rgba);
+    free(premul);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "norm") == 0)
@@ -311,13 +335,15 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int n_args; /* after MODEL */
-    } cmds[] = {{"tokenize", 2}, {"logits", 3}, {"decode", 3}, {"generate", 10}, {"rerank", 3}};
+    } cmds[] = {{"tokenize", 2},  {"logits", 3}, {"decode", 3},
+                {"generate", 10}, {"rerank", 3}, {"upscale", 2}};
     int known = 0;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (argc >= 2 && strcmp(argv[1], cmds[i].name) == 0 && argc == 3 + cmds[i].n_args)
             known = 1;
     if (!known)
-        return fail("usage: parity_dump norm|kernel|tokenize|logits|decode|generate|rerank ... "
+        return fail("usage: parity_dump norm|kernel|tokenize|logits|decode|generate|rerank|upscale "
+                    "... "
                     "(see source)",
                     NULL);
 
@@ -342,6 +368,8 @@ int main(int argc, char **argv)
             rc = cmd_decode(ctx, &info, argv + 3);
         else if (strcmp(argv[1], "rerank") == 0)
             rc = cmd_rerank(ctx, &info, argv + 3);
+        else if (strcmp(argv[1], "upscale") == 0)
+            rc = cmd_upscale(ctx, &info, argv + 3);
         else
             rc = cmd_generate(ctx, model, argv + 3);
         gft_context_free(ctx);

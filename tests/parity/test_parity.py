@@ -36,7 +36,7 @@ import tempfile
 import numpy as np
 import torch
 
-from gft import engine_numerics, rerank_gguf, sample, text
+from gft import engine_numerics, rerank_gguf, sample, text, upscale_gguf
 from gft.export_gguf import main as export_main
 from gft.gguf_import import load_gguf
 
@@ -238,7 +238,9 @@ GEN_CASES = [
 
 
 def check_generate(tmp, model_path, m, label):
+    """gft_generate against gft.sample.generate (and the file's upscaler, when it has one)."""
     cfg = m.gft.cfg
+    fu = upscale_gguf.load(model_path)
     for prompt, neg, seed, n, temp, k, p, s in GEN_CASES:
         pf, nf, of = (os.path.join(tmp, x) for x in ("gp", "gn", "gout"))
         open(pf, "wb").write(prompt.encode())
@@ -248,9 +250,12 @@ def check_generate(tmp, model_path, m, label):
         want, toks = sample.generate(m.gft, m, m.tokenizer, prompt, neg, temperature=temp, top_k=k,
                                      top_p=p, guidance=s, seed=seed, n_variations=n,
                                      return_tokens=True, background=m.vq_cfg.bg_code)
-        got = np.fromfile(of, np.uint8)[:want.size].reshape(want.shape)
         with torch.no_grad():
             premul, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
+        if fu is not None:
+            premul = fu(premul)
+            want = sample.unpremultiply_u8(premul).numpy()
+        got = np.fromfile(of, np.uint8)[:want.size].reshape(want.shape)
         ok = premul.numpy()[..., 3] >= 0.05
         diff = np.abs(got.astype(int) - want.astype(int))
         worst = int(diff[ok].max()) if ok.any() else 0
@@ -335,11 +340,45 @@ def check_rerank(tmp, model_path, m, limit, label):
     print(f"ok reranker {label}: worst score diff {worst:.3g} (limit {limit}) over 8 prompts x {len(images)} images")
 
 
+def check_upscale(tmp, model_path, m, label):
+    """gft_upscale_image against upscale_gguf.FileUpscaler on the same file: random premultiplied
+    pictures (one fully transparent, one opaque) and decoded ones. Bytes may differ by one step
+    where the floats straddle a rounding edge; colour is compared where alpha >= 0.05, since
+    unpremultiplying a fainter pixel magnifies float noise."""
+    fu = upscale_gguf.load(model_path)
+    cfg = m.gft.cfg
+    g = torch.Generator().manual_seed(4)
+    H = cfg.grid_h * 2 ** (len(m.vq_cfg.dec_channels) - 1)
+    W = cfg.grid_w * 2 ** (len(m.vq_cfg.dec_channels) - 1)
+    images = torch.rand(4, H, W, 4, generator=g)
+    images[1] = 0
+    images[2, ..., 3] = 1
+    images[..., :3] *= images[..., 3:]
+    toks = np.random.RandomState(6).randint(0, cfg.codebook_size, (2, cfg.n_image))
+    with torch.no_grad():
+        decoded, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
+    images = torch.cat([images, decoded.float()])
+    imf, of = os.path.join(tmp, "uimg"), os.path.join(tmp, "uout")
+    images.numpy().astype("<f4").tofile(imf)
+    run_dump("upscale", model_path, imf, of)
+    want_premul = fu(images)
+    want = sample.unpremultiply_u8(want_premul).numpy()
+    got = np.fromfile(of, np.uint8).reshape(want.shape)
+    assert want.shape[1:3] == (2 * H, 2 * W), f"{label}: upscaled size {want.shape}"
+    diff = np.abs(got.astype(int) - want.astype(int))
+    ok = want_premul.numpy()[..., 3] >= 0.05
+    assert diff[..., 3].max() <= 1, f"{label}: upscaled alpha bytes differ by {diff[..., 3].max()}"
+    assert diff[ok].max() <= 1, f"{label}: upscaled RGBA bytes differ by {diff[ok].max()} (alpha >= 0.05)"
+    off = int((diff[ok] > 0).sum())
+    assert off <= diff[ok].size // 100, f"{label}: {off} of {diff[ok].size} upscaled bytes differ"
+    print(f"ok upscaler {label}: {len(images)} pictures, {off} of {diff[ok].size} bytes one step off")
+
+
 def check_best_of(tmp, model_path, m, label):
     """gft_generate with candidates against rerank_gguf.best_of: same kept image (where the
     best score leads the next by more than the scores' tolerance), same pixels, same score."""
     fr = rerank_gguf.load(model_path)
-    cfg = m.gft.cfg
+    fu = upscale_gguf.load(model_path)
     compared = 0
     for prompt, neg, seed, n, temp, k, p, s in GEN_CASES:
         for cands in (2, 3):
@@ -349,7 +388,8 @@ def check_best_of(tmp, model_path, m, label):
                 open(nf, "wb").write(neg.encode())
             run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s,
                      cands, of)
-            want, chosen, scores = rerank_gguf.best_of(m, fr, prompt, cands, neg, temp, k, p, s, seed, n)
+            want, chosen, scores = rerank_gguf.best_of(m, fr, prompt, cands, neg, temp, k, p, s, seed, n,
+                                                       upscaler=fu)
             raw = np.fromfile(of, np.uint8)
             got = raw[:want.size].reshape(want.shape)
             got_chosen = np.frombuffer(raw[want.size:want.size + 4 * n].tobytes(), "<i4")
@@ -404,6 +444,14 @@ def main():
             check_rerank(tmp, rr_path, mr, limit, f"tiny {wtype}")
             if wtype == "f32":  # Q8_0 logits differ within 1e-3, enough to flip some draws
                 check_best_of(tmp, rr_path, mr, f"tiny {wtype}")
+                # best of K, then the kept picture upscaled
+                upscale_gguf.embed(rr_path, upscale_gguf.random_upscaler(8), rr_path)
+                check_best_of(tmp, rr_path, mr, f"tiny {wtype}, random upscaler")
+        # the 2x upscaler (up.* tensors), random weights, on the tiny decoder's pictures
+        up_path = os.path.join(tmp, "tiny-up.gguf")
+        upscale_gguf.embed(paths["f32"], upscale_gguf.random_upscaler(7), up_path)
+        check_upscale(tmp, up_path, m, "tiny F32, random upscaler")
+        check_generate(tmp, up_path, m, "tiny F32, random upscaler")
         shipped = os.path.join(ROOT, "models", "gft-emoji.gguf")
         if os.path.exists(shipped):  # the shipped model at full size, whatever its weights
             ms = load_gguf(shipped)
@@ -419,6 +467,8 @@ def main():
             check_decode(tmp, shipped, ms, "shipped model", 1)
             if rerank_gguf.load(shipped) is not None:
                 check_rerank(tmp, shipped, ms, 1e-4, "shipped model")
+            if upscale_gguf.load(shipped) is not None:
+                check_upscale(tmp, shipped, ms, "shipped model")
     return 0
 
 

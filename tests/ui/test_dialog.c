@@ -195,7 +195,7 @@ static void test_reset(void)
     g_assert_cmpint(s.top_k, ==, info.defaults.top_k);
     g_assert_cmpfloat_with_epsilon(s.top_p, info.defaults.top_p, 1e-6);
     g_assert_cmpfloat_with_epsilon(s.guidance, info.defaults.guidance, 1e-6);
-    g_assert_cmpint(s.out_width, ==, (gint)info.image_width);
+    g_assert_cmpint(s.out_width, ==, (gint)info.output_width);
     g_assert_false(s.fixed_seed);
     g_assert_cmpstr(s.prompt, ==, "green tree");
     gft_settings_clear(&s);
@@ -322,7 +322,7 @@ static void test_preview_fills_row_by_row(void)
     gint row_px;
 
     gft_model_get_info(gft_dialog_get_model(d), &info);
-    row_px = info.image_height / info.grid_h;
+    row_px = info.output_height / info.grid_h; /* the cells hold the finished size */
     prepare(d, "red apple", 2, 42, -1);
     log.dialog = d;
     g_signal_connect(d, "preview-updated", G_CALLBACK(on_preview), &log);

@@ -238,6 +238,8 @@ static void test_reset_uses_model_defaults(void)
     info.defaults.guidance = 4.0f;
     info.image_width = 128;
     info.image_height = 96;
+    info.output_width = 256; /* a model with an upscaler: the finished size is the default */
+    info.output_height = 192;
 
     gft_settings_init(&s);
     fill_unusual(&s);
@@ -246,8 +248,8 @@ static void test_reset_uses_model_defaults(void)
     g_assert_cmpint(s.top_k, ==, 64);
     g_assert_cmpfloat_with_epsilon(s.top_p, 0.9, 1e-6);
     g_assert_cmpfloat_with_epsilon(s.guidance, 4.0, 1e-6);
-    g_assert_cmpint(s.out_width, ==, 128);
-    g_assert_cmpint(s.out_height, ==, 96);
+    g_assert_cmpint(s.out_width, ==, 256);
+    g_assert_cmpint(s.out_height, ==, 192);
     g_assert_cmpint(s.n_candidates, ==, 1); /* no reranker: one sample */
     g_assert_false(s.fixed_seed);
     /* the prompt (and how it is read), model and target are the user's,

@@ -129,10 +129,12 @@ class FileReranker:
 
 
 def best_of(m, reranker, prompt, candidates, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-            guidance=1.0, seed=0, n_variations=1):
+            guidance=1.0, seed=0, n_variations=1, upscaler=None):
     """The engine's best of K, in the reference: candidate c of variation i draws from the
     PCG32 stream (seed + i, SEED_SEQ + c); the kept one has the highest score, the first on
-    ties. m: gguf_import.LoadedModel. -> (uint8 [n, H, W, 4], chosen [n], scores [n, K])."""
+    ties. m: gguf_import.LoadedModel; upscaler: upscale_gguf.FileUpscaler or None (the kept
+    pictures then come out at twice the size). -> (uint8 [n, H, W, 4], chosen [n], scores [n, K])."""
+    from .vq import unpremultiply_u8
     from .sample import SEED_SEQ, decode_tokens, generate_tokens
     cfg = m.gft.cfg
     ids = m.tokenizer.encode(prompt)
@@ -142,7 +144,7 @@ def best_of(m, reranker, prompt, candidates, negative=None, temperature=1.0, top
                                  seed, n_variations, m.vq_cfg.bg_code, SEED_SEQ + c)
         with torch.no_grad():
             premul, u8 = decode_tokens(m, tokens, cfg.grid_h, cfg.grid_w)
-        rgba.append(u8.numpy())
+        rgba.append((unpremultiply_u8(upscaler(premul)) if upscaler else u8).numpy())
         scores.append(reranker.score(ids, premul.permute(0, 3, 1, 2)).numpy())
     rgba, scores = np.stack(rgba, 1), np.stack(scores, 1)  # [n, K, ...], [n, K]
     chosen = scores.argmax(1)  # numpy: the first of equal maxima

@@ -44,6 +44,12 @@ int main(int argc, char **argv)
     rc |= write_file(argv[1], "tiny-q8-rerank.gguf", p, n);
     free(p);
     gb_free(b);
+    b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
+    tiny_add_upscaler(b, GB_T_F16);
+    p = gb_serialize(b, &n);
+    rc |= write_file(argv[1], "tiny-q8-upscale.gguf", p, n);
+    free(p);
+    gb_free(b);
     static const char *const articles[] = {"a", "ein", "the"};
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     gb_kv_arr_str(b, "gft.lexicon.articles", articles, NULL, 3);

@@ -20,6 +20,9 @@
 #   -> filler words a reading drops, "cute", "little", ... (gft.filler_words)
 #   -> plurals and diminutives of the names read as the names (gft.word_forms)
 #   -> judged readings of the forms that are names too, "cats" (gft.named_forms, the C engine)
+#   -> the 2x upscaler: emoji and icons rendered again at 256 px (gft.sr_data), UP_STEPS steps on
+#      the decoder's reconstructions against them (gft.train_upscaler, two CPU threads, seed 3),
+#      embedded with gft.upscale_gguf
 #   -> contact sheet (the C engine, the file's defaults)
 #
 #   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
@@ -55,11 +58,13 @@ PY=python3
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 
 # stage sizes: the shipped run's, or a few steps each for the dry run
+UP_STEPS=UP_STEPS_PLACEHOLDER SR_ARGS=()
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
 READ_ARGS=(--keys-from "$ROOT/training/eval/results/synonyms-2026-11-27/report.json" --wordnet /usr/share/wordnet)
 WORD_ARGS=(--keys-from "$ROOT/training/eval/results/word-readings-2026-11-28/report.json")
 if [ "$DRY" = 1 ]; then
+  UP_STEPS=2 SR_ARGS=(--upsampled-pack --limit 64)
   CONT_STEPS=2 CCA1_STEPS=2 CCA2_STEPS=2 N_AUG=1 RR_STEPS=2 RR_RECON=16
   JUDGE_STEPS=2 JUDGE_ARGS=(--batch 8) CCA3_STEPS=2 CCA3_EVERY=1 CCA3_BATCH=2 CCA3_PROMPTS=1 CCA3_SEEDS=1
   READ_ARGS=(--groups symbols --max-keys 3 --seeds-1 1 --seeds-2 1 --wordnet /usr/share/wordnet)
@@ -194,6 +199,15 @@ step "judged readings of the forms that are names too (gft.named_forms)"
 rm -f "$RUN/named-forms.json"
 (cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.named_forms --engine "$GFT_CLI" --model "$MODEL" \
   --meta "$PACK/meta.json.xz" --judge "$RUN/judge/judge.pt" --report "$RUN/named-forms.json" -o "$MODEL")
+
+step "2x upscaler: $UP_STEPS steps on reconstructions against 256 px renders (gft.train_upscaler)"
+# the targets are the emoji and icon SVGs rendered again at twice the size (a dry run's synthetic
+# pack has none: its own pictures, Lanczos 2x, stand in); the inputs are the file's decoder output
+(cd training && "$PY" -m gft.sr_data --pack "$PACK" "${SR_ARGS[@]}" -o "$RUN/sr/targets256.npz")
+(cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.train_upscaler --model "$MODEL" --codes "$RUN/codes.npy.xz" \
+  --targets "$RUN/sr/targets256.npz" --pack "$PACK" --budget 1e9 --max-steps "$UP_STEPS" --threads 2 \
+  -o "$RUN/sr/upscaler.pt")
+(cd training && "$PY" -m gft.upscale_gguf --model "$MODEL" --upscaler "$RUN/sr/upscaler.pt" -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

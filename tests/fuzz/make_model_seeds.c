@@ -20,6 +20,17 @@ static int write_file(const char *dir, const char *name, const uint8_t *p, size_
     return fclose(f) != 0;
 }
 
+/* Serialises b into dir/name and frees it. */
+static int write_model(const char *dir, const char *name, gb *b)
+{
+    size_t n;
+    uint8_t *p = gb_serialize(b, &n);
+    int rc = write_file(dir, name, p, n);
+    free(p);
+    gb_free(b);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -34,28 +45,16 @@ int main(int argc, char **argv)
     free(p);
     gb *b = tiny_model_builder(GB_T_F16, GB_T_F16);
     gb_set_alignment(b, 64, 1);
-    p = gb_serialize(b, &n);
-    rc |= write_file(argv[1], "tiny-f16-align64.gguf", p, n);
-    free(p);
-    gb_free(b);
+    rc |= write_model(argv[1], "tiny-f16-align64.gguf", b);
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     tiny_add_reranker(b, GB_T_Q8_0);
-    p = gb_serialize(b, &n);
-    rc |= write_file(argv[1], "tiny-q8-rerank.gguf", p, n);
-    free(p);
-    gb_free(b);
+    rc |= write_model(argv[1], "tiny-q8-rerank.gguf", b);
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     tiny_add_upscaler(b, GB_T_F16);
-    p = gb_serialize(b, &n);
-    rc |= write_file(argv[1], "tiny-q8-upscale.gguf", p, n);
-    free(p);
-    gb_free(b);
+    rc |= write_model(argv[1], "tiny-q8-upscale.gguf", b);
     static const char *const articles[] = {"a", "ein", "the"};
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     gb_kv_arr_str(b, "gft.lexicon.articles", articles, NULL, 3);
-    p = gb_serialize(b, &n);
-    rc |= write_file(argv[1], "tiny-q8-articles.gguf", p, n);
-    free(p);
-    gb_free(b);
+    rc |= write_model(argv[1], "tiny-q8-articles.gguf", b);
     return rc;
 }

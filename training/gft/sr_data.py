@@ -98,6 +98,15 @@ def build(images, items, svg_dir, workers=2, limit=None, log=print):
     return np.asarray(rows, np.int32), np.stack(out) if out else np.zeros((0, SIDE, SIDE, 4), np.uint8)
 
 
+def upsampled_pack(images, limit=None):
+    """Targets for a dry run on a synthetic pack that has no SVGs: the pack's own pictures,
+    Lanczos 2x (premultiplied, as Pillow resamples RGBA). Not for training a real upscaler."""
+    n = min(len(images), limit or len(images))
+    out = np.stack([np.asarray(Image.fromarray(images[i], "RGBA").resize((SIDE, SIDE), Image.LANCZOS))
+                    for i in range(n)])
+    return np.arange(n, dtype=np.int32), out
+
+
 def main(argv=None):
     from .dataset import load_pack
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -106,10 +115,15 @@ def main(argv=None):
                                                       "data", "cache", "svg"))
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--limit", type=int, default=None, help="render only the first N (tests)")
+    ap.add_argument("--upsampled-pack", action="store_true",
+                    help="dry runs on a synthetic pack: Lanczos 2x of the pack's pictures, no SVGs")
     ap.add_argument("-o", "--output", required=True, help="the .npz to write")
     a = ap.parse_args(argv)
     images, items, _ = load_pack(a.pack)
-    rows, big = build(images, items, a.svg_dir, a.workers, a.limit)
+    if a.upsampled_pack:
+        rows, big = upsampled_pack(images, a.limit)
+    else:
+        rows, big = build(images, items, a.svg_dir, a.workers, a.limit)
     if not len(rows):
         raise SystemExit("sr_data: no target rendered (are the SVGs in %s?)" % a.svg_dir)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)

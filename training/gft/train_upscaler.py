@@ -64,8 +64,10 @@ def crops(small, big, rows, side, gen):
 
 def evaluate(model, recon, real, big, rows, batch=32):
     """PSNR on white (dB) of bilinear, bicubic and the upscaler, from reconstructions and
-    from the real 128 px pictures."""
+    from the real 128 px pictures ({} for no rows)."""
     sums = {}
+    if not len(rows):
+        return sums
     model.eval()
     with torch.inference_mode():
         for i in range(0, len(rows), batch):

@@ -2,7 +2,7 @@
 """Figure of the 2x upscaler on the engine's own pictures: for each prompt, the picture at the
 decoder's size blown up by bicubic 2x (what an image editor does to a 128 px layer) beside the
 same picture through the model file's upscaler, each on a checkerboard, and a 2x close-up of
-their centres. The same seed gives the same tokens, so both columns hold the same drawing.
+the same part of the outline. The same seed gives the same tokens, so both columns hold the same drawing.
 
   cd training && python3 -m eval.upscale_figure --engine ../build/cli/gft \\
       --model ../models/gft-emoji.gguf -p "red apple" -p "sun" --seed 100 -o ../docs/upscaler.png
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from .contact_sheet import checker, font
@@ -29,11 +30,25 @@ def bicubic_2x(im):
     return im.resize((im.width * 2, im.height * 2), Image.BICUBIC)
 
 
-def close_up(im, frac=0.5):
-    """The centre frac x frac of im, blown up to im's size by nearest neighbour."""
+def edge_box(im, frac=0.5):
+    """A frac x frac window of im around the upper right of the drawing's outline (where edges
+    show), inside the picture."""
     w, h = im.size
-    box = (int(w * (1 - frac) / 2), int(h * (1 - frac) / 2), int(w * (1 + frac) / 2), int(h * (1 + frac) / 2))
-    return im.crop(box).resize((w, h), Image.NEAREST)
+    a = np.asarray(im)[..., 3]
+    ys, xs = np.nonzero(a > 128)
+    if not len(xs):
+        ys, xs = np.array([0, h - 1]), np.array([0, w - 1])
+    cx = xs.min() + 0.85 * (xs.max() - xs.min())
+    cy = ys.min() + 0.25 * (ys.max() - ys.min())
+    bw, bh = int(w * frac), int(h * frac)
+    x0 = int(min(max(cx - bw / 2, 0), w - bw))
+    y0 = int(min(max(cy - bh / 2, 0), h - bh))
+    return (x0, y0, x0 + bw, y0 + bh)
+
+
+def close_up(im, box):
+    """box of im, blown up to im's size by nearest neighbour."""
+    return im.crop(box).resize(im.size, Image.NEAREST)
 
 
 def main(argv=None):
@@ -59,7 +74,8 @@ def main(argv=None):
             if big.size != (2 * small.width, 2 * small.height):
                 raise SystemExit("upscale_figure: %s has no upscaler (%s, %s)" % (a.model, small.size, big.size))
             pics = [bicubic_2x(small), big]
-            pics += [close_up(p) for p in pics]
+            box = edge_box(big)
+            pics += [close_up(p, box) for p in pics]
             draw.text((8, head + i * side + side // 2 - 8), prompt, fill=(0, 0, 0, 255), font=fnt)
             for j, pic in enumerate(pics):
                 cell = board.copy()

@@ -331,7 +331,12 @@ def case_info():
     check(f["text prefix"] == f"{kv['gft.text.ctx']} tokens", f"text prefix: {f['text prefix']}")
     up = 2 ** (len(kv["gft.dec.channels"]) - 1)
     w, h = kv["gft.image.grid_w"] * up, kv["gft.image.grid_h"] * up
-    check(f["image size"].startswith(f"{w} x {h} pixels"), f"image size: {f['image size']}")
+    if "gft.upscale.channels" in kv:  # the upscaler doubles the decoder's picture
+        check(f["image size"].startswith(f"{2 * w} x {2 * h} pixels") and f"decoder's {w} x {h}" in f["image size"],
+              f"image size with an upscaler: {f['image size']}")
+    else:
+        check(f["image size"].startswith(f"{w} x {h} pixels") and "upscaler" not in f["image size"],
+              f"image size: {f['image size']}")
     check(f["tokenizer"].endswith(f"{kv['gft.text.vocab_size']} tokens"), f"tokenizer: {f['tokenizer']}")
     check(f["known words"] == str(len(kv["gft.tokenizer.known_words"])), f"known words: {f['known words']}")
     s = f["sampling defaults"]
@@ -457,10 +462,38 @@ def case_bench_json():
         check(b["best_of_k"] == (default if default > 1 else 4), f"best_of_k {b['best_of_k']}")
     else:
         check("best_of_k" not in b, "best of K measured without a reranker")
+    if "gft.upscale.channels" in GGUFFile(MODEL).kv:
+        check(isinstance(b.get("upscaler_ms"), float) and b["upscaler_ms"] > 0
+              and b.get("upscaled_width") == image_size()[0], f"upscaler figures: {b}")
+    else:
+        check("upscaler_ms" not in b, "an upscaler measured in a model without one")
     _, out, _ = run("bench", "-m", MODEL, "--runs", "1", "--threads", "1", expect=0)
     for label in ("model load", "1 guided image", "4 guided variations", "VQ decoder",
                   "sgemm 1024^3", "of sgemm at 8 rows", "peak RSS"):
         check(label in out, f"bench table lacks {label!r}:\n{out}")
+
+
+def case_native_size():
+    """A model with an upscaler draws at twice the decoder's size, and --native-size keeps the
+    decoder's: the same drawing, so the upscaled picture box-filtered back comes close to it.
+    Without an upscaler --native-size changes nothing."""
+    kv = GGUFFile(MODEL).kv
+    up = 2 ** (len(kv["gft.dec.channels"]) - 1)
+    native = (kv["gft.image.grid_w"] * up, kv["gft.image.grid_h"] * up)
+    big, small = tmp("big.png"), tmp("small.png")
+    generate(big, seed=11)
+    generate(small, "--native-size", seed=11)
+    check_png(small, native)
+    if "gft.upscale.channels" not in kv:
+        check(read(big) == read(small), "--native-size changed a model without an upscaler")
+        return
+    check_png(big, (2 * native[0], 2 * native[1]))
+    with Image.open(big) as b, Image.open(small) as a:
+        down = b.convert("RGBa").resize(native, Image.BOX).convert("RGBA")
+        alpha_a, alpha_d = a.getchannel("A"), down.getchannel("A")
+        diff = sum(abs(x - y) for x, y in zip(alpha_a.getdata(), alpha_d.getdata())) / (native[0] * native[1])
+    if kv["gft.upscale.channels"] >= 16:  # a trained upscaler, not the tests' random one
+        check(diff < 8, f"the upscaled picture's alpha, box-filtered, is {diff:.1f}/255 off the native one")
 
 
 def case_candidates():
@@ -555,7 +588,8 @@ def case_help():
         check(out.strip(), f"gft {' '.join(args)} printed nothing")
     _, out, _ = run("generate", "--help", expect=0)
     for opt in ("--prompt", "--negative", "--temperature", "--top-k", "--top-p", "--guidance",
-                "--seed", "--variations", "--threads", "--batch", "--output", "--candidates"):
+                "--seed", "--variations", "--threads", "--batch", "--output", "--candidates",
+                "--native-size"):
         check(opt in out, f"generate --help lacks {opt}")
 
 

@@ -312,6 +312,7 @@ def main(argv=None):
                     help="the code of fully transparent patches (-1: none; default: the tokenizer's)")
     ap.add_argument("--rerank", action="store_true",
                     help="with --random: add a random reranker (default best of 2)")
+    ap.add_argument("--upscale", action="store_true", help="with --random: add a random 2x upscaler")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -337,6 +338,9 @@ def main(argv=None):
         export_model(gft, dec, cb, tok, known, sampling, a.output, a.type, a.small, vcfg,
                      meta.get("name", ""), meta.get("description", ""), meta.get("license", ""),
                      rerank, 2)
+        if a.random and a.upscale:
+            from .upscale_gguf import embed, random_upscaler
+            embed(a.output, random_upscaler(a.seed), a.output)
     except (ValueError, KeyError, RuntimeError, OSError) as e:
         print(f"export_gguf: {e}", file=sys.stderr)
         return 1

@@ -207,7 +207,9 @@ step "2x upscaler: $UP_STEPS steps on reconstructions against 256 px renders (gf
 (cd training && OPENBLAS_NUM_THREADS=1 "$PY" -m gft.train_upscaler --model "$MODEL" --codes "$RUN/codes.npy.xz" \
   --targets "$RUN/sr/targets256.npz" --pack "$PACK" --budget 1e9 --max-steps "$UP_STEPS" --threads 2 \
   -o "$RUN/sr/upscaler.pt")
-(cd training && "$PY" -m gft.upscale_gguf --model "$MODEL" --upscaler "$RUN/sr/upscaler.pt" -o "$MODEL")
+(cd training && "$PY" -m gft.upscale_gguf --model "$MODEL" --upscaler "$RUN/sr/upscaler.pt" \
+  --description "Generate from Text default model: text -> 256 px emoji-style RGBA (128 px decoder, 2x upscaler)" \
+  -o "$MODEL")
 
 if [ "$DRY" = 0 ] && [ -n "$GFT_CLI" ]; then
   step "contact sheet (docs/contact-sheet.png)"

@@ -2,7 +2,8 @@
 /* gft_generate on real model files (the exporter's tiny models, the shipped
  * model): same bytes at 1 and 2 threads and batched or alone, greedy tokens
  * equal to the argmax of teacher-forced gft_eval_logits, previews; with a
- * reranker, best of K (test_candidates).
+ * reranker, best of K (test_candidates); with an upscaler, the kept pictures
+ * doubled (test_upscaled). The other checks use the decoder's size.
  * Usage: test_compute_model_files MODEL.gguf (exit 77 = skipped: no file) */
 #include "context.h"
 
@@ -38,6 +39,7 @@ static void test_candidates(gft_model *m, gft_context *ctx)
     p.n_variations = 3;
     p.n_candidates = n_cand;
     p.n_threads = 2;
+    p.upscale = 0;
     gft_result all, one, plain;
     /* generation reads the prompt through the lexicon ("a red apple" -> "red
      * apple"); the reranker is asked about the same reading */
@@ -102,6 +104,51 @@ static void test_candidates(gft_model *m, gft_context *ctx)
     free(rgba);
 }
 
+/* With an upscaler (the default then): pictures of twice the size, the same
+ * at 1 and 2 threads, alone or batched, and each the upscaler's output for
+ * the candidate the decoder-size run keeps. */
+static void test_upscaled(gft_model *m, gft_context *ctx)
+{
+    const gft_hparams *hp = &m->hp;
+    const int N = (int)(hp->grid_w * hp->grid_h), W = (int)hp->image_width,
+              H = (int)hp->image_height;
+    const size_t big = (size_t)W * H * 16;
+    gft_generate_params p;
+    gft_generate_params_init(&p, m);
+    CHECK(p.upscale == 1, "params_init turns the model's upscaler on");
+    p.prompt = "a red heart";
+    p.seed = 900;
+    p.n_variations = 2;
+    p.n_threads = 2;
+    gft_result up, one, native;
+    CHECK(gen(ctx, &p, &up) == GFT_OK, "upscaled batch");
+    CHECK(up.width == 2 * W && up.height == 2 * H, "upscaled size %dx%d", up.width, up.height);
+    float *premul = malloc(sizeof(float) * (size_t)W * H * 4);
+    uint8_t *again = malloc(big);
+    for (int v = 0; v < 2; v++) {
+        gft_generate_params q = p;
+        q.seed = p.seed + (uint64_t)v;
+        q.n_variations = 1;
+        q.n_threads = 1;
+        CHECK(gen(ctx, &q, &one) == GFT_OK, "upscaled alone");
+        CHECK(memcmp(one.pixels, up.pixels + v * big, big) == 0,
+              "variation %d: upscaled alone at 1 thread differs from the batch", v);
+        gft_result_free(&one);
+        q.upscale = 0;
+        CHECK(gen(ctx, &q, &native) == GFT_OK, "decoder size");
+        CHECK(native.width == W && native.chosen[0] == up.chosen[v], "the same candidate kept");
+        const int32_t *kept = ctx->gen_tokens + (size_t)native.chosen[0] * N;
+        CHECK(gft_decode_tokens(ctx, kept, premul, NULL) == GFT_OK &&
+                  gft_upscale_image(ctx, premul, again) == GFT_OK &&
+                  memcmp(again, up.pixels + v * big, big) == 0,
+              "variation %d: not the upscaler's picture of the kept candidate", v);
+        gft_result_free(&native);
+    }
+    gft_result_free(&up);
+    free(premul);
+    free(again);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || access(argv[1], R_OK) != 0) {
@@ -131,6 +178,7 @@ int main(int argc, char **argv)
     p.n_variations = 2;
     p.n_candidates = 1;
     p.n_threads = 2;
+    p.upscale = 0;
     gft_result both, one;
     CHECK(gen(ctx, &p, &both) == GFT_OK, "batch");
     int32_t *tok1 = malloc(sizeof(int32_t) * N);
@@ -177,6 +225,10 @@ int main(int argc, char **argv)
     CHECK(gft_decode_tokens(ctx, tok, NULL, again) == GFT_OK && memcmp(again, one.pixels, img) == 0,
           "gft_decode_tokens != generated image");
     gft_result_free(&one);
+    if (hp->has_upscale)
+        test_upscaled(m, ctx);
+    else
+        CHECK(gft_upscale_image(ctx, NULL, NULL) == GFT_ERR_INVALID_ARG, "no upscaler");
     if (hp->has_rerank)
         test_candidates(m, ctx);
     else

@@ -78,11 +78,12 @@ def load(path_or_file):
     return FileUpscaler(f) if "gft.upscale.channels" in f.kv else None
 
 
-def embed(src_path, model, out_path):
+def embed(src_path, model, out_path, description=None):
     """Copies the model file src_path (every key and tensor byte for byte, but any older
-    upscaler) and adds the upscaler."""
+    upscaler) and adds the upscaler; description: a new general.description (its size)."""
+    rewrite = {"general.description": lambda w, k: w.add_string(k, description)} if description else None
     w = copy_of(src_path, keep_key=lambda k: not k.startswith("gft.upscale."),
-                keep_tensor=lambda n: not n.startswith("up."))
+                keep_tensor=lambda n: not n.startswith("up."), rewrite=rewrite)
     if model is not None:
         add_to_writer(w, model)
     w.write_replacing(out_path)
@@ -93,11 +94,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Add a trained 2x upscaler (gft.upscaler) to a model file.")
     ap.add_argument("--model", required=True, help="the model file to copy")
     ap.add_argument("--upscaler", help="gft.train_upscaler's output (.pt); without it, the copy has none")
+    ap.add_argument("--description", help="a new general.description (the output size changes)")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
 
     def work():
-        embed(a.model, load_upscaler(a.upscaler) if a.upscaler else None, a.output)
+        embed(a.model, load_upscaler(a.upscaler) if a.upscaler else None, a.output, a.description)
         return f"wrote {a.output}: {os.path.getsize(a.output)} bytes"
     return run_file_tool("upscale_gguf", work)
 

@@ -40,6 +40,12 @@ gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, co
                            unsigned types, int n_dims, int64_t d0, int64_t d1, char *err,
                            size_t err_size);
 
+/* A flattened 3x3 conv: `<prefix><i>.weight` [cin * 9, cout] with a type in
+ * w_types and `<prefix><i>.bias` [cout], F32 (the reranker's and upscaler's). */
+gft_status gft_want_flat_conv(const gguf_file *f, gft_model *m, gft_tensor *w, gft_tensor *b,
+                              const char *prefix, unsigned i, unsigned w_types, int64_t cin,
+                              int64_t cout, char *err, size_t err_size);
+
 /* engine/tokenizer_load.c: tokens, merges (pair hash) and known words. */
 gft_status gft_load_tokenizer(const gguf_file *f, gft_model *m, char *err, size_t err_size);
 

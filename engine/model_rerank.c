@@ -3,8 +3,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "loader.h"
 
-#include <stdio.h>
-
 enum {
     VEC = 1u << GFT_TYPE_F32,
     MAT = 1u << GFT_TYPE_F32 | 1u << GFT_TYPE_F16 | 1u << GFT_TYPE_Q8_0,
@@ -42,15 +40,11 @@ static gft_status load_rerank_hparams(const gguf_file *f, gft_hparams *hp, char 
 static gft_status load_rerank_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     const gft_rerank_hparams *rr = &m->hp.rr;
-    char name[64];
     int64_t cin = 4;
     for (uint32_t i = 0; i < rr->n_convs; i++) {
         int64_t cout = rr->widths[i / rr->convs_per_level];
-        snprintf(name, sizeof name, "rr.conv%u.weight", i);
-        GFT_TRY(
-            gft_want_tensor(f, m, &m->rr_conv_w[i], name, MAT, 2, cin * 9, cout, err, err_size));
-        snprintf(name, sizeof name, "rr.conv%u.bias", i);
-        GFT_TRY(gft_want_tensor(f, m, &m->rr_conv_b[i], name, VEC, 1, cout, 1, err, err_size));
+        GFT_TRY(gft_want_flat_conv(f, m, &m->rr_conv_w[i], &m->rr_conv_b[i], "rr.conv", i, MAT, cin,
+                                   cout, err, err_size));
         cin = cout;
     }
     int64_t d = rr->dim;

@@ -191,6 +191,17 @@ gft_status gft_want_tensor(const gguf_file *f, gft_model *m, gft_tensor *dst, co
     return want(&tl, dst, name, types, n_dims, d0, d1, 1, 1);
 }
 
+gft_status gft_want_flat_conv(const gguf_file *f, gft_model *m, gft_tensor *w, gft_tensor *b,
+                              const char *prefix, unsigned i, unsigned w_types, int64_t cin,
+                              int64_t cout, char *err, size_t err_size)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s%u.weight", prefix, i);
+    GFT_TRY(gft_want_tensor(f, m, w, name, w_types, 2, cin * 9, cout, err, err_size));
+    snprintf(name, sizeof name, "%s%u.bias", prefix, i);
+    return gft_want_tensor(f, m, b, name, 1u << GFT_TYPE_F32, 1, cout, 1, err, err_size);
+}
+
 gft_status gft_load_tensors(const gguf_file *f, gft_model *m, char *err, size_t err_size)
 {
     tensor_loader tl = {f, m, err, err_size};

@@ -149,6 +149,9 @@ static gft_status check_params(gft_context *ctx, const gft_generate_params *p)
         return fail(ctx, GFT_ERR_INVALID_ARG,
                     "number of candidates %d is outside 0..%d (0 or 1: one sample per variation)",
                     p->n_candidates, GFT_MAX_CANDIDATES);
+    if (p->upscale < 0 || p->upscale > 1)
+        return fail(ctx, GFT_ERR_INVALID_ARG,
+                    "upscale %d is outside 0 (the decoder's size) or 1 (doubled)", p->upscale);
     if (p->n_candidates > 1 && !ctx->rr)
         return fail(ctx, GFT_ERR_INVALID_ARG,
                     "best of %d needs a model with a reranker, and this model has none",

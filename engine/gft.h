@@ -189,7 +189,8 @@ typedef struct {
      * (gft_translate_prompt) first; 1: used as typed */
     int literal_prompt;
     /* 1: each kept picture is doubled in size by the model's upscaler, when
-     * the model has one (the default then); 0: the decoder's own size */
+     * the model has one (the default then); 0: the decoder's own size; other
+     * values are refused */
     int upscale;
     gft_progress_fn progress;
     void *user_data;

@@ -276,6 +276,13 @@ static void test_bad_params(gft_context *ctx)
     p = base_params(), p.n_candidates = -1, expect_invalid(ctx, &p, "candidates");
     p = base_params(), p.n_candidates = GFT_MAX_CANDIDATES + 1,
     expect_invalid(ctx, &p, "candidates");
+    p = base_params(), p.upscale = 2, expect_invalid(ctx, &p, "upscale");
+    p = base_params(), p.upscale = -1, expect_invalid(ctx, &p, "upscale");
+    /* this test model has no upscaler: upscale 1 asks for it where there is one */
+    p = base_params(), p.upscale = 1;
+    CHECK(gft_generate(ctx, &p, &r) == GFT_OK && r.width == (int)model->hp.image_width,
+          "upscale 1 without an upscaler: the decoder's size");
+    gft_result_free(&r);
     /* this test model has no reranker: best of K is refused, one sample works */
     p = base_params(), p.n_candidates = 2, expect_invalid(ctx, &p, "reranker");
     p = base_params(), p.n_candidates = 0;

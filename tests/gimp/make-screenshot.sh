@@ -39,5 +39,5 @@ xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bash -c "
   kill %1 || true
 "'
 [ -s "$root/tmp/gft-share/screen.xwd" ] || { echo "no screenshot taken"; exit 1; }
-convert "xwd:$root/tmp/gft-share/screen.xwd" -strip "$out"
+/usr/bin/python3 "$src/scripts/xwd-to-png.py" "$root/tmp/gft-share/screen.xwd" "$out"
 echo "wrote $out"

@@ -492,7 +492,7 @@ def case_native_size():
         down = b.convert("RGBa").resize(native, Image.BOX).convert("RGBA")
         alpha_a, alpha_d = a.getchannel("A"), down.getchannel("A")
         diff = sum(abs(x - y) for x, y in zip(alpha_a.getdata(), alpha_d.getdata())) / (native[0] * native[1])
-    if kv["gft.upscale.channels"] >= 16:  # a trained upscaler, not the tests' random one
+    if min(native) >= 64:  # a tiny file draws a few pixels of noise, which any 2x smooths away
         check(diff < 8, f"the upscaled picture's alpha, box-filtered, is {diff:.1f}/255 off the native one")
 
 

@@ -180,8 +180,9 @@ static int cancelled(const gft_generate_params *p)
 }
 
 /* Scratch for choosing among candidates and upscaling: one decoded
- * candidate (floats for the reranker and the upscaler, bytes for the
- * result), the kept one's floats when upscaling, and the prompt's vector. */
+ * candidate (floats for the reranker and the upscaler; bytes for the result
+ * when not upscaling), the kept one's floats when upscaling (the two float
+ * buffers trade places, nothing is copied), and the prompt's vector. */
 typedef struct {
     float *premul, *kept, *text_vec;
     uint8_t *rgba;
@@ -194,8 +195,9 @@ static int choose_alloc(const gft_context *ctx, choose_scratch *cs, int upscale)
     cs->premul = malloc(px * 4 * sizeof(float));
     cs->kept = upscale ? malloc(px * 4 * sizeof(float)) : NULL;
     cs->text_vec = hp->has_rerank ? malloc(hp->rr.dim * sizeof(float)) : NULL;
-    cs->rgba = malloc(px * 4);
-    return cs->premul && (cs->kept || !upscale) && (cs->text_vec || !hp->has_rerank) && cs->rgba;
+    cs->rgba = upscale ? NULL : malloc(px * 4);
+    return cs->premul && (cs->kept || !upscale) && (cs->text_vec || !hp->has_rerank) &&
+           (cs->rgba || upscale);
 }
 
 static void choose_free(choose_scratch *cs)
@@ -212,10 +214,8 @@ static void choose_free(choose_scratch *cs)
 static gft_status finish_variation(gft_context *ctx, int v, int n_cand, int upscale,
                                    choose_scratch *cs, gft_result *out)
 {
-    const gft_hparams *hp = &ctx->model->hp;
     const int N = ctx->tf.N;
     const size_t img_bytes = (size_t)out->width * out->height * 4;
-    const size_t dec_floats = (size_t)hp->image_width * hp->image_height * 4;
     uint8_t *dst = out->pixels + (size_t)v * img_bytes;
     const int32_t *tokens = ctx->gen_tokens + (size_t)v * n_cand * N;
     if (n_cand == 1 && !upscale)
@@ -229,10 +229,13 @@ static gft_status finish_variation(gft_context *ctx, int v, int n_cand, int upsc
         if (c == 0 || score > out->scores[v]) {
             out->scores[v] = score;
             out->chosen[v] = c;
-            if (upscale) /* the floats of the kept one; upscaled once, below */
-                memcpy(cs->kept, cs->premul, dec_floats * sizeof(float));
-            else
+            if (upscale) { /* keep its floats; the next candidate decodes into the old ones */
+                float *t = cs->kept;
+                cs->kept = cs->premul;
+                cs->premul = t;
+            } else {
                 memcpy(dst, cs->rgba, img_bytes);
+            }
         }
     }
     return upscale ? gft_upscaler_run(ctx->up, ctx->pool, cs->kept, dst) : GFT_OK;

@@ -19,6 +19,8 @@ import time
 from multiprocessing import Pool
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
 
 SIDE = 256
@@ -46,48 +48,34 @@ def render(svg, side=SIDE, box=BOX):
     return arr
 
 
-def premultiply(rgba_u8):
-    """uint8 straight RGBA [..., 4] -> float32 premultiplied in 0..1."""
-    x = rgba_u8.astype(np.float32) / 255.0
-    x[..., :3] *= x[..., 3:4]
-    return x
-
-
-def box_down(premul):
-    """2x box filter of premultiplied [H, W, 4]."""
-    h, w = premul.shape[0] // 2, premul.shape[1] // 2
-    return premul.reshape(h, 2, w, 2, 4).mean(axis=(1, 3))
-
-
-def psnr_on_white(a_premul, b_premul):
-    """PSNR (dB) of two premultiplied images composited on white."""
-    def on_white(p):
-        return p[..., :3] + (1.0 - p[..., 3:4])
-    mse = float(np.mean((on_white(a_premul) - on_white(b_premul)) ** 2))
-    return 99.0 if mse == 0 else 10.0 * np.log10(1.0 / mse)
+def match_db(big, small):
+    """PSNR on white (dB) of the 2x render box-filtered to the pack picture's size against it
+    (both straight RGBA uint8 [H, W, 4])."""
+    from .common import composite, premultiply, psnr
+    to_t = lambda u8: premultiply(torch.from_numpy(np.ascontiguousarray(u8))[None])  # noqa: E731
+    down = F.avg_pool2d(to_t(big), 2)
+    return float(psnr(composite(down, 1.0), composite(to_t(small), 1.0))[0])
 
 
 def _job(args):
-    row, svg, small = args
+    row, svg = args
     try:
-        big = render(svg)
+        return row, render(svg)
     except (ValueError, OSError, subprocess.TimeoutExpired):
         return row, None
-    if psnr_on_white(box_down(premultiply(big)), premultiply(small)) < MIN_MATCH_DB:
-        return row, None
-    return row, big
 
 
 def build(images, items, svg_dir, workers=2, limit=None, log=print):
     """Render every emoji and icon row of the pack; -> (rows int32 [N], images uint8 [N,256,256,4])."""
-    jobs = [(r, svg_path(svg_dir, it["id"]), images[r]) for r, it in enumerate(items)
+    jobs = [(r, svg_path(svg_dir, it["id"])) for r, it in enumerate(items)
             if it["source"] in SOURCES and os.path.isfile(svg_path(svg_dir, it["id"]))]
     if limit:
         jobs = jobs[:limit]
     rows, out, dropped, t0 = [], [], 0, time.time()
     with Pool(workers) as pool:
         for i, (row, big) in enumerate(pool.imap(_job, jobs, 16)):
-            if big is None:
+            # the match is checked here, not in the rendering workers: no torch after fork
+            if big is None or match_db(big, images[row]) < MIN_MATCH_DB:
                 dropped += 1
             else:
                 rows.append(row)

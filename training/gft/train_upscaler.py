@@ -21,20 +21,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .common import composite, premultiply, psnr
 from .upscaler import Upscaler, clamp_premul, save
 
 
 def premul_nchw(rgba_u8):
-    """uint8 straight RGBA [n, H, W, 4] -> float premultiplied [n, 4, H, W]."""
-    x = torch.from_numpy(np.ascontiguousarray(rgba_u8)).float().div_(255.0).permute(0, 3, 1, 2)
-    return torch.cat([x[:, :3] * x[:, 3:4], x[:, 3:4]], dim=1)
+    """uint8 straight RGBA numpy [n, H, W, 4] -> float premultiplied [n, 4, H, W]."""
+    return premultiply(torch.from_numpy(np.ascontiguousarray(rgba_u8)))
 
 
 def psnr_on_white(a, b):
     """Mean over images of the PSNR (dB) of premultiplied [n, 4, H, W] pictures on white."""
-    wa, wb = a[:, :3] + (1 - a[:, 3:4]), b[:, :3] + (1 - b[:, 3:4])
-    mse = ((wa - wb) ** 2).flatten(1).mean(1).clamp(min=1e-10)
-    return float((10 * torch.log10(1 / mse)).mean())
+    return float(psnr(composite(a, 1.0), composite(b, 1.0)).mean())
 
 
 @torch.inference_mode()

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tests of the 2x upscaler's training code: gft.sr_data (targets rendered from SVGs by
 rsvg-convert), gft.train_upscaler (on synthetic flat-colour pictures) and gft.upscale_gguf (the
-file's reference against the trained module).
+file's reference against the trained module), and that the evaluation judges the decoder's
+pictures of a file with an upscaler.
 
-Run: PYTHONPATH=training /usr/bin/python3 tests/training/test_upscaler.py
+Run: GFT_CLI=build/cli/gft PYTHONPATH=training /usr/bin/python3 tests/training/test_upscaler.py
 """
 import os
 import sys
@@ -107,6 +108,26 @@ def test_upscale_gguf_matches_the_module():
         upscale_gguf.embed(out, None, out)
         check(upscale_gguf.load(out) is None and GGUFFile(out).kv.keys() == a.kv.keys(),
               "embedding none takes the upscaler out again")
+
+
+def test_judged_pictures_keep_the_decoders_size():
+    """The evaluation draws what the judges look at: the decoder's pictures, also from a file
+    with an upscaler (whose gft generate doubles them by default)."""
+    from eval.local_eval import decoder_size, engine_images
+    from gft.export_gguf import main as export_main
+    engine = os.environ.get("GFT_CLI")
+    check(bool(engine), "GFT_CLI names the gft command (meson test sets it)")
+    with tempfile.TemporaryDirectory() as d:
+        src, up = os.path.join(d, "tiny.gguf"), os.path.join(d, "up.gguf")
+        check(export_main(["--random", "tiny", "--seed", "4", "-o", src]) == 0, "tiny export")
+        upscale_gguf.embed(src, upscale_gguf.random_upscaler(5), up)
+        sampling = {"guidance": 2.0, "temperature": 1.0, "top_k": 0, "top_p": 1.0}
+        h, w = decoder_size(up)
+        imgs = engine_images(engine, up, d, 1, ["red heart"], [1, 2], sampling)
+        check(tuple(imgs.shape) == (2, 4, h, w), "judged pictures %s, the decoder paints %dx%d"
+              % (tuple(imgs.shape), h, w))
+        plain = engine_images(engine, src, d, 1, ["red heart"], [1, 2], sampling)
+        check(torch.equal(imgs, plain), "the same drawing as the file without an upscaler")
 
 
 if __name__ == "__main__":

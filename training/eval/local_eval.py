@@ -44,9 +44,20 @@ def load_models(final):
 MAX_VARIATIONS = 16  # the most `gft generate --variations` takes
 
 
+def decoder_size(model):
+    """(height, width) of the pictures the model file's VQ decoder paints (before any upscaler):
+    the token grid doubled once per decoder level after the first."""
+    from gft.gguf_writer import GGUFFile
+    kv = GGUFFile(model).kv
+    up = 2 ** (len(kv["gft.dec.channels"]) - 1)
+    return kv["gft.image.grid_h"] * up, kv["gft.image.grid_w"] * up
+
+
 def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, candidates=None, literal=False):
     """Premultiplied float images [P*S, 4, 128, 128] from `gft generate` (prompt-major);
     seeds are consecutive (seed, seed+1, ...), as `gft generate --seed S -v N` draws them.
+    The pictures are the decoder's own (`--native-size`): the judges and the reranker look at
+    that size, and a file's upscaler changes only the sharpness, not the drawing.
     candidates: best of how many (`--candidates`); None keeps the file's default. literal: the
     prompts as typed (`--literal`), not read through the file's lexicon."""
     import hashlib
@@ -59,7 +70,7 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     out = []
     # cached per model file (size, mtime) and setting, so reruns only re-score
     st = os.stat(model)
-    key = "m%d-%d_s%d_g%g_t%g_k%d_p%g" % (st.st_size, int(st.st_mtime), seeds[0], sampling["guidance"],
+    key = "m%d-%d_s%d_g%g_t%g_k%d_p%g_native" % (st.st_size, int(st.st_mtime), seeds[0], sampling["guidance"],
                                           sampling["temperature"], sampling["top_k"], sampling["top_p"])
     extra = []
     if candidates is not None:
@@ -87,12 +98,17 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
                                     "-v", str(len(run)), "-t", str(threads), "-q", "-o", base,
                                     "--guidance", str(sampling["guidance"]),
                                     "--temperature", str(sampling["temperature"]),
-                                    "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"])] + extra,
+                                    "--top-k", str(sampling["top_k"]), "--top-p", str(sampling["top_p"]),
+                                    "--native-size"] + extra,
                                    capture_output=True, text=True)
                 if r.returncode != 0:  # its warnings (words the model never saw) would flood logs
                     raise RuntimeError("gft generate -p %r: %s" % (p, r.stderr.strip()))
             for n in names:
                 out.append(np.asarray(Image.open(n).convert("RGBA")))
+    want = decoder_size(model)
+    if any(o.shape[:2] != want for o in out):
+        raise RuntimeError("gft generate drew %s pictures where the judges need the decoder's %s"
+                           % (sorted({o.shape[:2] for o in out}), want))
     return premultiply(torch.from_numpy(np.stack(out)))
 
 

@@ -23,6 +23,8 @@ static void print_help(FILE *out)
           "      --top-k K           0 (off) to the codebook size; default from the model\n"
           "      --top-p P           (0, 1], 1 = off; default from the model\n"
           "      --guidance S        classifier-free guidance 0 to 30, 1 = off\n"
+          "      --guidance-ramp R   1: guidance rises from 1 at the first image token to S\n"
+          "                          at the last; 0: S throughout; default from the model\n"
           "      --seed N            random seed; variation i uses N + i (default: random)\n"
           "  -k, --candidates K      best of K: sample K images per variation and keep the\n"
           "                          one the model's reranker scores highest, 1 (off) to 8;\n"
@@ -48,6 +50,7 @@ static void print_help(FILE *out)
 typedef struct {
     const char *model_path, *prompt, *negative, *output;
     int have_temperature, have_top_k, have_top_p, have_guidance, have_seed, have_candidates;
+    int have_guidance_ramp, guidance_ramp;
     float temperature, top_p, guidance;
     int top_k;
     uint64_t seed;
@@ -60,6 +63,7 @@ enum {
     OPT_TOP_K,
     OPT_TOP_P,
     OPT_GUIDANCE,
+    OPT_GUIDANCE_RAMP,
     OPT_SEED,
     OPT_BATCH,
     OPT_PROGRESS,
@@ -78,6 +82,7 @@ static int parse_options(int argc, char **argv, generate_options *o)
         {"top-k", required_argument, NULL, OPT_TOP_K},
         {"top-p", required_argument, NULL, OPT_TOP_P},
         {"guidance", required_argument, NULL, OPT_GUIDANCE},
+        {"guidance-ramp", required_argument, NULL, OPT_GUIDANCE_RAMP},
         {"seed", required_argument, NULL, OPT_SEED},
         {"variations", required_argument, NULL, 'v'},
         {"candidates", required_argument, NULL, 'k'},
@@ -141,6 +146,10 @@ static int parse_options(int argc, char **argv, generate_options *o)
         case OPT_GUIDANCE:
             o->have_guidance = 1;
             bad = cli_parse_float("--guidance", optarg, 0, 30, &o->guidance);
+            break;
+        case OPT_GUIDANCE_RAMP:
+            o->have_guidance_ramp = 1;
+            bad = cli_parse_int("--guidance-ramp", optarg, 0, 1, &o->guidance_ramp);
             break;
         case OPT_SEED:
             o->have_seed = 1;
@@ -291,6 +300,8 @@ static int apply_sampling(const generate_options *o, const gft_model *model,
         params->sampling.top_p = o->top_p;
     if (o->have_guidance)
         params->sampling.guidance = o->guidance;
+    if (o->have_guidance_ramp)
+        params->sampling.guidance_ramp = o->guidance_ramp;
     gft_model_info info;
     gft_model_get_info(model, &info);
     char err[GFT_ERROR_SIZE] = "";

@@ -59,9 +59,10 @@ static void print_info(const char *path, const gft_model *model)
         printf("articles:          %u that a reading drops\n", i.n_articles);
     printf("reranker:          %s\n",
            i.has_reranker ? "yes (best of K: --candidates)" : "none (one sample per image)");
-    printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g, candidates %d\n",
+    printf("sampling defaults: temperature %g, top-k %d, top-p %g, guidance %g%s, candidates %d\n",
            (double)i.defaults.temperature, i.defaults.top_k, (double)i.defaults.top_p,
-           (double)i.defaults.guidance, i.default_candidates);
+           (double)i.defaults.guidance, i.defaults.guidance_ramp ? " (rising from 1)" : "",
+           i.default_candidates);
 }
 
 int cli_cmd_info(int argc, char **argv)

@@ -68,9 +68,9 @@ static int write_one(const char *path, const uint8_t *rgba, const gft_result *re
     char parameters[512];
     snprintf(parameters, sizeof parameters,
              "seed=%" PRIu64 "; temperature=%g; top_k=%d; top_p=%g; guidance=%g; "
-             "candidates=%d; model=%s; model_fingerprint=%s",
+             "guidance_ramp=%d; candidates=%d; model=%s; model_fingerprint=%s",
              result->seeds[index], (double)s->temperature, s->top_k, (double)s->top_p,
-             (double)s->guidance, result->n_candidates, notes->model_name,
+             (double)s->guidance, s->guidance_ramp, result->n_candidates, notes->model_name,
              notes->model_fingerprint);
     cli_png_text texts[4];
     int n = 0;

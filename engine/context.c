@@ -359,11 +359,11 @@ gft_status gft_generate(gft_context *ctx, const gft_generate_params *p, gft_resu
                     in_tok[s * rpv + r] = t;
             }
             gft_tf_step(tf, ctx->pool, ns * rpv, j, in_tok);
+            const gft_sampling at_j = gft_sampling_at_token(&p->sampling, j, N);
             for (int s = 0; s < ns; s++) {
                 const float *lc = tf->logits + (size_t)(s * rpv) * K;
                 const float *lu = guided ? lc + K : NULL;
-                tokens[(size_t)s * N + j] =
-                    gft_sample(lc, lu, &p->sampling, &ctx->sampler, &rng[s]);
+                tokens[(size_t)s * N + j] = gft_sample(lc, lu, &at_j, &ctx->sampler, &rng[s]);
             }
             for (int i = 0; i < nb; i++)
                 ctx->gen_filled[v0 + i] = j + 1;

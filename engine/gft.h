@@ -54,6 +54,10 @@ typedef struct {
     float top_p;       /* (0, 1]; 1 = off                                 */
     float guidance;    /* classifier-free guidance scale, [0, 30]; 1 = off
                           (no unconditional row is decoded at all)        */
+    /* 0: the same guidance for every image token. 1: guidance rises
+     * linearly from 1 (off) at the first image token to `guidance` at the
+     * last (token j of N: 1 + (guidance - 1) * j / (N - 1), in float). */
+    int guidance_ramp;
 } gft_sampling;
 
 /* Range checks used by gft_generate(); exposed so UIs can use the same

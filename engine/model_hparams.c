@@ -218,6 +218,11 @@ gft_status gft_load_hparams(const gguf_file *f, gft_hparams *hp, char *err, size
     hp->defaults.top_k = (int)top_k;
     GFT_TRY(get_f32(f, "gft.sampling.top_p", &hp->defaults.top_p, err, err_size));
     GFT_TRY(get_f32(f, "gft.sampling.guidance", &hp->defaults.guidance, err, err_size));
+    if (gguf_find_kv(f, "gft.sampling.guidance_ramp")) {
+        uint32_t ramp;
+        GFT_TRY(gft_kv_get_u32(f, "gft.sampling.guidance_ramp", 0, 1, &ramp, err, err_size));
+        hp->defaults.guidance_ramp = (int)ramp;
+    }
     char why[256];
     if (gft_sampling_check(&hp->defaults, (int)hp->codebook_size, why, sizeof why) != GFT_OK) {
         gft_set_error(err, err_size, "keys 'gft.sampling.*': default %s", why);

@@ -30,6 +30,11 @@ gft_status gft_sampling_check(const gft_sampling *s, int codebook_size, char *er
         gft_set_error(err, err_size, "guidance scale %g is outside [0, 30]", (double)s->guidance);
         return GFT_ERR_INVALID_ARG;
     }
+    if (s->guidance_ramp != 0 && s->guidance_ramp != 1) {
+        gft_set_error(err, err_size, "guidance ramp %d is neither 0 (constant) nor 1 (rising)",
+                      s->guidance_ramp);
+        return GFT_ERR_INVALID_ARG;
+    }
     return GFT_OK;
 }
 

@@ -99,6 +99,14 @@ static void select_top(const float *v, int32_t *order, int n, int k)
     }
 }
 
+gft_sampling gft_sampling_at_token(const gft_sampling *s, int j, int n)
+{
+    gft_sampling at = *s;
+    if (s->guidance_ramp && n > 1)
+        at.guidance = 1.0f + (s->guidance - 1.0f) * (float)j / (float)(n - 1);
+    return at;
+}
+
 int gft_sample(const float *l_c, const float *l_u, const gft_sampling *params,
                gft_sampler_scratch *s, gft_pcg32 *rng)
 {

@@ -29,6 +29,10 @@ typedef struct {
 int gft_sampler_scratch_init(gft_sampler_scratch *s, int K);
 void gft_sampler_scratch_free(gft_sampler_scratch *s);
 
+/* The sampling of image token j of n: s with its guidance at that token
+ * (the ramp's value when s->guidance_ramp is 1). */
+gft_sampling gft_sampling_at_token(const gft_sampling *s, int j, int n);
+
 /* Picks one token from conditional logits l_c and (when guidance != 1)
  * unconditional logits l_u. Temperature 0 takes the argmax and draws no
  * random number; otherwise exactly one pcg32 draw is used. With a background

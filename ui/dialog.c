@@ -234,7 +234,7 @@ static void gft_dialog_init(GftDialog *d)
     gft_dialog_show_settings(d, &defaults);
     gft_settings_clear(&defaults);
     gft_dialog_show_model_info(d, NULL);
-    gft_dialog_update_candidates(d);
+    gft_dialog_update_model_controls(d);
     gft_dialog_update_sensitivity(d);
 }
 

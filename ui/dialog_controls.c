@@ -94,6 +94,7 @@ static GtkWidget *slider(GtkGrid *grid, gint row, const gchar *mnemonic, const g
     g_signal_connect(link->spin_adj, "value-changed", G_CALLBACK(on_spin_changed), link);
     g_signal_connect(link->scale_adj, "value-changed", G_CALLBACK(on_scale_changed), link);
     g_object_set_data_full(G_OBJECT(spin), "gft-slider-link", link, g_free);
+    g_object_set_data(G_OBJECT(spin), "gft-slider-scale", scale);
     gtk_widget_set_tooltip_text(spin, tooltip);
     gtk_widget_set_tooltip_text(scale, tooltip);
 
@@ -245,11 +246,9 @@ static void build_parameters(GftDialog *d, GtkBox *box)
                       _("Sample only from the most likely tokens that together reach this "
                         "probability; 1 = off"),
                       0.01, 1, 1, 0.01, 2);
-    d->guidance = slider(grid, row++, _("_Guidance:"),
-                         _("How closely to follow the prompt: higher values are more faithful "
-                           "to it but less varied; 1 = off (faster)"),
-                         0, 30, 15, 0.1, 2);
-    d->candidates = int_spin(1, GFT_MAX_CANDIDATES, NULL); /* tooltip: per model */
+    d->guidance =
+        slider(grid, row++, _("_Guidance:"), NULL, 0, 30, 15, 0.1, 2); /* tooltip: per model */
+    d->candidates = int_spin(1, GFT_MAX_CANDIDATES, NULL);             /* tooltip: per model */
     gtk_grid_attach(grid, row_label(_("_Best of:"), d->candidates), 0, row, 1, 1);
     gtk_grid_attach(grid, d->candidates, 3, row++, 1, 1);
 
@@ -371,10 +370,26 @@ static gint shown_candidates(GftDialog *d, gint n_candidates)
     return gft_settings_model_candidates(d->model ? &d->info : NULL);
 }
 
-void gft_dialog_update_candidates(GftDialog *d)
+/* The guidance tooltip says so when the model ramps guidance up. */
+static void update_guidance_tooltip(GftDialog *d)
+{
+    gboolean ramp = d->model != NULL && d->info.defaults.guidance_ramp;
+    const gchar *tip =
+        ramp ? _("How closely to follow the prompt: higher values are more faithful to it but "
+                 "less varied; 1 = off (faster). This model raises guidance from 1 at the first "
+                 "row of the picture to this value at the last")
+             : _("How closely to follow the prompt: higher values are more faithful to it but "
+                 "less varied; 1 = off (faster)");
+
+    gtk_widget_set_tooltip_text(d->guidance, tip);
+    gtk_widget_set_tooltip_text(g_object_get_data(G_OBJECT(d->guidance), "gft-slider-scale"), tip);
+}
+
+void gft_dialog_update_model_controls(GftDialog *d)
 {
     gboolean can = model_can_rerank(d);
 
+    update_guidance_tooltip(d);
     if (!can)
         gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates), 1);
     gtk_widget_set_sensitive(d->candidates, can);

@@ -270,7 +270,8 @@ static gpointer worker(gpointer data)
 
 static gboolean check_settings(GftDialog *d, const GftSettings *s, gchar *err, gsize err_size)
 {
-    gft_sampling sampling = {(float)s->temperature, s->top_k, (float)s->top_p, (float)s->guidance};
+    gft_sampling sampling = {(float)s->temperature, s->top_k, (float)s->top_p, (float)s->guidance,
+                             0};
     return gft_sampling_check(&sampling, (int)d->info.codebook_size, err, err_size) == GFT_OK;
 }
 

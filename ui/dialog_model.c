@@ -99,7 +99,7 @@ gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error)
     /* like the size, best of K starts at the new model's own default */
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(d->candidates),
                               gft_settings_model_candidates(&d->info));
-    gft_dialog_update_candidates(d);
+    gft_dialog_update_model_controls(d);
     gft_run_clear(&d->run);
     gft_preview_grid_setup(d->grid, 0, 0, 0);
 

@@ -71,9 +71,10 @@ void gft_dialog_read_settings(GftDialog *d, GftSettings *s);
 /* Under the prompt: how the model's lexicon reads it (when that differs from
  * what was typed) and the words of that reading the model does not know. */
 void gft_dialog_update_prompt_notes(GftDialog *d);
-/* The Best of control follows the current model: without a reranker it
- * shows 1 and is insensitive, and its tooltip says why. */
-void gft_dialog_update_candidates(GftDialog *d);
+/* The controls follow the current model: without a reranker Best of shows 1
+ * and is insensitive, and its tooltip says why; the guidance tooltip says
+ * when the model ramps guidance up. */
+void gft_dialog_update_model_controls(GftDialog *d);
 
 /* dialog_model.c: loading a model and describing it. */
 gboolean gft_dialog_load_model(GftDialog *d, const gchar *path, GError **error);

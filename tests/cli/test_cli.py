@@ -187,6 +187,20 @@ def case_negative_prompt():
     check(Image.open(a).tobytes() != Image.open(b).tobytes(), "the negative prompt changed nothing")
 
 
+def case_guidance_ramp():
+    """--guidance-ramp 1 is stored in the PNG and changes the image; with guidance 1 there is
+    nothing to ramp, so it is the plain image."""
+    a, b, c, d = (tmp(n) for n in ("flat.png", "ramp.png", "one.png", "one-ramp.png"))
+    generate(a, "--guidance", "4", "--guidance-ramp", "0", seed=31)
+    generate(b, "--guidance", "4", "--guidance-ramp", "1", seed=31)
+    meta = check_png(b, image_size())
+    check("guidance=4; guidance_ramp=1;" in meta.get("gft:parameters", ""), f"ramp not stored: {meta}")
+    check(Image.open(a).tobytes() != Image.open(b).tobytes(), "the ramp changed nothing")
+    generate(c, "--guidance", "1", "--guidance-ramp", "0", seed=31)
+    generate(d, "--guidance", "1", "--guidance-ramp", "1", seed=31)
+    check(Image.open(c).tobytes() == Image.open(d).tobytes(), "a ramp to guidance 1 is not the plain image")
+
+
 def case_unknown_words_warning():
     """Words the model never saw are named on stderr; the image is still made."""
     out = tmp("unknown.png")
@@ -248,6 +262,7 @@ def case_bad_arguments():
         (base + ["--top-k", "1.5"], "--top-k"),
         (base + ["--top-p", "1.5"], "--top-p"),
         (base + ["--guidance", "31"], "--guidance"),
+        (base + ["--guidance-ramp", "2"], "--guidance-ramp"),
         (base + ["--variations", "0"], "--variations"),
         (base + ["--variations", "17"], "--variations"),
         (base + ["--seed", "-1"], "--seed"),

@@ -22,7 +22,7 @@ static gft_generate_params base_params(void)
     gft_generate_params p;
     gft_generate_params_init(&p, model);
     p.prompt = "a smiling cat";
-    p.sampling = (gft_sampling){1.0f, 0, 1.0f, 1.0f};
+    p.sampling = (gft_sampling){1.0f, 0, 1.0f, 1.0f, 0};
     p.seed = 1000;
     p.n_threads = 1;
     return p;
@@ -36,10 +36,11 @@ static gft_status run(gft_context *ctx, const gft_generate_params *p, gft_result
     return st;
 }
 
-static void test_determinism(gft_context *ctx, float guidance, const char *neg)
+static void test_determinism(gft_context *ctx, float guidance, int ramp, const char *neg)
 {
     gft_generate_params p = base_params();
     p.sampling.guidance = guidance;
+    p.sampling.guidance_ramp = ramp;
     p.negative_prompt = neg;
     p.n_variations = 4;
     gft_result all, two, one;
@@ -55,6 +56,7 @@ static void test_determinism(gft_context *ctx, float guidance, const char *neg)
     for (int k = 0; k < 4; k++) {
         gft_generate_params q = base_params();
         q.sampling.guidance = guidance;
+        q.sampling.guidance_ramp = ramp;
         q.negative_prompt = neg;
         q.seed = p.seed + (uint64_t)k;
         q.n_threads = k % 2 + 1;
@@ -138,9 +140,21 @@ static void test_guidance_changes(gft_context *ctx)
     CHECK(run(ctx, &p, &c) == GFT_OK, "negative");
     CHECK(memcmp(a.pixels, b.pixels, img_bytes) != 0, "guidance has no effect");
     CHECK(memcmp(b.pixels, c.pixels, img_bytes) != 0, "negative prompt has no effect");
+    /* the ramp: its own picture at guidance 4; at guidance 1 nothing to ramp */
+    gft_result d, e;
+    p.negative_prompt = NULL;
+    p.sampling.guidance_ramp = 1;
+    CHECK(run(ctx, &p, &d) == GFT_OK, "ramp");
+    CHECK(memcmp(d.pixels, b.pixels, img_bytes) != 0 && memcmp(d.pixels, a.pixels, img_bytes) != 0,
+          "the ramp has no effect");
+    p.sampling.guidance = 1.0f;
+    CHECK(run(ctx, &p, &e) == GFT_OK && memcmp(e.pixels, a.pixels, img_bytes) == 0,
+          "a ramp to guidance 1 is no guidance");
     gft_result_free(&a);
     gft_result_free(&b);
     gft_result_free(&c);
+    gft_result_free(&d);
+    gft_result_free(&e);
 }
 
 /* ---- progress, previews, cancel ---- */
@@ -273,6 +287,8 @@ static void test_bad_params(gft_context *ctx)
     expect_invalid(ctx, &p, "top-k");
     p = base_params(), p.sampling.top_p = 0, expect_invalid(ctx, &p, "top-p");
     p = base_params(), p.sampling.guidance = 31, expect_invalid(ctx, &p, "guidance");
+    p = base_params(), p.sampling.guidance_ramp = 2, expect_invalid(ctx, &p, "guidance ramp");
+    p = base_params(), p.sampling.guidance_ramp = -1, expect_invalid(ctx, &p, "guidance ramp");
     p = base_params(), p.n_candidates = -1, expect_invalid(ctx, &p, "candidates");
     p = base_params(), p.n_candidates = GFT_MAX_CANDIDATES + 1,
     expect_invalid(ctx, &p, "candidates");
@@ -304,9 +320,10 @@ int main(void)
     char err[GFT_ERROR_SIZE];
     gft_context *ctx = gft_context_new(model, err, sizeof err);
     CHECK(ctx != NULL, "context: %s", err);
-    test_determinism(ctx, 1.0f, NULL);
-    test_determinism(ctx, 3.0f, NULL);
-    test_determinism(ctx, 2.5f, "dog");
+    test_determinism(ctx, 1.0f, 0, NULL);
+    test_determinism(ctx, 3.0f, 0, NULL);
+    test_determinism(ctx, 2.5f, 0, "dog");
+    test_determinism(ctx, 3.0f, 1, NULL);
     test_host_blas_threads(ctx);
     test_guidance_changes(ctx);
     test_progress_cancel(ctx);

@@ -149,7 +149,7 @@ gft_model *tm_new(const tm_config *c, uint64_t seed)
     hp->dec_norm_eps = 1e-6f;
     hp->image_width = (uint32_t)(c->gw << (c->n_levels - 1));
     hp->image_height = (uint32_t)(c->gh << (c->n_levels - 1));
-    hp->defaults = (gft_sampling){1.0f, 0, 1.0f, 3.0f};
+    hp->defaults = (gft_sampling){1.0f, 0, 1.0f, 3.0f, 0};
     m->name = calloc(1, 1);
     m->description = calloc(1, 1);
     m->license = calloc(1, 1);

@@ -200,7 +200,7 @@ int main(int argc, char **argv)
     gft_result_free(&one);
 
     /* greedy, unguided: every token is the argmax of the teacher-forced logits */
-    p.sampling = (gft_sampling){0.0f, 0, 1.0f, 1.0f};
+    p.sampling = (gft_sampling){0.0f, 0, 1.0f, 1.0f, 0};
     p.negative_prompt = NULL;
     CHECK(gen(ctx, &p, &one) == GFT_OK, "greedy");
     int32_t *tok = malloc(sizeof(int32_t) * N);

@@ -82,8 +82,9 @@ static void test_rule(void)
     CHECK(gft_sampler_scratch_init(&sc, K), "scratch");
     float lc[K], lu[K];
     gft_sampling cases[] = {
-        {1.0f, 0, 1.0f, 1.0f}, {0.7f, 0, 1.0f, 1.0f}, {1.3f, 5, 1.0f, 1.0f}, {1.0f, 0, 0.6f, 1.0f},
-        {0.9f, 7, 0.8f, 3.0f}, {1.0f, 0, 1.0f, 0.0f}, {2.0f, 1, 1.0f, 5.0f}, {1.0f, K, 1.0f, 1.5f},
+        {1.0f, 0, 1.0f, 1.0f, 0}, {0.7f, 0, 1.0f, 1.0f, 0}, {1.3f, 5, 1.0f, 1.0f, 0},
+        {1.0f, 0, 0.6f, 1.0f, 0}, {0.9f, 7, 0.8f, 3.0f, 0}, {1.0f, 0, 1.0f, 0.0f, 0},
+        {2.0f, 1, 1.0f, 5.0f, 0}, {1.0f, K, 1.0f, 1.5f, 0},
     };
     uint64_t z = 99;
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -116,20 +117,20 @@ static void test_edges(void)
     gft_pcg32 r;
     /* greedy: argmax, lowest id on ties, no draw */
     float l[K] = {0.5f, 2.0f, -1.0f, 2.0f, 1.0f, 0.0f};
-    gft_sampling greedy = {0.0f, 0, 1.0f, 1.0f};
+    gft_sampling greedy = {0.0f, 0, 1.0f, 1.0f, 0};
     gft_pcg32_seed(&r, 5, GFT_PCG_SEQ);
     gft_pcg32 before = r;
     CHECK(gft_sample(l, NULL, &greedy, &sc, &r) == 1, "greedy takes the first maximum");
     CHECK(r.state == before.state, "greedy draws no random number");
     /* top-k 1 and tiny top-p always give the argmax (lowest id on ties) */
-    gft_sampling k1 = {1.0f, 1, 1.0f, 1.0f}, p0 = {1.0f, 0, 1e-6f, 1.0f};
+    gft_sampling k1 = {1.0f, 1, 1.0f, 1.0f, 0}, p0 = {1.0f, 0, 1e-6f, 1.0f, 0};
     for (int s = 0; s < 300; s++) {
         gft_pcg32_seed(&r, (uint64_t)s, GFT_PCG_SEQ);
         CHECK(gft_sample(l, NULL, &k1, &sc, &r) == 1, "top-k 1");
         CHECK(gft_sample(l, NULL, &p0, &sc, &r) == 1, "tiny top-p");
     }
     /* top-k 2 with a tie for first place keeps ids 1 and 3 only */
-    gft_sampling k2 = {1.0f, 2, 1.0f, 1.0f};
+    gft_sampling k2 = {1.0f, 2, 1.0f, 1.0f, 0};
     int seen[K] = {0};
     for (int s = 0; s < 2000; s++) {
         gft_pcg32_seed(&r, (uint64_t)s, GFT_PCG_SEQ);
@@ -139,7 +140,7 @@ static void test_edges(void)
           seen[3]);
     /* probabilities 0.5, 0.25, 0.25 (+ zeros): top-p 0.49 keeps only the first */
     float q[K] = {logf(0.25f), logf(0.5f), logf(0.25f), -INFINITY, -INFINITY, -INFINITY};
-    gft_sampling ph = {1.0f, 0, 0.49f, 1.0f}, p75 = {1.0f, 0, 0.74f, 1.0f};
+    gft_sampling ph = {1.0f, 0, 0.49f, 1.0f, 0}, p75 = {1.0f, 0, 0.74f, 1.0f, 0};
     memset(seen, 0, sizeof seen);
     for (int s = 0; s < 2000; s++) {
         gft_pcg32_seed(&r, (uint64_t)s, GFT_PCG_SEQ);
@@ -151,7 +152,7 @@ static void test_edges(void)
     CHECK(seen[2] == 0 && seen[1] > 1200 && seen[0] > 550, "top-p 0.74: %d %d %d", seen[0], seen[1],
           seen[2]);
     /* frequencies follow the softmax */
-    gft_sampling plain = {1.0f, 0, 1.0f, 1.0f};
+    gft_sampling plain = {1.0f, 0, 1.0f, 1.0f, 0};
     memset(seen, 0, sizeof seen);
     gft_pcg32_seed(&r, 1, GFT_PCG_SEQ);
     for (int s = 0; s < 20000; s++)
@@ -160,7 +161,7 @@ static void test_edges(void)
           "frequencies %d %d %d", seen[0], seen[1], seen[2]);
     /* guidance 0 uses the unconditional logits only; guidance 1 ignores them */
     float u[K] = {0, 0, 0, 0, 0, 5.0f};
-    gft_sampling g0 = {0.0f, 0, 1.0f, 0.0f}, g1 = {0.0f, 0, 1.0f, 1.0f};
+    gft_sampling g0 = {0.0f, 0, 1.0f, 0.0f, 0}, g1 = {0.0f, 0, 1.0f, 1.0f, 0};
     CHECK(gft_sample(l, u, &g0, &sc, &r) == 5, "guidance 0");
     CHECK(gft_sample(l, u, &g1, &sc, &r) == 1, "guidance 1");
     /* NaN logits are never picked and do not break the order */
@@ -183,7 +184,7 @@ static void test_background(void)
     sc.background = 0;
     /* p = 0.6 background, then 0.2, 0.1, 0.1 over codes 1..3 */
     float l[K] = {logf(0.6f), logf(0.2f), logf(0.1f), logf(0.1f), -INFINITY, -INFINITY};
-    gft_sampling cold = {0.3f, 0, 1.0f, 1.0f}, k1 = {1.0f, 1, 1.0f, 1.0f};
+    gft_sampling cold = {0.3f, 0, 1.0f, 1.0f, 0}, k1 = {1.0f, 1, 1.0f, 1.0f, 0};
     int seen[K] = {0}, seen_k1[K] = {0};
     gft_pcg32 r, copy;
     gft_pcg32_seed(&r, 3, GFT_PCG_SEQ);
@@ -211,7 +212,7 @@ static void test_background(void)
         CHECK(gft_sample(no_bg, NULL, &cold, &sc, &r) == 1, "no background");
     }
     /* greedy is still the plain argmax */
-    gft_sampling greedy = {0.0f, 0, 1.0f, 1.0f};
+    gft_sampling greedy = {0.0f, 0, 1.0f, 1.0f, 0};
     float fg_best[K] = {1.0f, 2.0f, 0.0f, 0.0f, 0.0f, 0.0f};
     CHECK(gft_sample(fg_best, NULL, &greedy, &sc, &r) == 1 &&
               gft_sample(l, NULL, &greedy, &sc, &r) == 0,
@@ -219,9 +220,38 @@ static void test_background(void)
     gft_sampler_scratch_free(&sc);
 }
 
+/* The guidance ramp: 1 at the first token, the scale at the last, linear
+ * between; the rest of the sampling unchanged; off: the same guidance. */
+static void test_guidance_ramp(void)
+{
+    gft_sampling s = {0.7f, 40, 0.9f, 3.0f, 1};
+    gft_sampling first = gft_sampling_at_token(&s, 0, 256),
+                 last = gft_sampling_at_token(&s, 255, 256);
+    CHECK(first.guidance == 1.0f && last.guidance == 3.0f, "ramp ends %g %g",
+          (double)first.guidance, (double)last.guidance);
+    gft_sampling mid = gft_sampling_at_token(&s, 85, 256);
+    CHECK(mid.guidance == 1.0f + 2.0f * 85.0f / 255.0f, "ramp middle %g", (double)mid.guidance);
+    CHECK(mid.temperature == 0.7f && mid.top_k == 40 && mid.top_p == 0.9f, "the rest unchanged");
+    float prev = 0.0f;
+    int rising = 1;
+    for (int j = 0; j < 256; j++) {
+        float g = gft_sampling_at_token(&s, j, 256).guidance;
+        rising &= g >= prev;
+        prev = g;
+    }
+    CHECK(rising, "the ramp never falls");
+    gft_sampling down = {1.0f, 0, 1.0f, 0.5f, 1};
+    CHECK(gft_sampling_at_token(&down, 255, 256).guidance == 0.5f, "a ramp down to guidance 0.5");
+    s.guidance_ramp = 0;
+    CHECK(gft_sampling_at_token(&s, 0, 256).guidance == 3.0f, "no ramp: the same guidance");
+    s.guidance_ramp = 1;
+    CHECK(gft_sampling_at_token(&s, 0, 1).guidance == 3.0f, "one token: the scale");
+}
+
 int main(void)
 {
     test_pcg();
+    test_guidance_ramp();
     test_rule();
     test_edges();
     test_background();

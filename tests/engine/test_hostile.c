@@ -216,6 +216,8 @@ CASE(m_channels_type, gb_kv_u32(b, "gft.dec.channels", 8))
 CASE(m_top_k, gb_kv_u32(b, "gft.sampling.top_k", 17))
 CASE(m_background_code, gb_kv_u32(b, "gft.vq.background_code", 16))
 CASE(m_background_type, gb_kv_f32(b, "gft.vq.background_code", 0.0f))
+CASE(m_guidance_ramp, gb_kv_u32(b, "gft.sampling.guidance_ramp", 2))
+CASE(m_guidance_ramp_type, gb_kv_f32(b, "gft.sampling.guidance_ramp", 1.0f))
 CASE(m_temperature_nan, gb_kv_f32(b, "gft.sampling.temperature", NAN))
 CASE(m_guidance, gb_kv_f32(b, "gft.sampling.guidance", 31.0f))
 CASE(m_architecture, gb_kv_str(b, "general.architecture", "llama"))
@@ -389,6 +391,10 @@ static void test_mutations(void)
     run_case(m_top_k, GFT_ERR_FORMAT, "gft.sampling.top_k", "top_k");
     run_case(m_background_code, GFT_ERR_FORMAT, "'gft.vq.background_code' = 16 is outside 0..15",
              "background code");
+    run_case(m_guidance_ramp, GFT_ERR_FORMAT, "'gft.sampling.guidance_ramp' = 2 is outside 0..1",
+             "guidance ramp range");
+    run_case(m_guidance_ramp_type, GFT_ERR_FORMAT, "'gft.sampling.guidance_ramp' has type f32",
+             "guidance ramp type");
     run_case(m_background_type, GFT_ERR_FORMAT, "'gft.vq.background_code' has type f32",
              "background code type");
     run_case(m_temperature_nan, GFT_ERR_FORMAT, "temperature", "temperature NaN");

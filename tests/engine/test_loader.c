@@ -310,7 +310,7 @@ static void test_fingerprint_threads(void)
 static void test_sampling_check(void)
 {
     char err[256];
-    gft_sampling s = {1.0f, 0, 1.0f, 1.0f};
+    gft_sampling s = {1.0f, 0, 1.0f, 1.0f, 0};
     CHECK(gft_sampling_check(&s, 16, err, sizeof err) == GFT_OK, "defaults ok");
     s.temperature = 0.0f;
     CHECK(gft_sampling_check(&s, 16, err, sizeof err) == GFT_OK, "greedy ok");

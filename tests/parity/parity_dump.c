@@ -250,7 +250,9 @@ static int cmd_generate(gft_context *ctx, const gft_model *model, char **argv)
     p.sampling.temperature = strtof(argv[4], NULL);
     p.sampling.top_k = atoi(argv[5]);
     p.sampling.top_p = strtof(argv[6], NULL);
-    p.sampling.guidance = strtof(argv[7], NULL);
+    char *ramp = NULL; /* "3r": guidance 3, rising from 1 */
+    p.sampling.guidance = strtof(argv[7], &ramp);
+    p.sampling.guidance_ramp = *ramp == 'r';
     p.n_candidates = atoi(argv[8]);
     p.n_threads = 1;
     gft_result res;

@@ -229,12 +229,18 @@ def check_decode(tmp, model_path, m, label, n_grids=3):
 
 
 GEN_CASES = [
-    # prompt, negative, seed, n_var, temperature, top_k, top_p, guidance
+    # prompt, negative, seed, n_var, temperature, top_k, top_p, guidance ("3r": rising from 1)
     ("a red apple", None, 1, 2, 1.0, 0, 1.0, 3.0),
     ("grinning face", "blue", 42, 3, 0.8, 10, 0.9, 5.0),
     ("猫", None, 7, 1, 1.0, 0, 1.0, 1.0),
     ("katze", None, 3, 2, 0.0, 0, 1.0, 2.0),
+    ("red heart", None, 5, 2, 0.7, 8, 1.0, "4r"),
 ]
+
+
+def guidance_of(s):
+    """A GEN_CASES guidance -> (scale, ramp)."""
+    return (float(s[:-1]), 1) if isinstance(s, str) and s.endswith("r") else (float(s), 0)
 
 
 def check_generate(tmp, model_path, m, label):
@@ -247,9 +253,10 @@ def check_generate(tmp, model_path, m, label):
         if neg is not None:
             open(nf, "wb").write(neg.encode())
         run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s, 1, of)
+        g, ramp = guidance_of(s)
         want, toks = sample.generate(m.gft, m, m.tokenizer, prompt, neg, temperature=temp, top_k=k,
-                                     top_p=p, guidance=s, seed=seed, n_variations=n,
-                                     return_tokens=True, background=m.vq_cfg.bg_code)
+                                     top_p=p, guidance=g, seed=seed, n_variations=n,
+                                     return_tokens=True, background=m.vq_cfg.bg_code, guidance_ramp=ramp)
         with torch.no_grad():
             premul, _ = sample.decode_tokens(m, toks, cfg.grid_h, cfg.grid_w)
         if fu is not None:
@@ -388,8 +395,9 @@ def check_best_of(tmp, model_path, m, label):
                 open(nf, "wb").write(neg.encode())
             run_dump("generate", model_path, pf, nf if neg is not None else "-", seed, n, temp, k, p, s,
                      cands, of)
-            want, chosen, scores = rerank_gguf.best_of(m, fr, prompt, cands, neg, temp, k, p, s, seed, n,
-                                                       upscaler=fu)
+            g, ramp = guidance_of(s)
+            want, chosen, scores = rerank_gguf.best_of(m, fr, prompt, cands, neg, temp, k, p, g, seed, n,
+                                                       upscaler=fu, guidance_ramp=ramp)
             raw = np.fromfile(of, np.uint8)
             got = raw[:want.size].reshape(want.shape)
             got_chosen = np.frombuffer(raw[want.size:want.size + 4 * n].tobytes(), "<i4")

@@ -1189,6 +1189,19 @@ def test_set_sampling():
         check(set_sampling.main(["--model", src, "--sampling", "0.5:0.7:40", "-o", out]) == 1
               and set_sampling.main(["--model", src, "--sampling", "2:0.7", "-o", out]) == 1,
               "guidance below 1 and a malformed setting are refused")
+        check(s["guidance_ramp"] == 0 and "gft.sampling.guidance_ramp" not in b.kv, "no ramp unless asked")
+        ramp = os.path.join(d, "r.gguf")
+        check(set_sampling.main(["--model", src, "--sampling", "3:0.7:40", "--guidance-ramp", "1", "-o", ramp]) == 0
+              and set_sampling.main(["--model", ramp, "--sampling", "3:0.7:40", "-o", out]) == 0,
+              "set_sampling with a ramp, and again without saying")
+        r, kept = GGUFFile(ramp), load_gguf(out).sampling
+        keys = list(r.kv)
+        check(r.kv["gft.sampling.guidance_ramp"] == 1 and kept["guidance_ramp"] == 1
+              and keys.index("gft.sampling.guidance_ramp") == keys.index("gft.sampling.guidance") + 1
+              and [k for k in keys if k != "gft.sampling.guidance_ramp"] == list(a.kv),
+              "the ramp key follows the guidance and stays when not said")
+        check(set_sampling.main(["--model", ramp, "--sampling", "3:0.7:40", "--guidance-ramp", "0", "-o", out]) == 0
+              and list(GGUFFile(out).kv) == list(a.kv), "--guidance-ramp 0 takes the key out")
 
 
 def rerank_gguf_ids(path, text):

@@ -545,6 +545,30 @@ static void test_candidates_without_reranker(void)
     free_dialog(d);
 }
 
+/* The guidance tooltip says when the model ramps guidance up: the tiny model
+ * does not, the tiny model with a reranker does. */
+static void test_guidance_tooltip(void)
+{
+    const gchar *models[] = {tiny_model, rerank_model};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(models); i++) {
+        GftDialog *d;
+        gft_model_info info;
+
+        if (models[i] == NULL) {
+            g_test_skip("no model with a reranker given");
+            return;
+        }
+        d = new_dialog(models[i]);
+        gft_model_get_info(gft_dialog_get_model(d), &info);
+        g_assert_cmpint(info.defaults.guidance_ramp, ==, (gint)i);
+        g_assert_true(tooltip_has(gft_dialog_get_control(d, "guidance"), "How closely"));
+        g_assert_cmpint(tooltip_has(gft_dialog_get_control(d, "guidance"), "raises guidance"), ==,
+                        info.defaults.guidance_ramp);
+        free_dialog(d);
+    }
+}
+
 /* With a reranker: the model's default, settings and Reset move it, older
  * settings without the key get the default, another model changes it. */
 static void test_candidates_with_reranker(void)
@@ -956,6 +980,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dialog/destroy-while-generating", test_destroy_while_generating);
     g_test_add_func("/dialog/candidates-without-reranker", test_candidates_without_reranker);
     g_test_add_func("/dialog/candidates-with-reranker", test_candidates_with_reranker);
+    g_test_add_func("/dialog/guidance-tooltip", test_guidance_tooltip);
     g_test_add_func("/dialog/candidates-reach-generation", test_candidates_reach_generation);
     g_test_add_func("/dialog/stop-keeps-finished", test_stop_keeps_finished);
     return g_test_run();

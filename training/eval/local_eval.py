@@ -79,6 +79,9 @@ def engine_images(engine, model, workdir, threads, prompts, seeds, sampling, can
     if literal:
         key += "_lit"
         extra.append("--literal")
+    if "guidance_ramp" in sampling:  # else the file's own
+        key += "_r%d" % sampling["guidance_ramp"]
+        extra += ["--guidance-ramp", str(int(sampling["guidance_ramp"]))]
     # and per engine: another build, or GFT_NO_INT8, draws other pictures for the same file
     exe = shutil.which(engine) or engine
     est = os.stat(exe) if os.path.exists(exe) else None

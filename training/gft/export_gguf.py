@@ -114,6 +114,8 @@ def export_model(gft, decoder, codebook, tokenizer, known_words, sampling, path,
     w.add_u32("gft.sampling.top_k", s["top_k"])
     w.add_f32("gft.sampling.top_p", s["top_p"])
     w.add_f32("gft.sampling.guidance", s["guidance"])
+    if s.get("guidance_ramp"):  # guidance rising from 1 over the image tokens
+        w.add_u32("gft.sampling.guidance_ramp", 1)
     w.add_string("gft.tokenizer.model", "bpe-bytes-v1")
     w.add_array("gft.tokenizer.tokens", STRING, tokenizer.token_bytes)
     w.add_array("gft.tokenizer.merges", I32, [i for p in tokenizer.merges for i in p])
@@ -313,6 +315,8 @@ def main(argv=None):
     ap.add_argument("--rerank", action="store_true",
                     help="with --random: add a random reranker (default best of 2)")
     ap.add_argument("--upscale", action="store_true", help="with --random: add a random 2x upscaler")
+    ap.add_argument("--guidance-ramp", action="store_true",
+                    help="default guidance rising from 1 over the image tokens (gft.sampling.guidance_ramp)")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -335,6 +339,8 @@ def main(argv=None):
             if not -1 <= a.background_code < vcfg.codebook_size:
                 raise ValueError(f"--background-code {a.background_code} is outside -1..{vcfg.codebook_size - 1}")
             vcfg = dataclasses.replace(vcfg, bg_code=a.background_code)
+        if a.guidance_ramp:
+            sampling = dict(sampling, guidance_ramp=1)
         export_model(gft, dec, cb, tok, known, sampling, a.output, a.type, a.small, vcfg,
                      meta.get("name", ""), meta.get("description", ""), meta.get("license", ""),
                      rerank, 2)

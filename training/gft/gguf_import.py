@@ -29,7 +29,8 @@ class LoadedModel:
 def sampling_defaults(kv):
     """The sampling defaults stored in a model file's metadata ({key: value})."""
     return {"temperature": kv["gft.sampling.temperature"], "top_k": kv["gft.sampling.top_k"],
-            "top_p": kv["gft.sampling.top_p"], "guidance": kv["gft.sampling.guidance"]}
+            "top_p": kv["gft.sampling.top_p"], "guidance": kv["gft.sampling.guidance"],
+            "guidance_ramp": kv.get("gft.sampling.guidance_ramp", 0)}
 
 
 def load_gguf(path):

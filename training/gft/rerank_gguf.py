@@ -129,7 +129,7 @@ class FileReranker:
 
 
 def best_of(m, reranker, prompt, candidates, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-            guidance=1.0, seed=0, n_variations=1, upscaler=None):
+            guidance=1.0, seed=0, n_variations=1, upscaler=None, guidance_ramp=0):
     """The engine's best of K, in the reference: candidate c of variation i draws from the
     PCG32 stream (seed + i, SEED_SEQ + c); the kept one has the highest score, the first on
     ties. m: gguf_import.LoadedModel; upscaler: upscale_gguf.FileUpscaler or None (the kept
@@ -141,7 +141,7 @@ def best_of(m, reranker, prompt, candidates, negative=None, temperature=1.0, top
     rgba, scores = [], []
     for c in range(candidates):
         tokens = generate_tokens(m.gft, m.tokenizer, prompt, negative, temperature, top_k, top_p, guidance,
-                                 seed, n_variations, m.vq_cfg.bg_code, SEED_SEQ + c)
+                                 seed, n_variations, m.vq_cfg.bg_code, SEED_SEQ + c, guidance_ramp)
         with torch.no_grad():
             premul, u8 = decode_tokens(m, tokens, cfg.grid_h, cfg.grid_w)
         rgba.append((unpremultiply_u8(upscaler(premul)) if upscaler else u8).numpy())

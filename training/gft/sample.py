@@ -50,6 +50,15 @@ class PCG32:
         return self.next_u32() / 4294967296.0
 
 
+def guidance_at(guidance, ramp, j, n):
+    """The guidance of image token j of n: with ramp, rising from 1 at the first token to
+    `guidance` at the last, in float32 as the engine computes it (gft_sampling_at_token)."""
+    if not ramp or n <= 1:
+        return guidance
+    f = np.float32
+    return float(f(1.0) + (f(guidance) - f(1.0)) * f(j) / f(n - 1))
+
+
 def mix_guidance(l_c, l_u, guidance):
     """l = l_u + s (l_c - l_u), float32; l_c alone when s = 1."""
     if guidance == 1.0 or l_u is None:
@@ -175,10 +184,11 @@ def decode_tokens(vq, tokens, grid_h, grid_w):
 
 @torch.inference_mode()
 def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-                    guidance=1.0, seed=0, n_variations=1, background=-1, seq=SEED_SEQ):
+                    guidance=1.0, seed=0, n_variations=1, background=-1, seq=SEED_SEQ, guidance_ramp=0):
     """-> int64 array [n_variations, grid_h*grid_w] of image tokens. background: the model
     file's gft.vq.background_code (-1: none), see sample_token. seq: the PCG32 stream
-    (SEED_SEQ + c for candidate c of best of K)."""
+    (SEED_SEQ + c for candidate c of best of K). guidance_ramp: 1 for guidance rising from 1
+    to `guidance` over the image tokens (guidance_at)."""
     cfg = gft.cfg
     n = n_variations
     guided = guidance != 1.0
@@ -203,8 +213,9 @@ def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_
     prev = torch.full((rows,), cfg.codebook_size, dtype=torch.long, device=dev)
     for j in range(cfg.n_image):
         logits = gen.step(prev).float().cpu().numpy()
+        g = guidance_at(guidance, guidance_ramp, j, cfg.n_image)
         for i in range(n):
-            l = mix_guidance(logits[i], logits[n + i] if guided else None, guidance)
+            l = mix_guidance(logits[i], logits[n + i] if guided else None, g)
             out[i, j] = sample_token(l, temperature, top_k, top_p, rngs[i], background)
         nxt = torch.from_numpy(out[:, j]).to(dev)
         prev = torch.cat([nxt, nxt]) if guided else nxt
@@ -212,11 +223,11 @@ def generate_tokens(gft, tokenizer, prompt, negative=None, temperature=1.0, top_
 
 
 def generate(gft, vq, tokenizer, prompt, negative=None, temperature=1.0, top_k=0, top_p=1.0,
-             guidance=1.0, seed=0, n_variations=1, return_tokens=False, background=-1):
+             guidance=1.0, seed=0, n_variations=1, return_tokens=False, background=-1, guidance_ramp=0):
     """-> uint8 [n_variations, H, W, 4] straight RGBA (and the tokens if asked).
     vq: a vq.VQModel, or anything with .decoder and .codebook, or (decoder, codebook)."""
     tokens = generate_tokens(gft, tokenizer, prompt, negative, temperature, top_k, top_p,
-                             guidance, seed, n_variations, background)
+                             guidance, seed, n_variations, background, guidance_ramp=guidance_ramp)
     with torch.inference_mode():
         _, rgba = decode_tokens(vq, tokens, gft.cfg.grid_h, gft.cfg.grid_w)
     rgba = rgba.cpu().numpy()

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Change a model file's sampling defaults (gft.sampling.guidance, temperature, top_k, top_p):
-every other key and every tensor is copied byte for byte, in the same order. For new
-defaults after a sweep (eval.sweep_file, eval.acceptance) without exporting again.
+"""Change a model file's sampling defaults (gft.sampling.guidance, temperature, top_k, top_p,
+and with --guidance-ramp gft.sampling.guidance_ramp): every other key and every tensor is copied
+byte for byte, in the same order. For new defaults after a sweep (eval.sweep_file,
+eval.acceptance) without exporting again.
 
-  cd training && python3 -m gft.set_sampling --model ../models/gft-emoji.gguf --sampling 2:0.7:40 \\
-      -o ../models/gft-emoji.gguf
+  cd training && python3 -m gft.set_sampling --model ../models/gft-emoji.gguf --sampling 3:0.7:40 \\
+      --guidance-ramp 1 -o ../models/gft-emoji.gguf
 """
 import argparse
 import sys
@@ -25,25 +26,41 @@ def parse(text):
     return s
 
 
-def set_sampling(src_path, sampling, out_path):
+RAMP = "gft.sampling.guidance_ramp"
+
+
+def set_sampling(src_path, sampling, out_path, guidance_ramp=None):
+    """guidance_ramp: 0 (constant guidance; the key is left out) or 1 (rising from 1), written
+    after gft.sampling.guidance; None keeps the file's."""
     def f32(w, key):
         w.add_f32(key, sampling[key[len("gft.sampling."):]])
 
-    rewrite = {"gft.sampling." + k: f32 for k in ("guidance", "temperature", "top_p")}
+    def guidance(w, key):
+        f32(w, key)
+        if guidance_ramp:
+            w.add_u32(RAMP, 1)
+
+    rewrite = {"gft.sampling." + k: f32 for k in ("temperature", "top_p")}
+    rewrite["gft.sampling.guidance"] = guidance
     rewrite["gft.sampling.top_k"] = lambda w, key: w.add_u32(key, sampling["top_k"])
-    copy_of(src_path, rewrite=rewrite).write_replacing(out_path)
+    keep = (lambda key: key != RAMP) if guidance_ramp is not None else (lambda key: True)
+    copy_of(src_path, keep_key=keep, rewrite=rewrite).write_replacing(out_path)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True)
     ap.add_argument("--sampling", required=True, metavar="G:T:K[:P]")
+    ap.add_argument("--guidance-ramp", type=int, choices=(0, 1), default=None,
+                    help="1: guidance rises from 1 to G over the image tokens; 0: constant "
+                    "(default: as the file has it)")
     ap.add_argument("-o", "--output", required=True, help="the new model file (may be --model)")
     a = ap.parse_args(argv)
 
     def work():
-        set_sampling(a.model, parse(a.sampling), a.output)
-        return f"wrote {a.output}: sampling {a.sampling}"
+        set_sampling(a.model, parse(a.sampling), a.output, a.guidance_ramp)
+        ramp = "" if a.guidance_ramp is None else f", guidance ramp {a.guidance_ramp}"
+        return f"wrote {a.output}: sampling {a.sampling}{ramp}"
     return run_file_tool("set_sampling", work)
 
 

@@ -52,6 +52,9 @@ int main(int argc, char **argv)
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     tiny_add_upscaler(b, GB_T_F16);
     rc |= write_model(argv[1], "tiny-q8-upscale.gguf", b);
+    b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
+    gb_kv_u32(b, "gft.sampling.guidance_ramp", 1);
+    rc |= write_model(argv[1], "tiny-q8-guidance-ramp.gguf", b);
     static const char *const articles[] = {"a", "ein", "the"};
     b = tiny_model_builder(GB_T_Q8_0, GB_T_F16);
     gb_kv_arr_str(b, "gft.lexicon.articles", articles, NULL, 3);

@@ -114,6 +114,13 @@ def load_codes_xz(path):
     return np.load(io.BytesIO(lzma.decompress(data)))
 
 
+def load_plain_codes_xz(path):
+    """load_codes_xz's codes of the images as they are: [N, tokens] (of [augmentation, N,
+    tokens], the first)."""
+    codes = load_codes_xz(path)
+    return codes[0] if codes.ndim == 3 else codes
+
+
 def main(argv=None):
     import json
 

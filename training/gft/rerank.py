@@ -14,8 +14,6 @@ not used as negatives.
 eval.rerank_study measures what best-of-K by this score does to the judges' figures.
 """
 import argparse
-import io
-import lzma
 import math
 import os
 import random
@@ -179,6 +177,7 @@ def main(argv=None):
     from . import lexicon as lexicon_mod
     from .common import Log, seed_all
     from .dataset import load_pack
+    from .encode import load_plain_codes_xz
     from .gguf_import import load_gguf
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True, help="a model file: its tokenizer and VQ decoder")
@@ -206,9 +205,7 @@ def main(argv=None):
     seed_all(a.seed)
     m = load_gguf(a.model)
     images, items, _ = load_pack(a.pack)
-    with lzma.open(a.codes) as f:
-        codes = np.load(io.BytesIO(f.read()))
-    codes = codes[0] if codes.ndim == 3 else codes  # [augmentation, N, tokens]: the plain one
+    codes = load_plain_codes_xz(a.codes)
     if len(codes) != len(items):
         raise SystemExit("rerank: %d code rows for %d pack images" % (len(codes), len(items)))
     real, recon, has_recon = prepare_images(images, codes, m.decoder, m.codebook, a.n_recon, log=log,

@@ -9,9 +9,7 @@ bilinear and bicubic 2x of the same reconstruction.
 """
 
 import argparse
-import io
 import json
-import lzma
 import math
 import os
 import sys
@@ -113,6 +111,7 @@ def train(model, recon, real, big, train_rows, *, budget_s, max_steps, batch, si
 def main(argv=None):
     from .common import Log, all_cores, seed_all
     from .dataset import load_pack
+    from .encode import load_plain_codes_xz
     from .gguf_import import load_gguf
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True, help="a model file: its VQ decoder")
@@ -140,9 +139,7 @@ def main(argv=None):
     seed_all(a.seed)
     m = load_gguf(a.model)
     images, items, split = load_pack(a.pack)
-    with lzma.open(a.codes) as f:
-        codes = np.load(io.BytesIO(f.read()))
-    codes = codes[0] if codes.ndim == 3 else codes
+    codes = load_plain_codes_xz(a.codes)
     t = np.load(a.targets)
     rows, big = t["rows"], t["images"]
     log("%d targets of %d pack images" % (len(rows), len(images)))

@@ -36,11 +36,11 @@ def psnr_on_white(a, b):
 @torch.inference_mode()
 def reconstruct(decoder, codebook, codes, grid, batch=64, log=print):
     """Code grids [N, grid*grid] -> the decoder's clamped premultiplied [N, 4, H, W] (float16)."""
+    from .sample import decode_tokens
     out, t0 = [], time.time()
     for i in range(0, len(codes), batch):
-        idx = torch.from_numpy(codes[i:i + batch].astype(np.int64)).view(-1, grid, grid)
-        z = codebook[idx].permute(0, 3, 1, 2).contiguous()
-        out.append(decoder(z).clamp(0, 1).half())
+        premul, _ = decode_tokens((decoder, codebook), codes[i:i + batch].astype(np.int64), grid, grid)
+        out.append(premul.permute(0, 3, 1, 2).half())
         if (i // batch) % 40 == 39:
             log("reconstructed %d/%d in %.0f s" % (i + batch, len(codes), time.time() - t0))
     return torch.cat(out)

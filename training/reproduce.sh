@@ -25,9 +25,13 @@
 #      embedded with gft.upscale_gguf
 #   -> contact sheet (the C engine, the file's defaults)
 #
-#   training/reproduce.sh                  on a CUDA GPU machine (about 30 minutes on an H200)
+#   training/reproduce.sh                  on a CUDA GPU machine: about 25 minutes of GPU stages (an
+#                                          H200), then about 5 hours of CPU stages (the reranker 40 min,
+#                                          the judged readings searches about 3.5 h, the upscaler 30
+#                                          min; timed one by one on 2 cores); none was run whole
 #   training/reproduce.sh --dry-run        the same chain on a small synthetic pack with a few
-#                                          steps per stage, on the CPU (about 8 minutes)
+#                                          steps per stage, on the CPU (about 10 minutes; the test
+#                                          suite runs it: tests/training/test_reproduce_dry.py)
 # Options: --out DIR (default training/runs/reproduce, or .../reproduce-dry), --skip-data (keep
 # .devdata/pack), --model FILE (default models/gft-emoji.gguf; a dry run writes DIR/model.gguf).
 # The first stage's budgets are wall-clock (device_train.sh), so another GPU gets another number
@@ -58,7 +62,7 @@ PY=python3
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$ROOT/training
 
 # stage sizes: the shipped run's, or a few steps each for the dry run
-UP_STEPS=6000 SR_ARGS=()
+UP_STEPS=20000 SR_ARGS=()
 CONT_STEPS=3298 CCA1_STEPS=189 CCA2_STEPS=144 N_AUG=4 RR_STEPS=2228 RR_RECON=4096
 JUDGE_STEPS=1896 JUDGE_ARGS=() CCA3_STEPS=3300 CCA3_EVERY=200 CCA3_BATCH=128 CCA3_PROMPTS=24 CCA3_SEEDS=16
 READ_ARGS=(--keys-from "$ROOT/training/eval/results/synonyms-2026-11-27/report.json" --wordnet /usr/share/wordnet)

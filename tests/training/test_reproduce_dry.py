@@ -9,21 +9,17 @@ Run: GFT_CLI=build/cli/gft PYTHONPATH=training /usr/bin/python3 tests/training/t
 """
 import os
 import subprocess
-import sys
 import tempfile
 
+from PIL import Image
+
+from eval.local_eval import decoder_size
 from gft import lexicon
 from gft.gguf_writer import GGUFFile
 from checks import check, run_tests  # noqa: E402 (tests/training/checks.py)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.environ.get("GFT_CLI", os.path.join(ROOT, "build", "cli", "gft"))
-
-
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 def test_reproduce_dry_run():
@@ -63,9 +59,10 @@ def test_reproduce_dry_run():
         png = os.path.join(d, "x.png")
         g = subprocess.run([CLI, "generate", "-m", model, "-p", "red apple", "--seed", "1", "-q", "-o", png],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        side = kv["gft.image.grid_w"] * 2 ** (len(kv["gft.dec.channels"]) - 1)  # the decoder's
-        check(g.returncode == 0 and os.path.isfile(png) and png_size(png) == (2 * side, 2 * side),
-              "gft generate draws with it at twice the decoder's %d px (rc %d)" % (side, g.returncode))
+        h, w = decoder_size(model)
+        size = Image.open(png).size if g.returncode == 0 and os.path.isfile(png) else None
+        check(size == (2 * w, 2 * h),
+              "gft generate draws with it at twice the decoder's %dx%d px: %s (rc %d)" % (w, h, size, g.returncode))
 
 
 if __name__ == "__main__":
